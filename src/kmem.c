@@ -1,0 +1,531 @@
+/*
+ * kmem.c: the general-purpose allocator over the kmem_alloc_N caches, and
+ * the allocator's start-up, periodic work and fork handling.
+ *
+ * 1. Sizes.  kmem_alloc(size) takes a buffer from the smallest kmem_alloc_N
+ *    cache that fits; N runs through the kernel's table (8 ... 4096 in
+ *    steps that waste at most 1/8 on average, then 8192 ... 131072).  Two
+ *    byte-sized lookup tables give the cache index in one load:
+ *    kmem_size_small[(size + 7) >> 3] up to 4096, kmem_size_big[(size - 1)
+ *    >> 12] above.  malloc (malloc.c) uses its own small table that skips
+ *    the 24, 40 and 56 byte caches, because glibc promises 16-byte
+ *    alignment from malloc and those chunks are only 8-byte aligned.
+ *
+ * 2. Alignment.  A kmem_alloc_N cache is aligned to the largest power of two
+ *    dividing N (at most a page), so that aligned requests (memalign) are
+ *    served by walking up the table to the first cache that is both large
+ *    and aligned enough (kmem_alloc_cache_for).
+ *
+ * 3. Oversize.  Requests above KMEM_MAXBUF go to kmem_oversize_arena; the
+ *    page map records their size in the entry of their first page
+ *    (PM_BIG), which is how free() and malloc_usable_size() find it.  Freed
+ *    oversize memory of kmem_oversize_decommit bytes or more is given back
+ *    to the OS at once (its pages decommitted); smaller frees stay mapped
+ *    for reuse until a reap.
+ *
+ * 4. Arenas.  heap_arena imports from the OS in chunks of at least
+ *    kmem_heap_import bytes and retains entirely free spans until a reap
+ *    (VMC_RETAIN) so that a program that frees and reallocates does not pay
+ *    for mmap/munmap each time.  kmem_default_arena (slabs of every cache,
+ *    with quantum caches for slabs up to 8 pages), kmem_internal_arena
+ *    (slabs of the allocator's own caches), kmem_cache_arena (cache
+ *    structures, 64-byte quantum) and kmem_oversize_arena import from it.
+ *
+ * 5. Start-up.  The first allocation in the process (which may come before
+ *    any constructor has run, from the dynamic linker or libc) calls
+ *    kmem_init_slow(): arenas, the allocator's internal caches, the
+ *    magazine caches, the kmem_alloc_N caches; then, marked ready, it
+ *    registers the thread-exit key and the fork handlers (which may
+ *    allocate; by then they can).  Nothing in the sequence calls malloc.
+ *
+ * 6. Periodic work.  There is no background thread: the depot calls
+ *    kmem_periodic() every kmem_depot_window depot operations, and every
+ *    kmem_reap_interval_ns it updates the working sets, reaps every cache
+ *    and gives entirely free spans back to the OS.  malloc_trim() and
+ *    kmem_reap() do the same at once.
+ *
+ * 7. fork.  The prepare handler takes every lock in the lock order (slab.c,
+ *    section 7): the periodic lock, the cache list, the thread list, every
+ *    cache's depot and slab locks, and every arena's lock; the
+ *    parent releases them and the child re-initialises them, so the child
+ *    can allocate whatever the other threads were doing.
+ */
+#include <string.h>
+
+#include "slabtrace_impl.h"
+
+/* Tunables. */
+uint64_t kmem_reap_interval_ns = 5000000000ULL; /* between periodic reaps */
+uint64_t kmem_heap_import = 4UL << 20;  /* smallest import from the OS */
+uint64_t kmem_oversize_decommit = 1UL << 20; /* decommit frees this big */
+uint32_t kmem_sleep_retries = 10;       /* KM_SLEEP: reap and retry */
+
+volatile int kmem_ready;
+st_root_t st_root;
+kmem_cache_t *kmem_alloc_caches[KMEM_NCACHE_ALLOC];
+
+/* The kernel's kmem_alloc sizes (kmem_alloc_sizes, kmem_big_alloc_sizes). */
+static const uint32_t kmem_alloc_sizes[] = {
+	1 * 8,  2 * 8,  3 * 8,  4 * 8,  5 * 8,  6 * 8,  7 * 8,
+	4 * 16, 5 * 16, 6 * 16, 7 * 16,
+	4 * 32, 5 * 32, 6 * 32, 7 * 32,
+	4 * 64, 5 * 64, 6 * 64, 7 * 64,
+	4 * 128, 5 * 128, 6 * 128, 7 * 128,
+	ST_P2ALIGN(8192 / 7, 64), ST_P2ALIGN(8192 / 6, 64),
+	ST_P2ALIGN(8192 / 5, 64), ST_P2ALIGN(8192 / 4, 64),
+	ST_P2ALIGN(8192 / 3, 64), ST_P2ALIGN(8192 / 2, 64),
+	2 * 4096, 3 * 4096,
+	2 * 8192, 3 * 8192, 4 * 8192, 5 * 8192, 6 * 8192, 7 * 8192,
+	8 * 8192, 9 * 8192, 10 * 8192, 11 * 8192, 12 * 8192, 13 * 8192,
+	14 * 8192, 15 * 8192, 16 * 8192,
+};
+#define KMEM_NALLOC     (sizeof (kmem_alloc_sizes) / sizeof (uint32_t))
+
+uint8_t kmem_size_small[KMEM_SMALL_MAX / 8 + 1];
+uint8_t kmem_size_big[KMEM_MAXBUF / ST_PAGESIZE];
+uint8_t malloc_size_small[KMEM_SMALL_MAX / 8 + 1];
+
+static st_lock_t kmem_init_lock = ST_LOCK_INITIALIZER;
+static st_lock_t kmem_periodic_lock = ST_LOCK_INITIALIZER;
+static uint64_t kmem_periodic_last;
+
+/* ------------------------------------------------------------------------
+ * Start-up.
+ */
+
+static void *
+kmem_os_alloc(vmem_t *source, size_t size, int vmflag)
+{
+	(void) source;
+	(void) vmflag;
+	return (st_os_map(size, 2UL << 20));
+}
+
+static void
+kmem_os_free(vmem_t *source, void *addr, size_t size)
+{
+	(void) source;
+	st_os_unmap(addr, size);
+}
+
+static vmem_t *
+kmem_arena(const char *name, size_t quantum, vmem_t *source,
+    size_t qcache_max, int vmflag)
+{
+	vmem_t *vmp;
+
+	if (source == NULL)
+		vmp = vmem_create(name, NULL, 0, quantum, kmem_os_alloc,
+		    kmem_os_free, NULL, qcache_max, vmflag);
+	else
+		vmp = vmem_create(name, NULL, 0, quantum, vmem_alloc,
+		    vmem_free, source, qcache_max, vmflag);
+	if (vmp == NULL)
+		st_panic("cannot create arena %s", name);
+	return (vmp);
+}
+
+static void
+kmem_arenas_create(void)
+{
+	vmem_init();
+	heap_arena = kmem_arena("heap", ST_PAGESIZE, NULL, 0,
+	    VM_SLEEP | VMC_RETAIN);
+	heap_arena->vm_min_import = kmem_heap_import;
+	kmem_internal_arena = kmem_arena("kmem_internal", ST_PAGESIZE,
+	    heap_arena, 0, VM_SLEEP);
+	kmem_cache_arena = kmem_arena("kmem_cache", 64, heap_arena, 0,
+	    VM_SLEEP);
+	kmem_cache_arena->vm_min_import = 64 * 1024;
+	kmem_default_arena = kmem_arena("kmem_default", ST_PAGESIZE,
+	    heap_arena, 8 * ST_PAGESIZE, VM_SLEEP);
+	kmem_oversize_arena = kmem_arena("kmem_oversize", ST_PAGESIZE,
+	    heap_arena, 0, VM_SLEEP);
+}
+
+/* Fill a size table: entry i serves sizes up to i << shift. */
+static void
+kmem_size_table(uint8_t *table, size_t n, unsigned shift, size_t first,
+    int skip_unaligned)
+{
+	size_t i, c = 0;
+
+	for (i = first; i < n; i++) {
+		size_t size = ST_MAX(i << shift, 1);
+
+		while (kmem_alloc_sizes[c] < size || (skip_unaligned &&
+		    kmem_alloc_sizes[c] > 8 && kmem_alloc_sizes[c] % 16 != 0))
+			c++;
+		table[i] = (uint8_t)c;
+	}
+}
+
+static void
+kmem_alloc_caches_create(void)
+{
+	size_t i;
+	char name[KMEM_CACHE_NAMELEN];
+
+	for (i = 0; i < KMEM_NALLOC; i++) {
+		uint32_t size = kmem_alloc_sizes[i];
+		size_t align = ST_MIN((size_t)(size & -size), ST_PAGESIZE);
+
+		st_snprintf(name, sizeof (name), "kmem_alloc_%u", size);
+		kmem_alloc_caches[i] = kmem_cache_create_internal(name, size,
+		    align, NULL, NULL, NULL, NULL, kmem_default_arena, 0,
+		    (int)i);
+		if (kmem_alloc_caches[i] == NULL)
+			st_panic("cannot create %s", name);
+	}
+	kmem_size_table(kmem_size_small, KMEM_SMALL_MAX / 8 + 1, 3, 0, 0);
+	kmem_size_table(malloc_size_small, KMEM_SMALL_MAX / 8 + 1, 3, 0, 1);
+	/* kmem_size_big[(size - 1) >> 12] serves sizes up to (i + 1) << 12 */
+	for (i = 0; i < KMEM_MAXBUF / ST_PAGESIZE; i++) {
+		size_t c = 0;
+
+		while (kmem_alloc_sizes[c] < (i + 1) * ST_PAGESIZE)
+			c++;
+		kmem_size_big[i] = (uint8_t)c;
+	}
+}
+
+static void kmem_fork_prepare(void);
+static void kmem_fork_parent(void);
+static void kmem_fork_child(void);
+
+void
+kmem_init_slow(void)
+{
+	st_lock(&kmem_init_lock);
+	if (kmem_ready) {
+		st_unlock(&kmem_init_lock);
+		return;
+	}
+	if (st_os_pagesize() != ST_PAGESIZE)
+		st_panic("page size %zu is not supported", st_os_pagesize());
+	kmem_arenas_create();
+	kmem_cache_init();
+	kmem_magazine_init();
+	vmem_qcache_create(kmem_default_arena);
+	kmem_alloc_caches_create();
+	memcpy(st_root.sr_magic, ST_ROOT_MAGIC, sizeof (st_root.sr_magic));
+	st_root.sr_version = ST_VERSION_MAJOR << 16 | ST_VERSION_MINOR;
+	st_root.sr_pagesize = ST_PAGESIZE;
+	st_root.sr_cache_list = &kmem_null_cache;
+	st_root.sr_vmem_list = vmem_list;
+	st_root.sr_pagemap = pagemap_l1;
+	st_root.sr_alloc_caches = kmem_alloc_caches;
+	st_root.sr_nalloc_caches = KMEM_NALLOC;
+	kmem_periodic_last = st_os_now_ns();
+	__atomic_store_n(&kmem_ready, 1, __ATOMIC_RELEASE);
+	st_root.sr_ready = 1;
+	st_unlock(&kmem_init_lock);
+	kmem_thread_init();
+	(void) st_os_atfork(kmem_fork_prepare, kmem_fork_parent,
+	    kmem_fork_child);
+}
+
+__attribute__((constructor)) static void
+kmem_init_constructor(void)
+{
+	if (!kmem_ready)
+		kmem_init_slow();
+}
+
+/* ------------------------------------------------------------------------
+ * kmem_alloc and friends.
+ */
+
+kmem_cache_t *
+kmem_alloc_cache_for(size_t size, size_t align)
+{
+	size_t i;
+
+	if (size > KMEM_MAXBUF)
+		return (NULL);
+	i = size <= KMEM_SMALL_MAX ? kmem_size_small[(size + 7) >> 3] :
+	    kmem_size_big[(size - 1) >> ST_PAGESHIFT];
+	for (; i < KMEM_NALLOC; i++)
+		if (kmem_alloc_caches[i]->cache_align >= align)
+			return (kmem_alloc_caches[i]);
+	return (NULL);
+}
+
+void *
+kmem_oversize_alloc(size_t size, size_t align, int kmflag)
+{
+	size_t npages;
+	void *buf;
+
+	if (size > (1UL << 46) || align > (1UL << 40))
+		return (NULL);
+	size = ST_P2ROUNDUP(size, ST_PAGESIZE);
+	npages = size >> ST_PAGESHIFT;
+	if (align <= ST_PAGESIZE)
+		buf = vmem_alloc(kmem_oversize_arena, size, VM_NOSLEEP);
+	else
+		buf = vmem_xalloc(kmem_oversize_arena, size, align, 0, 0,
+		    NULL, NULL, VM_NOSLEEP);
+	if (buf == NULL)
+		return (kmflag & KM_NOSLEEP ? NULL : kmem_nomem(size, kmflag));
+	if (pagemap_set((uintptr_t)buf, ST_PAGESIZE,
+	    PM_BIG | npages << PM_SHIFT) != 0) {
+		vmem_xfree(kmem_oversize_arena, buf, size);
+		return (NULL);
+	}
+	return (buf);
+}
+
+size_t
+kmem_oversize_size(uintptr_t pm)
+{
+	return ((pm >> PM_SHIFT) << ST_PAGESHIFT);
+}
+
+void
+kmem_oversize_free(void *buf, uintptr_t pm)
+{
+	size_t size = kmem_oversize_size(pm);
+
+	pagemap_clear((uintptr_t)buf, ST_PAGESIZE);
+	if (size >= kmem_oversize_decommit)
+		st_os_decommit(buf, size);
+	vmem_xfree(kmem_oversize_arena, buf, size);
+}
+
+/*
+ * An allocation that may not fail could not be satisfied: reap and retry
+ * (the caller retries; we return NULL only for KM_NOSLEEP), and abort with
+ * a clear line if memory does not come back.
+ */
+void *
+kmem_nomem(size_t size, int kmflag)
+{
+	if (kmflag & KM_NOSLEEP)
+		return (NULL);
+	st_printf(2, "slabtrace: out of memory: cannot allocate %zu bytes "
+	    "(KM_SLEEP)\n", size);
+	st_os_abort();
+}
+
+static void *
+kmem_alloc_flags(size_t size, int kmflag)
+{
+	kmem_cache_t *cp;
+	uint32_t tries;
+	void *buf;
+
+	for (tries = 0; ; tries++) {
+		cp = kmem_alloc_cache_for(size, 0);
+		buf = cp != NULL ? kmem_cache_alloc(cp, kmflag) :
+		    kmem_oversize_alloc(size, 0, kmflag | KM_NOSLEEP);
+		if (buf != NULL || (kmflag & KM_NOSLEEP))
+			return (buf);
+		if (tries >= kmem_sleep_retries)
+			return (kmem_nomem(size, kmflag));
+		kmem_reap();
+		st_os_sleep_ns(1000000ULL << ST_MIN(tries, 6));
+	}
+}
+
+void *
+kmem_alloc(size_t size, int kmflag)
+{
+	if (size == 0)
+		return (NULL);
+	return (kmem_alloc_flags(size, kmflag));
+}
+
+void *
+kmem_zalloc(size_t size, int kmflag)
+{
+	void *buf = kmem_alloc(size, kmflag);
+
+	if (buf != NULL)
+		memset(buf, 0, size);
+	return (buf);
+}
+
+void
+kmem_free(void *buf, size_t size)
+{
+	kmem_cache_t *cp;
+	uintptr_t pm;
+
+	if (buf == NULL || size == 0)
+		return;
+	cp = kmem_alloc_cache_for(size, 0);
+	if (cp != NULL) {
+		kmem_cache_free(cp, buf);
+		return;
+	}
+	pm = pagemap_lookup((uintptr_t)buf);
+	if (!(pm & PM_BIG))
+		st_error(KMERR_BADADDR, NULL, buf, "kmem_free");
+	kmem_oversize_free(buf, pm);
+}
+
+/* ------------------------------------------------------------------------
+ * Reaping.
+ */
+
+static void
+kmem_reap_all(void)
+{
+	kmem_cache_t *cp;
+
+	st_lock(&kmem_cache_list_lock);
+	for (cp = kmem_null_cache.cache_next; cp != &kmem_null_cache;
+	    cp = cp->cache_next) {
+		/* A cache stays on the list while reaped: it can't go away. */
+		st_unlock(&kmem_cache_list_lock);
+		if (cp->cache_reclaim != NULL)
+			cp->cache_reclaim(cp->cache_private);
+		kmem_depot_reap(cp);
+		st_lock(&kmem_cache_list_lock);
+	}
+	st_unlock(&kmem_cache_list_lock);
+}
+
+void
+kmem_reap(void)
+{
+	if (!kmem_ready)
+		return;
+	st_lock(&kmem_periodic_lock);
+	/* Two updates: the first makes every depot magazine reapable. */
+	kmem_reap_all();
+	kmem_reap_all();
+	(void) vmem_reap_spans(heap_arena);
+	kmem_periodic_last = st_os_now_ns();
+	st_unlock(&kmem_periodic_lock);
+}
+
+void
+kmem_periodic(uint64_t now)
+{
+	if (now - kmem_periodic_last < kmem_reap_interval_ns ||
+	    !st_trylock(&kmem_periodic_lock))
+		return;
+	if (now - kmem_periodic_last >= kmem_reap_interval_ns) {
+		kmem_periodic_last = now;
+		kmem_reap_all();
+		(void) vmem_reap_spans(heap_arena);
+	}
+	st_unlock(&kmem_periodic_lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics.
+ */
+
+static void
+kmem_cache_stat(kmem_cache_t *cp, kmem_cache_stat_t *ks)
+{
+	uint64_t alloc, free;
+
+	memset(ks, 0, sizeof (*ks));
+	st_snprintf(ks->kcs_name, sizeof (ks->kcs_name), "%s",
+	    cp->cache_name);
+	ks->kcs_bufsize = cp->cache_bufsize;
+	kmem_cache_cc_totals(cp, &alloc, &free);
+	st_lock(&cp->cache_depot_lock);
+	ks->kcs_magsize = cp->cache_magtype != NULL ?
+	    cp->cache_magtype->mt_magsize : 0;
+	ks->kcs_depot_full = cp->cache_full.ml_total;
+	ks->kcs_depot_empty = cp->cache_empty.ml_total;
+	st_unlock(&cp->cache_depot_lock);
+	st_lock(&cp->cache_lock);
+	ks->kcs_buf_total = cp->cache_buftotal;
+	ks->kcs_buf_inuse = cp->cache_buftotal - cp->cache_buftotal_free -
+	    ks->kcs_depot_full * ks->kcs_magsize;
+	ks->kcs_slab_bytes = (cp->cache_partial_count +
+	    cp->cache_complete_count) * cp->cache_slabsize;
+	ks->kcs_alloc = alloc;
+	ks->kcs_alloc_fail = cp->cache_alloc_fail;
+	st_unlock(&cp->cache_lock);
+	(void) free;
+}
+
+int
+kmem_cache_walk(int (*fn)(const kmem_cache_stat_t *, void *), void *arg)
+{
+	kmem_cache_t *cp;
+	kmem_cache_stat_t ks;
+	int rc = 0;
+
+	if (!kmem_ready)
+		kmem_init_slow();
+	st_lock(&kmem_cache_list_lock);
+	for (cp = kmem_null_cache.cache_next; rc == 0 &&
+	    cp != &kmem_null_cache; cp = cp->cache_next) {
+		kmem_cache_stat(cp, &ks);
+		st_unlock(&kmem_cache_list_lock);
+		rc = fn(&ks, arg);
+		st_lock(&kmem_cache_list_lock);
+	}
+	st_unlock(&kmem_cache_list_lock);
+	return (rc);
+}
+
+static int
+kmem_stat_line(const kmem_cache_stat_t *ks, void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (ks->kcs_buf_total == 0 && ks->kcs_alloc == 0)
+		return (0);
+	st_printf(fd, "%-25s %6lu %9lu %9lu %10lu %12lu %5lu\n",
+	    ks->kcs_name, ks->kcs_bufsize, ks->kcs_buf_inuse,
+	    ks->kcs_buf_total, ks->kcs_slab_bytes, ks->kcs_alloc,
+	    ks->kcs_alloc_fail);
+	return (0);
+}
+
+void
+kmem_stats_print(int fd)
+{
+	vmem_t *vmp;
+
+	st_printf(fd, "%-25s %6s %9s %9s %10s %12s %5s\n", "cache",
+	    "buf", "buf", "buf", "memory", "alloc", "alloc");
+	st_printf(fd, "%-25s %6s %9s %9s %10s %12s %5s\n", "name",
+	    "size", "in use", "total", "in use", "succeed", "fail");
+	st_printf(fd, "------------------------- ------ --------- --------- "
+	    "---------- ------------ -----\n");
+	(void) kmem_cache_walk(kmem_stat_line, &fd);
+	st_printf(fd, "\n%-25s %12s %12s %12s\n", "vmem arena", "in use",
+	    "total", "imported");
+	for (vmp = vmem_list; vmp != NULL; vmp = vmp->vm_next)
+		st_printf(fd, "%-25s %12lu %12lu %12lu\n", vmp->vm_name,
+		    vmp->vm_kstat.vk_mem_inuse, vmp->vm_kstat.vk_mem_total,
+		    vmp->vm_kstat.vk_mem_import);
+}
+
+/* ------------------------------------------------------------------------
+ * fork.
+ */
+
+static void
+kmem_fork_prepare(void)
+{
+	st_lock(&kmem_periodic_lock);
+	kmem_fork_prepare_caches();
+	vmem_fork_prepare();
+}
+
+static void
+kmem_fork_parent(void)
+{
+	vmem_fork_parent();
+	kmem_fork_parent_caches();
+	st_unlock(&kmem_periodic_lock);
+}
+
+static void
+kmem_fork_child(void)
+{
+	vmem_fork_child();
+	kmem_fork_child_caches();
+	st_lock_init(&kmem_periodic_lock);
+}

@@ -1,0 +1,709 @@
+/*
+ * magazine.c: the magazine layer and the depot (Bonwick & Adams, 2001).
+ *
+ * 1. Magazines.  A magazine is an array of M pointers to constructed
+ *    buffers (its rounds).  Each thread holds, per cache, a loaded magazine
+ *    and the previously loaded one (kmem_cpu_cache_t).  Allocation pops a
+ *    round from the loaded magazine, free pushes one; when the loaded
+ *    magazine is empty (alloc) or full (free) and the previous one can serve,
+ *    the two swap.  Only when both fail does the thread go to the depot, so
+ *    a thread visits the depot at most once every M operations, and a
+ *    alloc/free pattern that oscillates never leaves its thread.
+ *
+ * 2. Per thread, not per CPU.  The kernel keeps one cache per CPU, made safe
+ *    by disabling preemption.  User space has no such switch; the per-CPU
+ *    equivalent is rseq, which costs a restartable critical section with a
+ *    commit store on every operation and an abort handler, and needs a
+ *    fallback where rseq is unavailable (older kernels, valgrind, seccomp).
+ *    A per-thread cache needs no atomic instruction at all: the fast path is
+ *    a TLS load, a compare and a load or store (measured: see BENCHMARKS.md;
+ *    malloc+free of 64 bytes is about 25 instructions).  Its cost is memory
+ *    held per thread, bounded by the magazine sizes and returned when the
+ *    thread exits (kmem_thread_exit) - the trade jemalloc's and tcmalloc's
+ *    thread caches make too.
+ *
+ * 3. The depot.  Each cache's depot holds a list of full magazines and a
+ *    list of empty ones, under cache_depot_lock.  A thread that needs rounds
+ *    trades its empty magazine for a full one; a thread with too many trades
+ *    a full one for an empty one, allocating a new empty magazine from the
+ *    magazine caches (kmem_magazine_N) if the depot has none.
+ *
+ * 4. Working set and reaping.  Each depot list records the fewest
+ *    magazines it held during the last interval (ml_min).  Those were not
+ *    needed, so at each update (kmem_depot_ws_update, every
+ *    kmem_depot_update_ns of depot activity) that many may be reaped: their
+ *    rounds are destructed and go back to the slabs, whose empty pages go
+ *    back to the arena and eventually to the OS (kmem_periodic()).
+ *
+ * 5. Magazine size.  A cache starts with the magazine type its chunk size
+ *    selects (kmem_magtype[]); when the depot lock is contended more than
+ *    kmem_depot_contention times in a window of kmem_depot_window depot
+ *    operations, the cache moves to the next larger type, so busy caches
+ *    visit the depot less often.  Threads notice the change lazily: a
+ *    thread whose magazines are of the old size gives them up on its next
+ *    depot visit (old full magazines are destroyed, not put in the depot).
+ *
+ * 6. Locking.  A thread's cpu caches are its own; for the kmem_alloc_N
+ *    caches (never destroyed) they are used without any lock.  Caches made
+ *    by kmem_cache_create() can be destroyed, which must flush every
+ *    thread's magazines, so their per-thread layer is used under the
+ *    thread's kt_lock, which kmem_cache_destroy takes to flush it.
+ *    The depot lock is never held while calling the slab layer; see slab.c
+ *    for the lock order.  The periodic reap runs only from the depot of a
+ *    kmem_alloc_N cache, never under a kt_lock.
+ *
+ * 7. Threads.  A thread's kmem_thread_t is made on its first allocation
+ *    and linked on kmem_thread_list; at exit (a pthread key destructor) its
+ *    full magazines go to the depot, partial ones are emptied into the slabs,
+ *    and the thread points at kmem_thread_dead, whose caches are disabled,
+ *    so that frees made later in thread teardown go straight to the slabs.
+ *    After fork, the child keeps only its own thread; the magazines of the
+ *    threads that did not survive are abandoned (leaked), not reused,
+ *    because a thread stopped mid-operation may have left them inconsistent.
+ */
+#include <string.h>
+
+#include "slabtrace_impl.h"
+
+/* Tunables. */
+uint64_t kmem_depot_update_ns = 5000000000ULL;  /* working-set interval */
+uint32_t kmem_depot_window = 1024;      /* depot ops per contention check */
+uint32_t kmem_depot_contention = 16;    /* contended ops that grow mags */
+
+/*
+ * Magazine types: buffers of chunk size <= mt_maxbuf may start with this
+ * type (the first that fits).  Sizes are larger than the kernel's because a
+ * thread cache is visited by one thread only: see BENCHMARKS.md.
+ */
+static kmem_magtype_t kmem_magtype[] = {
+	{ 1,    8,      0,      131072, NULL },
+	{ 3,    16,     0,      65536,  NULL },
+	{ 7,    32,     0,      32768,  NULL },
+	{ 15,   64,     0,      16384,  NULL },
+	{ 31,   64,     0,      4096,   NULL },
+	{ 63,   64,     0,      1024,   NULL },
+	{ 127,  64,     0,      256,    NULL },
+	{ 255,  64,     0,      0,      NULL },
+};
+#define KMEM_NMAGTYPE   (sizeof (kmem_magtype) / sizeof (kmem_magtype[0]))
+
+__thread kmem_thread_t *kmem_thread_self
+    __attribute__((tls_model("initial-exec"))) = &kmem_thread_dead;
+/*
+ * A sentinel whose caches are all disabled (zero rounds, zero size), so that
+ * the fast paths fail on it without a test of their own.  A thread points
+ * at it before its first allocation and after its exit;
+ * kmem_thread_exited tells the two apart.
+ */
+kmem_thread_t kmem_thread_dead = { .kt_flags = KT_DEAD };
+static __thread int kmem_thread_exited
+    __attribute__((tls_model("initial-exec")));
+
+static st_lock_t kmem_thread_lock = ST_LOCK_INITIALIZER;
+static kmem_thread_t kmem_thread_list = {
+	.kt_next = &kmem_thread_list, .kt_prev = &kmem_thread_list };
+static kmem_cache_t *kmem_thread_cache;
+static kmem_cache_t *kmem_cc_cache[KMEM_CC_MAX]; /* ccidx -> cache */
+
+/* ------------------------------------------------------------------------
+ * Magazines.
+ */
+
+static kmem_magtype_t *
+kmem_magtype_of_size(int32_t magsize)
+{
+	size_t i;
+
+	for (i = 0; i < KMEM_NMAGTYPE; i++)
+		if ((int32_t)kmem_magtype[i].mt_magsize == magsize)
+			return (&kmem_magtype[i]);
+	return (NULL);
+}
+
+/* Destruct the first nrounds rounds and free the magazine. */
+static void
+kmem_magazine_destroy(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
+    int32_t magsize)
+{
+	int32_t i;
+
+	for (i = 0; i < nrounds; i++)
+		kmem_buf_destruct_free(cp, mp->mag_round[i]);
+	kmem_cache_free(kmem_magtype_of_size(magsize)->mt_cache, mp);
+}
+
+void
+kmem_magazine_init(void)
+{
+	size_t i;
+	char name[KMEM_CACHE_NAMELEN];
+
+	for (i = 0; i < KMEM_NMAGTYPE; i++) {
+		kmem_magtype_t *mtp = &kmem_magtype[i];
+
+		st_snprintf(name, sizeof (name), "kmem_magazine_%u",
+		    mtp->mt_magsize);
+		mtp->mt_cache = kmem_cache_create_internal(name,
+		    (mtp->mt_magsize + 1) * sizeof (void *), mtp->mt_align,
+		    NULL, NULL, NULL, NULL, kmem_internal_arena,
+		    KMC_NOMAGAZINE | KMC_NODEBUG, -1);
+		if (mtp->mt_cache == NULL)
+			st_panic("cannot create %s", name);
+	}
+	kmem_thread_cache = kmem_cache_create_internal("kmem_thread_cache",
+	    sizeof (kmem_thread_t), 64, NULL, NULL, NULL, NULL,
+	    kmem_internal_arena, KMC_NOMAGAZINE | KMC_NODEBUG, -1);
+	if (kmem_thread_cache == NULL)
+		st_panic("cannot create kmem_thread_cache");
+}
+
+/* Give cp a magazine type and, if it asked for one, a per-thread slot. */
+void
+kmem_cache_magazine_enable(kmem_cache_t *cp)
+{
+	size_t i;
+
+	if ((cp->cache_cflags & KMC_NOMAGAZINE) ||
+	    (cp->cache_flags & KMF_NOMAGAZINE) || cp->cache_ccidx == -1) {
+		cp->cache_ccidx = -1;
+		return;
+	}
+	for (i = 0; kmem_magtype[i].mt_maxbuf >= cp->cache_chunksize &&
+	    i + 1 < KMEM_NMAGTYPE && kmem_magtype[i + 1].mt_maxbuf >=
+	    cp->cache_chunksize; i++)
+		continue;
+	cp->cache_magtype = &kmem_magtype[i];
+	if (cp->cache_ccidx == -2) {    /* a user cache: find a free slot */
+		int32_t idx;
+
+		st_lock(&kmem_thread_lock);
+		for (idx = KMEM_NCACHE_ALLOC; idx < KMEM_CC_MAX &&
+		    kmem_cc_cache[idx] != NULL; idx++)
+			continue;
+		cp->cache_ccidx = idx < KMEM_CC_MAX ? idx : -1;
+		st_unlock(&kmem_thread_lock);
+	}
+	if (cp->cache_ccidx >= 0)
+		kmem_cc_cache[cp->cache_ccidx] = cp;
+}
+
+/* ------------------------------------------------------------------------
+ * The depot.
+ */
+
+static void
+kmem_depot_lock(kmem_cache_t *cp)
+{
+	if (!st_trylock(&cp->cache_depot_lock)) {
+		st_lock(&cp->cache_depot_lock);
+		cp->cache_depot_contention++;
+	}
+	cp->cache_depot_ops++;
+}
+
+static kmem_magazine_t *
+kmem_maglist_get(kmem_maglist_t *mlp)
+{
+	kmem_magazine_t *mp = mlp->ml_list;
+
+	if (mp != NULL) {
+		mlp->ml_list = mp->mag_next;
+		if (--mlp->ml_total < mlp->ml_min)
+			mlp->ml_min = mlp->ml_total;
+		mlp->ml_alloc++;
+	}
+	return (mp);
+}
+
+static void
+kmem_maglist_put(kmem_maglist_t *mlp, kmem_magazine_t *mp)
+{
+	mp->mag_next = mlp->ml_list;
+	mlp->ml_list = mp;
+	mlp->ml_total++;
+}
+
+/*
+ * Move a contended cache to the next magazine size.  Called with the depot
+ * lock held; returns the old depot lists (to be destroyed by the caller
+ * after dropping the lock) through *fullp and *emptyp.
+ */
+static void
+kmem_depot_resize_locked(kmem_cache_t *cp, kmem_magazine_t **fullp,
+    kmem_magazine_t **emptyp)
+{
+	kmem_magtype_t *mtp = cp->cache_magtype;
+
+	*fullp = *emptyp = NULL;
+	if (mtp == &kmem_magtype[KMEM_NMAGTYPE - 1])
+		return;
+	*fullp = cp->cache_full.ml_list;
+	*emptyp = cp->cache_empty.ml_list;
+	memset(&cp->cache_full, 0, sizeof (cp->cache_full));
+	memset(&cp->cache_empty, 0, sizeof (cp->cache_empty));
+	cp->cache_magtype = mtp + 1;
+}
+
+static void
+kmem_maglist_destroy(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t rounds,
+    int32_t magsize)
+{
+	kmem_magazine_t *next;
+
+	for (; mp != NULL; mp = next) {
+		next = mp->mag_next;
+		kmem_magazine_destroy(cp, mp, rounds, magsize);
+	}
+}
+
+/* Drop the depot lock, resizing the magazines first if it is contended. */
+static void
+kmem_depot_unlock(kmem_cache_t *cp)
+{
+	kmem_magazine_t *full = NULL, *empty = NULL;
+	int32_t oldsize = (int32_t)cp->cache_magtype->mt_magsize;
+	uint64_t now = 0;
+
+	if (cp->cache_depot_ops >= kmem_depot_window) {
+		if (cp->cache_depot_contention -
+		    cp->cache_depot_contention_prev > kmem_depot_contention)
+			kmem_depot_resize_locked(cp, &full, &empty);
+		cp->cache_depot_contention_prev = cp->cache_depot_contention;
+		cp->cache_depot_ops = 0;
+		now = st_os_now_ns();
+	}
+	st_unlock(&cp->cache_depot_lock);
+	kmem_maglist_destroy(cp, full, oldsize, oldsize);
+	kmem_maglist_destroy(cp, empty, 0, oldsize);
+	if (now != 0 && cp->cache_ccidx < KMEM_NCACHE_ALLOC)
+		kmem_periodic(now);
+}
+
+static kmem_magazine_t *
+kmem_depot_alloc(kmem_cache_t *cp, kmem_maglist_t *mlp, int32_t magsize)
+{
+	kmem_magazine_t *mp = NULL;
+
+	kmem_depot_lock(cp);
+	if ((int32_t)cp->cache_magtype->mt_magsize == magsize)
+		mp = kmem_maglist_get(mlp);
+	kmem_depot_unlock(cp);
+	return (mp);
+}
+
+/* Return a magazine with nrounds rounds of magsize to the depot. */
+static void
+kmem_depot_free(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
+    int32_t magsize)
+{
+	int ok;
+
+	kmem_depot_lock(cp);
+	ok = (int32_t)cp->cache_magtype->mt_magsize == magsize &&
+	    (nrounds == 0 || nrounds == magsize);
+	if (ok)
+		kmem_maglist_put(nrounds == 0 ? &cp->cache_empty :
+		    &cp->cache_full, mp);
+	kmem_depot_unlock(cp);
+	if (!ok)        /* partial, or of an old size: back to the slabs */
+		kmem_magazine_destroy(cp, mp, nrounds, magsize);
+}
+
+/* Working-set update and reap of one depot (kmem_periodic calls it). */
+static void
+kmem_depot_ws_reap(kmem_cache_t *cp, kmem_maglist_t *mlp, int full,
+    uint64_t now)
+{
+	uint64_t n;
+	int32_t magsize;
+	kmem_magazine_t *mp;
+
+	st_lock(&cp->cache_depot_lock);
+	magsize = (int32_t)cp->cache_magtype->mt_magsize;
+	n = ST_MIN(mlp->ml_reaplimit, mlp->ml_min);
+	mlp->ml_reaplimit = mlp->ml_min;
+	mlp->ml_min = mlp->ml_total;
+	cp->cache_depot_update = now;
+	st_unlock(&cp->cache_depot_lock);
+	while (n-- > 0) {
+		st_lock(&cp->cache_depot_lock);
+		mp = (int32_t)cp->cache_magtype->mt_magsize == magsize ?
+		    kmem_maglist_get(mlp) : NULL;
+		st_unlock(&cp->cache_depot_lock);
+		if (mp == NULL)
+			break;
+		kmem_magazine_destroy(cp, mp, full ? magsize : 0, magsize);
+	}
+}
+
+void
+kmem_depot_reap(kmem_cache_t *cp)
+{
+	uint64_t now = st_os_now_ns();
+
+	if (cp->cache_magtype == NULL)
+		return;
+	kmem_depot_ws_reap(cp, &cp->cache_full, 1, now);
+	kmem_depot_ws_reap(cp, &cp->cache_empty, 0, now);
+}
+
+/* Give up every magazine of the depot (destroy, reap-all). */
+static void
+kmem_depot_purge(kmem_cache_t *cp)
+{
+	kmem_magazine_t *full, *empty;
+	int32_t magsize;
+
+	if (cp->cache_magtype == NULL)
+		return;
+	st_lock(&cp->cache_depot_lock);
+	magsize = (int32_t)cp->cache_magtype->mt_magsize;
+	full = cp->cache_full.ml_list;
+	empty = cp->cache_empty.ml_list;
+	memset(&cp->cache_full, 0, sizeof (cp->cache_full));
+	memset(&cp->cache_empty, 0, sizeof (cp->cache_empty));
+	st_unlock(&cp->cache_depot_lock);
+	kmem_maglist_destroy(cp, full, magsize, magsize);
+	kmem_maglist_destroy(cp, empty, 0, magsize);
+}
+
+/* ------------------------------------------------------------------------
+ * The per-thread layer's slow paths.
+ */
+
+static void
+kmem_cpu_reload(kmem_cpu_cache_t *cc, kmem_magazine_t *mp, int32_t rounds)
+{
+	cc->cc_ploaded = cc->cc_loaded;
+	cc->cc_prounds = cc->cc_rounds;
+	cc->cc_loaded = mp;
+	cc->cc_rounds = rounds;
+}
+
+/* Hand cc's magazines back and set it up for the cache's magazine size. */
+static void
+kmem_cpu_flush(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int32_t newsize)
+{
+	int32_t magsize = cc->cc_magsize;
+
+	if (cc->cc_loaded != NULL)
+		kmem_depot_free(cp, cc->cc_loaded, cc->cc_rounds, magsize);
+	if (cc->cc_ploaded != NULL)
+		kmem_depot_free(cp, cc->cc_ploaded, cc->cc_prounds, magsize);
+	cc->cc_loaded = cc->cc_ploaded = NULL;
+	cc->cc_rounds = cc->cc_prounds = -1;
+	cc->cc_magsize = newsize;
+}
+
+/* Is cc a live thread's cache with magazines of the cache's current size? */
+static int
+kmem_cpu_usable(kmem_cache_t *cp, kmem_cpu_cache_t *cc)
+{
+	int32_t magsize;
+
+	if (cc == NULL || cp->cache_magtype == NULL)
+		return (0);
+	magsize = (int32_t)cp->cache_magtype->mt_magsize;
+	if (cc->cc_magsize != magsize)
+		kmem_cpu_flush(cp, cc, magsize);
+	return (1);
+}
+
+/* A thread without its own state (before set-up, after exit) has no cc. */
+static kmem_cpu_cache_t *
+kmem_cpu_own(kmem_cpu_cache_t *cc)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+
+	if (ST_UNLIKELY(kt == &kmem_thread_dead) && !kmem_thread_exited)
+		kt = kmem_thread_self_slow();
+	return (kt == &kmem_thread_dead ? NULL : cc);
+}
+
+void *
+kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int kmflag)
+{
+	void *buf;
+
+	cc = kmem_cpu_own(cc);
+	while (kmem_cpu_usable(cp, cc)) {
+		kmem_magazine_t *fmp;
+
+		if (cc->cc_rounds > 0) {
+			cc->cc_alloc++;
+			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+		}
+		if (cc->cc_prounds > 0) {
+			kmem_cpu_reload(cc, cc->cc_ploaded, cc->cc_prounds);
+			continue;
+		}
+		fmp = kmem_depot_alloc(cp, &cp->cache_full, cc->cc_magsize);
+		if (fmp == NULL)
+			break;
+		if (cc->cc_ploaded != NULL)
+			kmem_depot_free(cp, cc->cc_ploaded, cc->cc_prounds,
+			    cc->cc_magsize);
+		kmem_cpu_reload(cc, fmp, cc->cc_magsize);
+	}
+	buf = kmem_slab_alloc(cp, kmflag);
+	if (buf == NULL || kmem_buf_constructed_alloc(cp, buf, kmflag) != 0)
+		return (NULL);
+	if (cc != NULL)
+		cc->cc_alloc++;
+	else
+		__atomic_add_fetch(&cp->cache_alloc_dead, 1, __ATOMIC_RELAXED);
+	return (buf);
+}
+
+void
+kmem_cache_free_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc, void *buf)
+{
+	cc = kmem_cpu_own(cc);
+	while (kmem_cpu_usable(cp, cc)) {
+		kmem_magazine_t *emp;
+
+		if ((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize) {
+			cc->cc_free++;
+			cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+			return;
+		}
+		if (cc->cc_prounds == 0) {
+			kmem_cpu_reload(cc, cc->cc_ploaded, cc->cc_prounds);
+			continue;
+		}
+		emp = kmem_depot_alloc(cp, &cp->cache_empty, cc->cc_magsize);
+		if (emp == NULL)
+			emp = kmem_cache_alloc(kmem_magtype_of_size(
+			    cc->cc_magsize)->mt_cache, KM_NOSLEEP);
+		if (emp == NULL)
+			break;
+		if (cc->cc_ploaded != NULL)
+			kmem_depot_free(cp, cc->cc_ploaded, cc->cc_prounds,
+			    cc->cc_magsize);
+		kmem_cpu_reload(cc, emp, 0);
+	}
+	if (cc != NULL)
+		cc->cc_free++;
+	else
+		__atomic_add_fetch(&cp->cache_free_dead, 1, __ATOMIC_RELAXED);
+	kmem_buf_destruct_free(cp, buf);
+}
+
+/* ------------------------------------------------------------------------
+ * The object-cache entry points.  The kmem_alloc_N caches are never
+ * destroyed, so their per-thread layer needs no lock; user caches take the
+ * thread's kt_lock (section 6).
+ */
+
+static inline kmem_cpu_cache_t *
+kmem_cpu_cache(kmem_thread_t *kt, kmem_cache_t *cp)
+{
+	return (cp->cache_ccidx >= 0 ? &kt->kt_cc[cp->cache_ccidx] : NULL);
+}
+
+void *
+kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	kmem_cpu_cache_t *cc;
+	void *buf;
+
+	if (ST_UNLIKELY(kt == &kmem_thread_dead && !kmem_thread_exited))
+		kt = kmem_thread_self_slow();
+	cc = kmem_cpu_cache(kt, cp);
+	if (cp->cache_ccidx < KMEM_NCACHE_ALLOC) {
+		if (cc != NULL && cc->cc_rounds > 0) {
+			cc->cc_alloc++;
+			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+		}
+		return (kmem_cache_alloc_slow(cp, cc, kmflag));
+	}
+	st_lock(&kt->kt_lock);
+	buf = kmem_cache_alloc_slow(cp, cc, kmflag);
+	st_unlock(&kt->kt_lock);
+	return (buf);
+}
+
+void
+kmem_cache_free(kmem_cache_t *cp, void *buf)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	kmem_cpu_cache_t *cc;
+
+	if (ST_UNLIKELY(kt == &kmem_thread_dead && !kmem_thread_exited))
+		kt = kmem_thread_self_slow();
+	cc = kmem_cpu_cache(kt, cp);
+	if (cp->cache_ccidx < KMEM_NCACHE_ALLOC) {
+		if (cc != NULL && (uint32_t)cc->cc_rounds <
+		    (uint32_t)cc->cc_magsize) {
+			cc->cc_free++;
+			cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+			return;
+		}
+		kmem_cache_free_slow(cp, cc, buf);
+		return;
+	}
+	st_lock(&kt->kt_lock);
+	kmem_cache_free_slow(cp, cc, buf);
+	st_unlock(&kt->kt_lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Threads.
+ */
+
+static void
+kmem_thread_unlink(kmem_thread_t *kt)
+{
+	kt->kt_prev->kt_next = kt->kt_next;
+	kt->kt_next->kt_prev = kt->kt_prev;
+	kt->kt_next = kt->kt_prev = kt;
+}
+
+static void
+kmem_thread_exit(void *arg)
+{
+	kmem_thread_t *kt = arg;
+	int32_t i;
+
+	if (kt == NULL || kt == &kmem_thread_dead)
+		return;
+	kmem_thread_exited = 1;
+	kmem_thread_self = &kmem_thread_dead;
+	st_lock(&kmem_thread_lock);
+	st_lock(&kt->kt_lock);
+	for (i = 0; i < KMEM_CC_MAX; i++) {
+		kmem_cache_t *cp = kmem_cc_cache[i];
+
+		if (cp == NULL)
+			continue;
+		if (kt->kt_cc[i].cc_magsize != 0)
+			kmem_cpu_flush(cp, &kt->kt_cc[i], 0);
+		__atomic_add_fetch(&cp->cache_alloc_dead,
+		    kt->kt_cc[i].cc_alloc, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&cp->cache_free_dead,
+		    kt->kt_cc[i].cc_free, __ATOMIC_RELAXED);
+	}
+	st_unlock(&kt->kt_lock);
+	kmem_thread_unlink(kt);
+	st_unlock(&kmem_thread_lock);
+	kmem_cache_free(kmem_thread_cache, kt);
+}
+
+/*
+ * The calling thread's state, made on its first allocation.  If even the
+ * thread structure cannot be had, the thread runs without magazines.
+ */
+kmem_thread_t *
+kmem_thread_self_slow(void)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	int32_t i;
+
+	if (!kmem_ready)
+		kmem_init_slow();
+	if (kt != &kmem_thread_dead || kmem_thread_exited)
+		return (kt);
+	kmem_thread_exited = 1;         /* no recursion from here on */
+	kt = kmem_cache_alloc(kmem_thread_cache, KM_NOSLEEP);
+	kmem_thread_exited = 0;
+	if (kt == NULL)
+		return (&kmem_thread_dead);
+	memset(kt, 0, sizeof (*kt));
+	kt->kt_tid = st_os_thread_id();
+	st_lock_init(&kt->kt_lock);
+	for (i = 0; i < KMEM_CC_MAX; i++)
+		kt->kt_cc[i].cc_rounds = kt->kt_cc[i].cc_prounds = -1;
+	st_lock(&kmem_thread_lock);
+	kt->kt_next = kmem_thread_list.kt_next;
+	kt->kt_prev = &kmem_thread_list;
+	kt->kt_next->kt_prev = kt;
+	kmem_thread_list.kt_next = kt;
+	st_unlock(&kmem_thread_lock);
+	kmem_thread_self = kt;
+	st_os_thread_key_set(kt);
+	return (kt);
+}
+
+/* Flush every thread's magazines of cp (kmem_cache_destroy). */
+void
+kmem_cache_magazine_purge(kmem_cache_t *cp)
+{
+	kmem_thread_t *kt;
+	int32_t idx = cp->cache_ccidx;
+
+	st_lock(&kmem_thread_lock);
+	for (kt = kmem_thread_list.kt_next; idx >= 0 &&
+	    kt != &kmem_thread_list; kt = kt->kt_next) {
+		st_lock(&kt->kt_lock);
+		if (kt->kt_cc[idx].cc_magsize != 0)
+			kmem_cpu_flush(cp, &kt->kt_cc[idx], 0);
+		kt->kt_cc[idx].cc_magsize = 0;
+		st_unlock(&kt->kt_lock);
+	}
+	if (idx >= 0)
+		kmem_cc_cache[idx] = NULL;
+	st_unlock(&kmem_thread_lock);
+	kmem_depot_purge(cp);
+}
+
+/*
+ * Allocations and frees of cp so far: the exited threads' (and slab-direct)
+ * counts plus every live thread's, read without their owners' cooperation
+ * (64-bit loads do not tear; a count may be a few operations stale).
+ */
+void
+kmem_cache_cc_totals(kmem_cache_t *cp, uint64_t *allocp, uint64_t *freep)
+{
+	kmem_thread_t *kt;
+	int32_t idx = cp->cache_ccidx;
+
+	*allocp = __atomic_load_n(&cp->cache_alloc_dead, __ATOMIC_RELAXED);
+	*freep = __atomic_load_n(&cp->cache_free_dead, __ATOMIC_RELAXED);
+	if (idx < 0)
+		return;
+	st_lock(&kmem_thread_lock);
+	for (kt = kmem_thread_list.kt_next; kt != &kmem_thread_list;
+	    kt = kt->kt_next) {
+		*allocp += __atomic_load_n(&kt->kt_cc[idx].cc_alloc,
+		    __ATOMIC_RELAXED);
+		*freep += __atomic_load_n(&kt->kt_cc[idx].cc_free,
+		    __ATOMIC_RELAXED);
+	}
+	st_unlock(&kmem_thread_lock);
+}
+
+void
+kmem_thread_init(void)
+{
+	if (st_os_thread_key_create(kmem_thread_exit) != 0)
+		st_panic("cannot create the thread key");
+}
+
+void
+kmem_thread_fork_prepare(void)
+{
+	st_lock(&kmem_thread_lock);
+}
+
+void
+kmem_thread_fork_parent(void)
+{
+	st_unlock(&kmem_thread_lock);
+}
+
+void
+kmem_thread_fork_child(void)
+{
+	kmem_thread_t *self = kmem_thread_self;
+
+	st_lock_init(&kmem_thread_lock);
+	kmem_thread_list.kt_next = kmem_thread_list.kt_prev =
+	    &kmem_thread_list;
+	if (self != &kmem_thread_dead) {
+		self->kt_next = self->kt_prev = &kmem_thread_list;
+		kmem_thread_list.kt_next = kmem_thread_list.kt_prev = self;
+		st_lock_init(&self->kt_lock);
+		self->kt_tid = st_os_thread_id();
+	}
+}

@@ -1,0 +1,519 @@
+/*
+ * malloc.c: the malloc family over kmem, with glibc's semantics.
+ *
+ * 1. Fast paths.  malloc(n) for n <= KMEM_SMALL_MAX is a table load (the
+ *    cache index), a TLS load (the thread), and a pop from the thread's
+ *    loaded magazine of that cache.  free(p) is two page-map loads (p's
+ *    slab), the slab's cache, a divisibility check that p is a buffer's
+ *    start, and a push.  Everything else goes to the *_slow functions, and
+ *    from there to the magazine layer's slow paths (magazine.c).
+ *
+ * 2. No header.  Nothing is stored before a buffer; free() finds the cache
+ *    through the page map.  So malloc(256) is a kmem_alloc_256 buffer, as
+ *    in the seed's story, and aligned allocations are simply buffers of a
+ *    cache whose alignment is large enough (kmem.c, section 2).
+ *
+ * 3. glibc's edge cases.  malloc(0) returns a unique (8-byte) buffer;
+ *    realloc(p, 0) frees p and returns NULL; realloc(NULL, n) is malloc(n);
+ *    sizes above PTRDIFF_MAX and overflowing calloc/reallocarray fail with
+ *    ENOMEM; posix_memalign returns EINVAL for an alignment that is not a
+ *    power of two multiple of sizeof (void *); memalign rounds a
+ *    non-power-of-two alignment up; aligned_alloc refuses one with EINVAL
+ *    (glibc 2.38's rule).  malloc returns 16-byte aligned memory for
+ *    sizes of 16 and more, 8-byte aligned below.
+ *
+ * 4. Invalid frees.  A pointer that the page map does not know, or that is
+ *    inside a buffer rather than at its start, is reported on one line and
+ *    the process aborts, debugging or not (st_error).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slabtrace_impl.h"
+
+#define ST_EXPORT       __attribute__((visibility("default")))
+#define MALLOC_ALIGN    16
+
+/* ------------------------------------------------------------------------
+ * Internal entry points: allocate and free without errno or C semantics.
+ */
+
+static void *
+st_alloc_slow(size_t size, size_t align)
+{
+	kmem_cache_t *cp;
+	kmem_thread_t *kt;
+
+	if (!kmem_ready)
+		kmem_init_slow();
+	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
+		cp = kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]];
+	else
+		cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	if (cp == NULL)
+		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
+	kt = kmem_thread_self;
+	return (kmem_cache_alloc_slow(cp, &kt->kt_cc[cp->cache_ccidx],
+	    KM_NOSLEEP));
+}
+
+static inline void *
+st_alloc(size_t size)
+{
+	if (ST_LIKELY(size <= KMEM_SMALL_MAX)) {
+		kmem_cpu_cache_t *cc = &kmem_thread_self->kt_cc[
+		    malloc_size_small[(size + 7) >> 3]];
+
+		if (ST_LIKELY(cc->cc_rounds > 0)) {
+			cc->cc_alloc++;
+			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+		}
+	}
+	return (st_alloc_slow(size, 0));
+}
+
+static void *
+st_alloc_errno(size_t size)
+{
+	void *buf = size <= PTRDIFF_MAX ? st_alloc(size) : NULL;
+
+	if (ST_UNLIKELY(buf == NULL))
+		errno = ENOMEM;
+	return (buf);
+}
+
+/* The free of something the page map maps to no slab. */
+static void
+st_free_other(void *buf, uintptr_t pm, const char *routine)
+{
+	if (buf == NULL)
+		return;
+	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
+		kmem_oversize_free(buf, pm);
+		return;
+	}
+	st_error(KMERR_BADADDR, NULL, buf, routine);
+}
+
+static inline void
+st_free(void *buf, const char *routine)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_cache_t *cp;
+	kmem_cpu_cache_t *cc;
+
+	if (ST_UNLIKELY(pm == 0 || (pm & PM_BIG))) {
+		st_free_other(buf, pm, routine);
+		return;
+	}
+	cp = sp->slab_cache;
+	if (ST_UNLIKELY(!kmem_buf_is_base(cp, sp, (uintptr_t)buf)))
+		st_error(KMERR_BADADDR, NULL, buf, routine);
+	if (ST_UNLIKELY((uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC)) {
+		kmem_cache_free(cp, buf);       /* a user cache's buffer */
+		return;
+	}
+	cc = &kmem_thread_self->kt_cc[cp->cache_ccidx];
+	if (ST_LIKELY((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize)) {
+		cc->cc_free++;
+		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+		return;
+	}
+	kmem_cache_free_slow(cp, cc, buf);
+}
+
+/* Usable size of a buffer; 0 for NULL; invalid pointers are fatal. */
+static size_t
+st_usable(void *buf, const char *routine)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+
+	if (buf == NULL)
+		return (0);
+	if (pm & PM_BIG) {
+		if (((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0)
+			return (kmem_oversize_size(pm));
+	} else if (pm != 0 && kmem_buf_is_base(sp->slab_cache, sp,
+	    (uintptr_t)buf)) {
+		return (sp->slab_cache->cache_bufsize);
+	}
+	st_error(KMERR_BADADDR, NULL, buf, routine);
+}
+
+static void *
+st_memalign(size_t align, size_t size)
+{
+	void *buf;
+
+	if (align <= MALLOC_ALIGN)
+		return (st_alloc_errno(size));
+	if (size > PTRDIFF_MAX || align > (1UL << 40)) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	/* A cache aligned to align has chunks that are multiples of it. */
+	buf = st_alloc_slow(ST_P2ROUNDUP(ST_MAX(size, 1), align), align);
+	if (buf == NULL)
+		errno = ENOMEM;
+	return (buf);
+}
+
+/* ------------------------------------------------------------------------
+ * The C interface.
+ */
+
+ST_EXPORT void *
+malloc(size_t size)
+{
+	return (st_alloc_errno(size));
+}
+
+ST_EXPORT void
+free(void *buf)
+{
+	st_free(buf, "free");
+}
+
+ST_EXPORT void *
+calloc(size_t nmemb, size_t size)
+{
+	size_t total;
+	void *buf;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	buf = st_alloc_errno(total);
+	if (buf == NULL)
+		return (NULL);
+	if (total >= kmem_oversize_decommit && total > KMEM_MAXBUF)
+		st_os_decommit(buf, ST_P2ROUNDUP(total, ST_PAGESIZE));
+	else
+		memset(buf, 0, total);
+	return (buf);
+}
+
+/* Can a buffer of usable size `have` serve `size` without moving? */
+static int
+st_realloc_fits(size_t have, size_t size)
+{
+	return (size <= have && (size > have / 2 || have <= 64));
+}
+
+ST_EXPORT void *
+realloc(void *buf, size_t size)
+{
+	size_t have;
+	void *nbuf;
+
+	if (buf == NULL)
+		return (st_alloc_errno(size));
+	if (size == 0) {
+		st_free(buf, "realloc");
+		return (NULL);
+	}
+	have = st_usable(buf, "realloc");
+	if (st_realloc_fits(have, size))
+		return (buf);
+	if (have > KMEM_MAXBUF && size > have && size <= PTRDIFF_MAX &&
+	    vmem_extend_try(kmem_oversize_arena, buf, have,
+	    ST_P2ROUNDUP(size, ST_PAGESIZE)) != NULL) {
+		(void) pagemap_set((uintptr_t)buf, ST_PAGESIZE, PM_BIG |
+		    (ST_P2ROUNDUP(size, ST_PAGESIZE) >> ST_PAGESHIFT) <<
+		    PM_SHIFT);
+		return (buf);
+	}
+	nbuf = st_alloc_errno(size);
+	if (nbuf == NULL)
+		return (NULL);
+	memcpy(nbuf, buf, ST_MIN(have, size));
+	st_free(buf, "realloc");
+	return (nbuf);
+}
+
+ST_EXPORT void *
+reallocarray(void *buf, size_t nmemb, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (realloc(buf, total));
+}
+
+ST_EXPORT void *
+memalign(size_t align, size_t size)
+{
+	if (align > (SIZE_MAX >> 1) + 1) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	if (!ST_ISP2(align)) {          /* glibc rounds up */
+		size_t a = MALLOC_ALIGN * 2;
+
+		while (a < align)
+			a <<= 1;
+		align = a;
+	}
+	return (st_memalign(align, size));
+}
+
+ST_EXPORT int
+posix_memalign(void **bufp, size_t align, size_t size)
+{
+	void *buf;
+	int saved = errno;
+
+	if (align < sizeof (void *) || !ST_ISP2(align))
+		return (EINVAL);
+	buf = st_memalign(align, size);
+	if (buf == NULL) {
+		errno = saved;
+		return (ENOMEM);
+	}
+	*bufp = buf;
+	return (0);
+}
+
+ST_EXPORT void *
+aligned_alloc(size_t align, size_t size)
+{
+	if (align == 0 || !ST_ISP2(align)) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	return (st_memalign(align, size));
+}
+
+ST_EXPORT void *
+valloc(size_t size)
+{
+	return (st_memalign(ST_PAGESIZE, size));
+}
+
+ST_EXPORT void *
+pvalloc(size_t size)
+{
+	if (size > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	return (st_memalign(ST_PAGESIZE, ST_P2ROUNDUP(ST_MAX(size, 1),
+	    ST_PAGESIZE)));
+}
+
+ST_EXPORT size_t
+malloc_usable_size(void *buf)
+{
+	return (st_usable(buf, "malloc_usable_size"));
+}
+
+ST_EXPORT void
+free_sized(void *buf, size_t size)
+{
+	(void) size;
+	st_free(buf, "free_sized");
+}
+
+ST_EXPORT void
+free_aligned_sized(void *buf, size_t align, size_t size)
+{
+	(void) align;
+	(void) size;
+	st_free(buf, "free_aligned_sized");
+}
+
+ST_EXPORT void
+cfree(void *buf)
+{
+	st_free(buf, "cfree");
+}
+
+/* ------------------------------------------------------------------------
+ * glibc's introspection and tuning calls.
+ */
+
+ST_EXPORT int
+malloc_trim(size_t pad)
+{
+	uint64_t before, after;
+
+	(void) pad;
+	if (!kmem_ready)
+		return (0);
+	before = heap_arena->vm_kstat.vk_mem_total;
+	kmem_reap();
+	after = heap_arena->vm_kstat.vk_mem_total;
+	return (after < before);
+}
+
+typedef struct st_meminfo {
+	uint64_t mi_system;     /* bytes obtained from the OS */
+	uint64_t mi_inuse;      /* bytes in allocated buffers */
+	uint64_t mi_oversize;   /* bytes in oversize allocations */
+	uint64_t mi_oversize_n; /* oversize allocations */
+} st_meminfo_t;
+
+static int
+st_meminfo_add(const kmem_cache_stat_t *ks, void *arg)
+{
+	st_meminfo_t *mi = arg;
+
+	mi->mi_inuse += ks->kcs_buf_inuse * ks->kcs_bufsize;
+	return (0);
+}
+
+static void
+st_meminfo(st_meminfo_t *mi)
+{
+	memset(mi, 0, sizeof (*mi));
+	if (!kmem_ready)
+		return;
+	(void) kmem_cache_walk(st_meminfo_add, mi);
+	mi->mi_system = heap_arena->vm_kstat.vk_mem_total;
+	mi->mi_oversize = kmem_oversize_arena->vm_kstat.vk_mem_inuse;
+	mi->mi_oversize_n = kmem_oversize_arena->vm_kstat.vk_alloc -
+	    kmem_oversize_arena->vm_kstat.vk_free;
+	mi->mi_inuse += mi->mi_oversize;
+}
+
+ST_EXPORT struct mallinfo2
+mallinfo2(void)
+{
+	struct mallinfo2 m;
+	st_meminfo_t mi;
+
+	st_meminfo(&mi);
+	memset(&m, 0, sizeof (m));
+	m.arena = mi.mi_system - mi.mi_oversize;
+	m.hblks = mi.mi_oversize_n;
+	m.hblkhd = mi.mi_oversize;
+	m.uordblks = mi.mi_inuse - mi.mi_oversize;
+	m.fordblks = mi.mi_system > mi.mi_inuse ? mi.mi_system - mi.mi_inuse :
+	    0;
+	return (m);
+}
+
+ST_EXPORT struct mallinfo
+mallinfo(void)
+{
+	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo m;
+
+	memset(&m, 0, sizeof (m));
+	m.arena = (int)m2.arena;
+	m.hblks = (int)m2.hblks;
+	m.hblkhd = (int)m2.hblkhd;
+	m.uordblks = (int)m2.uordblks;
+	m.fordblks = (int)m2.fordblks;
+	return (m);
+}
+
+ST_EXPORT int
+mallopt(int param, int value)
+{
+	(void) value;
+	/* glibc's parameters are accepted; none applies to a slab allocator */
+	switch (param) {
+	case M_MXFAST: case M_TRIM_THRESHOLD: case M_TOP_PAD:
+	case M_MMAP_THRESHOLD: case M_MMAP_MAX: case M_CHECK_ACTION:
+	case M_PERTURB: case M_ARENA_TEST: case M_ARENA_MAX:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+ST_EXPORT void
+malloc_stats(void)
+{
+	st_meminfo_t mi;
+
+	st_meminfo(&mi);
+	st_printf(2, "Arena 0:\nsystem bytes     = %10lu\n"
+	    "in use bytes     = %10lu\nTotal (incl. mmap):\n"
+	    "system bytes     = %10lu\nin use bytes     = %10lu\n"
+	    "max mmap regions = %10lu\nmax mmap bytes   = %10lu\n",
+	    mi.mi_system - mi.mi_oversize, mi.mi_inuse - mi.mi_oversize,
+	    mi.mi_system, mi.mi_inuse, mi.mi_oversize_n, mi.mi_oversize);
+}
+
+static int
+st_info_cache(const kmem_cache_stat_t *ks, void *arg)
+{
+	FILE *fp = arg;
+
+	if (ks->kcs_buf_total != 0)
+		fprintf(fp, "<cache name=\"%s\" size=\"%lu\" inuse=\"%lu\" "
+		    "total=\"%lu\" alloc=\"%lu\"/>\n", ks->kcs_name,
+		    (unsigned long)ks->kcs_bufsize,
+		    (unsigned long)ks->kcs_buf_inuse,
+		    (unsigned long)ks->kcs_buf_total,
+		    (unsigned long)ks->kcs_alloc);
+	return (0);
+}
+
+/* Called by the program, outside the allocator: stdio may allocate here. */
+ST_EXPORT int
+malloc_info(int options, FILE *fp)
+{
+	st_meminfo_t mi;
+
+	if (options != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	st_meminfo(&mi);
+	fprintf(fp, "<malloc version=\"slabtrace-%d.%d\">\n",
+	    ST_VERSION_MAJOR, ST_VERSION_MINOR);
+	(void) kmem_cache_walk(st_info_cache, fp);
+	fprintf(fp, "<system type=\"current\" size=\"%lu\"/>\n"
+	    "<inuse size=\"%lu\"/>\n</malloc>\n", (unsigned long)mi.mi_system,
+	    (unsigned long)mi.mi_inuse);
+	return (0);
+}
+
+/* glibc's internal names, for programs that call them directly. */
+ST_EXPORT void *__libc_malloc(size_t size);
+ST_EXPORT void __libc_free(void *buf);
+ST_EXPORT void *__libc_calloc(size_t nmemb, size_t size);
+ST_EXPORT void *__libc_realloc(void *buf, size_t size);
+ST_EXPORT void *__libc_memalign(size_t align, size_t size);
+ST_EXPORT void *__libc_valloc(size_t size);
+ST_EXPORT void *__libc_pvalloc(size_t size);
+
+void *__libc_malloc(size_t size) { return (malloc(size)); }
+void __libc_free(void *buf) { free(buf); }
+void *__libc_calloc(size_t n, size_t size) { return (calloc(n, size)); }
+void *__libc_realloc(void *buf, size_t size) { return (realloc(buf, size)); }
+void *__libc_memalign(size_t a, size_t size) { return (memalign(a, size)); }
+void *__libc_valloc(size_t size) { return (valloc(size)); }
+void *__libc_pvalloc(size_t size) { return (pvalloc(size)); }
+
+/* ------------------------------------------------------------------------
+ * For new.c: the same paths with C++'s needs.
+ */
+
+void *
+st_malloc_internal(size_t size, size_t align)
+{
+	return (align <= MALLOC_ALIGN ? (size <= PTRDIFF_MAX ?
+	    st_alloc(size) : NULL) : st_memalign(align, size));
+}
+
+void
+st_free_internal(void *buf, const char *routine)
+{
+	st_free(buf, routine);
+}

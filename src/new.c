@@ -1,0 +1,94 @@
+/*
+ * new.c: C++'s operator new and delete, every form, written in C under
+ * their Itanium-ABI mangled names so that the library needs no C++ runtime
+ * and a C++ program's allocations come to kmem like malloc's.
+ *
+ * 1. Failure.  operator new loops as the standard says: while allocation
+ *    fails, call the installed new_handler (std::get_new_handler()); with
+ *    none, throw std::bad_alloc (std::__throw_bad_alloc()).  Both are
+ *    libstdc++ functions referenced weakly: a C++ program has them; a C
+ *    program never calls operator new.  This file is compiled with
+ *    -fexceptions so that the exception unwinds through it.
+ *    The nothrow forms return NULL where the throwing ones would throw; a
+ *    new_handler that itself throws from a nothrow new cannot be caught in
+ *    C, so it terminates the program instead of returning NULL.
+ *
+ * 2. Deletes.  Sized and aligned deletes free like free(); the page map
+ *    knows the size and the cache.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "slabtrace_impl.h"
+
+#define ST_EXPORT       __attribute__((visibility("default")))
+
+typedef void (*st_new_handler_t)(void);
+extern st_new_handler_t _ZSt15get_new_handlerv(void) __attribute__((weak));
+extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
+
+static void *
+st_new(size_t size, size_t align, int nothrow)
+{
+	for (;;) {
+		void *buf = st_malloc_internal(size, align);
+		st_new_handler_t handler;
+
+		if (ST_LIKELY(buf != NULL))
+			return (buf);
+		handler = _ZSt15get_new_handlerv != NULL ?
+		    _ZSt15get_new_handlerv() : NULL;
+		if (handler != NULL) {
+			handler();
+			continue;
+		}
+		if (nothrow)
+			return (NULL);
+		if (_ZSt17__throw_bad_allocv != NULL)
+			_ZSt17__throw_bad_allocv();
+		st_printf(2, "slabtrace: operator new(%zu): out of memory\n",
+		    size);
+		st_os_abort();
+	}
+}
+
+#define NEW(name, ...)  ST_EXPORT void *name(__VA_ARGS__)
+#define DEL(name, ...)  ST_EXPORT void name(__VA_ARGS__)
+
+/* operator new / new[] (size), nothrow, aligned, aligned nothrow */
+NEW(_Znwm, size_t n) { return (st_new(n, 0, 0)); }
+NEW(_Znam, size_t n) { return (st_new(n, 0, 0)); }
+NEW(_ZnwmRKSt9nothrow_t, size_t n, const void *t)
+{ (void) t; return (st_new(n, 0, 1)); }
+NEW(_ZnamRKSt9nothrow_t, size_t n, const void *t)
+{ (void) t; return (st_new(n, 0, 1)); }
+NEW(_ZnwmSt11align_val_t, size_t n, size_t a) { return (st_new(n, a, 0)); }
+NEW(_ZnamSt11align_val_t, size_t n, size_t a) { return (st_new(n, a, 0)); }
+NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, size_t n, size_t a, const void *t)
+{ (void) t; return (st_new(n, a, 1)); }
+NEW(_ZnamSt11align_val_tRKSt9nothrow_t, size_t n, size_t a, const void *t)
+{ (void) t; return (st_new(n, a, 1)); }
+
+/* operator delete / delete[]: plain, sized, nothrow, aligned, and mixes */
+DEL(_ZdlPv, void *p) { st_free_internal(p, "operator delete"); }
+DEL(_ZdaPv, void *p) { st_free_internal(p, "operator delete[]"); }
+DEL(_ZdlPvm, void *p, size_t n)
+{ (void) n; st_free_internal(p, "operator delete"); }
+DEL(_ZdaPvm, void *p, size_t n)
+{ (void) n; st_free_internal(p, "operator delete[]"); }
+DEL(_ZdlPvRKSt9nothrow_t, void *p, const void *t)
+{ (void) t; st_free_internal(p, "operator delete"); }
+DEL(_ZdaPvRKSt9nothrow_t, void *p, const void *t)
+{ (void) t; st_free_internal(p, "operator delete[]"); }
+DEL(_ZdlPvSt11align_val_t, void *p, size_t a)
+{ (void) a; st_free_internal(p, "operator delete"); }
+DEL(_ZdaPvSt11align_val_t, void *p, size_t a)
+{ (void) a; st_free_internal(p, "operator delete[]"); }
+DEL(_ZdlPvmSt11align_val_t, void *p, size_t n, size_t a)
+{ (void) n; (void) a; st_free_internal(p, "operator delete"); }
+DEL(_ZdaPvmSt11align_val_t, void *p, size_t n, size_t a)
+{ (void) n; (void) a; st_free_internal(p, "operator delete[]"); }
+DEL(_ZdlPvSt11align_val_tRKSt9nothrow_t, void *p, size_t a, const void *t)
+{ (void) a; (void) t; st_free_internal(p, "operator delete"); }
+DEL(_ZdaPvSt11align_val_tRKSt9nothrow_t, void *p, size_t a, const void *t)
+{ (void) a; (void) t; st_free_internal(p, "operator delete[]"); }

@@ -1,0 +1,539 @@
+/*
+ * slabtrace_impl.h: the private types of slabtrace, shared by every layer of
+ * the allocator and by the debugger (slabtrace mdb), which includes this
+ * header unchanged to decode a crash dump.  Rules for what goes here:
+ *
+ *   - fixed-width fields (uint32_t, uint64_t, pointers), no `long`;
+ *   - nothing that depends on the running process: a dump of one process is
+ *     decoded by another, so no function pointers are followed, only printed;
+ *   - every struct field carries the struct's prefix (vm_, vs_, cache_,
+ *     slab_, bc_, bt_, mag_, mt_, ml_, cc_, kt_, sr_), so a field reads the
+ *     same in the source and in the debugger's output.
+ *
+ * The theory of operation of each layer is at the top of its file:
+ *   vmem.c      arenas of address space (spans, segments, quantum caches)
+ *   pagemap.c   address -> slab map, how free() finds a buffer's cache
+ *   slab.c      object caches and the slab layer
+ *   magazine.c  per-thread magazines and the depot
+ *   kmem.c      kmem_alloc_N caches, kmem_alloc/kmem_free, start-up, fork
+ *   malloc.c    the malloc family and C++ operators over kmem
+ *   umem.c      libumem's API
+ *   print.c     formatted output without malloc, the error function
+ */
+#ifndef SLABTRACE_IMPL_H
+#define SLABTRACE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+/* The public API is what the library exports; everything else is hidden. */
+#pragma GCC visibility push(default)
+#include "slabtrace.h"
+#pragma GCC visibility pop
+#include "platform.h"
+
+#define ST_VERSION_MAJOR        0
+#define ST_VERSION_MINOR        1
+
+#define ST_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define ST_UNLIKELY(x)  __builtin_expect(!!(x), 0)
+#define ST_P2ROUNDUP(x, a)      (-(-(x) & -(a)))
+#define ST_P2ALIGN(x, a)        ((x) & -(a))
+#define ST_ISP2(x)              (((x) & ((x) - 1)) == 0)
+#define ST_MIN(a, b)            ((a) < (b) ? (a) : (b))
+#define ST_MAX(a, b)            ((a) > (b) ? (a) : (b))
+#define ST_PAGESIZE             4096UL  /* the quantum of the page arenas */
+#define ST_PAGESHIFT            12
+
+/*
+ * Developer assertions: compiled in when ST_DEBUG is set, checked by the
+ * optimiser away otherwise (jemalloc's `if (config_debug)` style, so they
+ * are always type-checked).  User errors are never asserted: they go
+ * through st_error().
+ */
+#ifdef ST_DEBUG
+static const int st_config_debug = 1;
+#else
+static const int st_config_debug = 0;
+#endif
+#define ST_ASSERT(e) do {                                               \
+	if (st_config_debug && !(e))                                    \
+		st_assert_fail(#e, __FILE__, __LINE__);                 \
+} while (0)
+
+/* ------------------------------------------------------------------------
+ * Patterns and buffer states (one place; debug.c and the debugger use them).
+ */
+#define KMEM_FREE_PATTERN       0xdeadbeefdeadbeefULL  /* freed buffer */
+#define KMEM_UNINITIALIZED_PATTERN 0xbaddcafebaddcafeULL /* new buffer */
+#define KMEM_REDZONE_PATTERN    0xfeedfacefeedfaceULL  /* after buffer */
+#define KMEM_REDZONE_BYTE       0xbb                   /* size padding */
+#define KMEM_BUFTAG_ALLOC       0xa110c8edUL
+#define KMEM_BUFTAG_FREE        0xf4eef4eeUL
+
+/* kmem_flags bits, as in the kernel's kmem_impl.h. */
+#define KMF_AUDIT       0x00000001  /* transaction auditing */
+#define KMF_DEADBEEF    0x00000002  /* deadbeef checking */
+#define KMF_REDZONE     0x00000004  /* redzone checking */
+#define KMF_CONTENTS    0x00000008  /* freed-buffer content logging */
+#define KMF_STICKY      0x00000010  /* (see debug.c for our meaning) */
+#define KMF_NOMAGAZINE  0x00000020  /* disable per-thread magazines */
+#define KMF_FIREWALL    0x00000040  /* put all bufs before unmapped pages */
+#define KMF_LITE        0x00000100  /* lightweight debugging */
+#define KMF_HASH        0x00000200  /* cache has hash table (large slab) */
+#define KMF_RANDOMIZE   0x00000400  /* randomize other kmem_flags */
+#define KMF_BUFTAG      (KMF_DEADBEEF | KMF_REDZONE)
+#define KMF_TOUCH       (KMF_BUFTAG | KMF_LITE | KMF_CONTENTS)
+
+/* User errors: the one list, reported by st_error() (print.c). */
+typedef enum kmem_error {
+	KMERR_MODIFIED = 0,     /* buffer modified while on freelist */
+	KMERR_REDZONE,          /* redzone violation (write past end) */
+	KMERR_DUPFREE,          /* freed a buffer twice */
+	KMERR_BADADDR,          /* freed a bad (unallocated) address */
+	KMERR_BADBUFTAG,        /* buftag corrupted */
+	KMERR_BADBUFCTL,        /* bufctl corrupted */
+	KMERR_BADCACHE,         /* freed a buffer to the wrong cache */
+	KMERR_BADSIZE,          /* alloc size != free size */
+	KMERR_BADBASE,          /* buffer base address wrong */
+	KMERR_BADROUTINE,       /* freed with the wrong routine */
+	KMERR_NERRORS
+} kmem_error_t;
+
+/* ------------------------------------------------------------------------
+ * vmem (vmem.c): arenas of integer ranges, here always address space.
+ *
+ * An arena holds spans (ranges it was given with vmem_add or imported from
+ * its source), cut into segments that are either allocated or free.  All
+ * segments of an arena are on one address-ordered list (vs_anext/vs_aprev);
+ * free segments are also on the power-of-two freelist of their size
+ * (vm_freelist[highbit(size) - 1]); allocated segments are in a hash of
+ * their start address.  Span segments (VMEM_SPAN) head their span on the
+ * arena list.
+ */
+#define VMEM_NAMELEN            32
+#define VMEM_FREELISTS          64      /* one per power of two */
+#define VMEM_HASH_INITIAL       16
+#define VMEM_NQCACHE_MAX        16
+#define VMEM_STACK_DEPTH        0       /* no per-segment stacks yet */
+
+#define VMEM_ALLOC_SEG          0x01    /* vs_type */
+#define VMEM_FREE_SEG           0x02
+#define VMEM_SPAN               0x10
+#define VMEM_ROTOR              0x20
+#define VMEM_WALKER             0x40
+
+/* vmem_create() cflags (in vmflag's high bits). */
+#define VMC_POPULATOR           0x00010000
+#define VMC_NO_QCACHE           0x00020000
+#define VMC_RETAIN              0x00040000  /* keep free imported spans
+                                               until vmem_reap() */
+
+typedef struct vmem_seg vmem_seg_t;
+struct vmem_seg {
+	uintptr_t vs_start;             /* start of segment */
+	uintptr_t vs_end;               /* end of segment (exclusive) */
+	vmem_seg_t *vs_knext;           /* next of kin (alloc, free, span) */
+	vmem_seg_t *vs_kprev;           /* prev of kin */
+	vmem_seg_t *vs_anext;           /* next in arena */
+	vmem_seg_t *vs_aprev;           /* prev in arena */
+	uint8_t vs_type;                /* alloc, free, span */
+	uint8_t vs_import;              /* non-zero if span was imported */
+	uint8_t vs_pad[6];
+};
+
+typedef struct vmem_freelist {
+	uintptr_t vs_start;             /* always zero */
+	uintptr_t vs_end;               /* segment size */
+	vmem_seg_t *vs_knext;           /* next of kin */
+	vmem_seg_t *vs_kprev;           /* prev of kin */
+} vmem_freelist_t;
+
+typedef struct vmem_kstat {
+	uint64_t vk_mem_inuse;          /* bytes allocated */
+	uint64_t vk_mem_import;         /* bytes imported */
+	uint64_t vk_mem_total;          /* total bytes in arena */
+	uint64_t vk_alloc;              /* number of allocations */
+	uint64_t vk_free;               /* number of frees */
+	uint64_t vk_fail;               /* allocation failures */
+	uint64_t vk_lookup;             /* hash lookup count */
+	uint64_t vk_search;             /* freelist search count */
+	uint64_t vk_populate_fail;      /* segment population failures */
+	uint64_t vk_contains;           /* vmem_contains() calls */
+	uint64_t vk_contains_search;    /* vmem_contains() search count */
+} vmem_kstat_t;
+
+struct vmem {
+	char vm_name[VMEM_NAMELEN];     /* arena name */
+	st_lock_t vm_lock;              /* arena lock */
+	uint32_t vm_id;                 /* arena id */
+	uint32_t vm_cflags;             /* arena creation flags */
+	int32_t vm_qshift;              /* log2(vm_quantum) */
+	uint32_t vm_pad;
+	uint64_t vm_quantum;            /* vmem quantum */
+	uint64_t vm_qcache_max;         /* maximum size to front by kmem */
+	uint64_t vm_min_import;         /* smallest import from the source */
+	vmem_alloc_t *vm_source_alloc;  /* import from source */
+	vmem_free_t *vm_source_free;    /* release to source */
+	vmem_t *vm_source;              /* vmem source for imported memory */
+	vmem_t *vm_next;                /* next in vmem_list */
+	vmem_seg_t **vm_hash_table;     /* allocated-segment hash table */
+	uint64_t vm_hash_mask;          /* hash_size - 1 */
+	uint64_t vm_hash_shift;         /* log2(vm_quantum) */
+	uint64_t vm_hash_count;         /* allocated segments hashed */
+	uint64_t vm_freemap;            /* bitmap of non-empty freelists */
+	vmem_seg_t vm_seg0;             /* anchor segment (arena list head) */
+	vmem_seg_t vm_rotor;            /* rotor for VM_NEXTFIT allocations */
+	vmem_seg_t *vm_hash0[VMEM_HASH_INITIAL]; /* initial hash table */
+	void *vm_qcache[VMEM_NQCACHE_MAX]; /* quantum caches (kmem_cache_t) */
+	vmem_freelist_t vm_freelist[VMEM_FREELISTS + 1]; /* power-of-2 lists */
+	vmem_kstat_t vm_kstat;          /* statistics */
+};
+
+/* ------------------------------------------------------------------------
+ * kmem: caches, slabs, bufctls, buftags (slab.c), magazines (magazine.c).
+ */
+#define KMEM_CACHE_NAMELEN      32
+#define KMEM_ALIGN              8       /* minimum alignment */
+#define KMEM_ALIGN_SHIFT        3
+#define KMEM_VOID_FRACTION      8       /* never waste more than 1/8 slab */
+#define KMEM_STACK_DEPTH        15      /* audit stack depth (default) */
+#define KMEM_STACK_MAX          64      /* largest audit=N */
+#define KMEM_LITE_DEPTH         4       /* callers kept in lite mode */
+#define KMEM_HASH_INITIAL       64
+#define KMEM_MAXBUF             131072  /* largest kmem_alloc cache */
+#define KMEM_SMALL_MAX          4096    /* sizes served by the small table */
+#define KMEM_NCACHE_ALLOC       64      /* kmem_alloc_N caches, at most */
+#define KMEM_CC_MAX             128     /* caches with per-thread layers */
+
+typedef struct kmem_slab kmem_slab_t;
+typedef struct kmem_bufctl kmem_bufctl_t;
+typedef struct kmem_magazine kmem_magazine_t;
+
+/*
+ * A bufctl: the slab layer's handle on a free buffer.  Small slabs keep only
+ * bc_next, inside the free buffer at cache_bufctl; large slabs (KMF_HASH)
+ * keep all three in an external bufctl found through the cache's hash.
+ */
+struct kmem_bufctl {
+	kmem_bufctl_t *bc_next;         /* next bufctl in slab freelist/hash */
+	void *bc_addr;                  /* address of buffer */
+	kmem_slab_t *bc_slab;           /* controlling slab */
+};
+
+/* An audit bufctl (KMF_AUDIT): who did the last thing to a buffer, when. */
+typedef struct kmem_bufctl_audit {
+	kmem_bufctl_t *bc_next;
+	void *bc_addr;
+	kmem_slab_t *bc_slab;
+	kmem_cache_t *bc_cache;         /* controlling cache */
+	uint64_t bc_timestamp;          /* transaction time (ns) */
+	uint64_t bc_thread;             /* thread id */
+	struct kmem_bufctl_audit *bc_lastlog; /* previous log record */
+	void *bc_contents;              /* contents at last free */
+	uint32_t bc_depth;              /* stack depth */
+	uint32_t bc_pad;
+	uintptr_t bc_stack[KMEM_STACK_DEPTH]; /* stack trace */
+} kmem_bufctl_audit_t;
+
+/* The tag after each buffer when debugging (KMF_BUFTAG). */
+typedef struct kmem_buftag {
+	uint64_t bt_redzone;            /* 64-bit redzone pattern */
+	kmem_bufctl_t *bt_bufctl;       /* bufctl */
+	intptr_t bt_bxstat;             /* bufctl ^ (alloc/free) */
+} kmem_buftag_t;
+
+typedef struct kmem_buftag_lite {
+	kmem_buftag_t bt_buftag;
+	uintptr_t bt_history[KMEM_LITE_DEPTH]; /* last callers */
+} kmem_buftag_lite_t;
+
+/*
+ * A slab: one contiguous piece of the cache's arena, cut into chunks.  The
+ * small layout puts this struct at the end of the slab's only page; the
+ * large layout allocates it from kmem_slab_cache.
+ */
+struct kmem_slab {
+	kmem_cache_t *slab_cache;       /* controlling cache */
+	void *slab_base;                /* base of allocated memory */
+	kmem_slab_t *slab_next;         /* next slab on the cache's list */
+	kmem_slab_t *slab_prev;         /* prev slab on the cache's list */
+	kmem_bufctl_t *slab_head;       /* first free buffer */
+	uint64_t slab_size;             /* bytes of arena memory */
+	uint32_t slab_refcnt;           /* outstanding allocations */
+	uint32_t slab_chunks;           /* chunks (bufs) in this slab */
+	uint32_t slab_color;            /* colour offset of the first chunk */
+	uint32_t slab_flags;            /* SLAB_* */
+};
+#define SLAB_COMPLETE           0x01    /* on the cache's complete list */
+#define SLAB_PARTIAL            0x02    /* on the cache's partial list */
+
+/* A magazine: an array of constructed buffers. */
+struct kmem_magazine {
+	kmem_magazine_t *mag_next;      /* next in depot list */
+	void *mag_round[1];             /* one or more rounds */
+};
+
+typedef struct kmem_magtype {
+	uint32_t mt_magsize;            /* magazine size (number of rounds) */
+	uint32_t mt_align;              /* magazine alignment */
+	uint64_t mt_minbuf;             /* all smaller buffers qualify */
+	uint64_t mt_maxbuf;             /* no larger buffers qualify */
+	kmem_cache_t *mt_cache;         /* magazine cache */
+} kmem_magtype_t;
+
+/* A depot list of magazines, with its working-set statistics. */
+typedef struct kmem_maglist {
+	kmem_magazine_t *ml_list;       /* magazine list */
+	uint64_t ml_total;              /* number of magazines */
+	uint64_t ml_min;                /* min since last update */
+	uint64_t ml_reaplimit;          /* max reapable magazines */
+	uint64_t ml_alloc;              /* allocations from this list */
+} kmem_maglist_t;
+
+/*
+ * The per-thread cache of one kmem cache: the loaded and previously loaded
+ * magazines (see magazine.c for why per thread rather than per CPU).  The
+ * owning thread uses it without locks; cc_lock is taken only for caches
+ * that can be destroyed (user caches), so that kmem_cache_destroy() can
+ * flush other threads' magazines.
+ */
+typedef struct kmem_cpu_cache {
+	kmem_magazine_t *cc_loaded;     /* the currently loaded magazine */
+	kmem_magazine_t *cc_ploaded;    /* the previously loaded magazine */
+	int32_t cc_rounds;              /* rounds in cc_loaded */
+	int32_t cc_prounds;             /* rounds in cc_ploaded */
+	int32_t cc_magsize;             /* rounds per magazine; 0: disabled */
+	uint32_t cc_pad;
+	uint64_t cc_alloc;              /* allocations from this cache */
+	uint64_t cc_free;               /* frees to this cache */
+} kmem_cpu_cache_t;
+
+/* A thread's state: its caches, on the global thread list. */
+typedef struct kmem_thread {
+	struct kmem_thread *kt_next;    /* global thread list */
+	struct kmem_thread *kt_prev;
+	uint64_t kt_tid;                /* kernel thread id */
+	uint32_t kt_flags;              /* KT_* */
+	uint32_t kt_pad;
+	st_lock_t kt_lock;              /* taken by owner for user caches and
+	                                   by others to flush them */
+	kmem_cpu_cache_t kt_cc[KMEM_CC_MAX];
+} kmem_thread_t;
+#define KT_DEAD                 0x01    /* the sentinel of exited threads */
+
+struct kmem_cache {
+	/* statistics */
+	uint64_t cache_slab_create;     /* slab creates */
+	uint64_t cache_slab_destroy;    /* slab destroys */
+	uint64_t cache_slab_alloc;      /* slab layer allocations */
+	uint64_t cache_slab_free;       /* slab layer frees */
+	uint64_t cache_alloc_fail;      /* total failed allocations */
+	uint64_t cache_buftotal;        /* total buffers in slabs */
+	uint64_t cache_bufmax;          /* max buffers ever */
+	uint64_t cache_rescale;         /* hash table rescales */
+	uint64_t cache_lookup_depth;    /* hash lookup depth */
+	uint64_t cache_depot_contention; /* mutex contention count */
+	uint64_t cache_depot_contention_prev; /* previous snapshot */
+	uint64_t cache_depot_ops;       /* depot operations since update */
+	uint64_t cache_alloc_dead;      /* allocs by exited threads' layer */
+	uint64_t cache_free_dead;       /* frees by exited threads' layer */
+	/* properties */
+	char cache_name[KMEM_CACHE_NAMELEN]; /* cache name */
+	uint32_t cache_flags;           /* KMF_* */
+	uint32_t cache_cflags;          /* KMC_* (creation flags) */
+	int32_t cache_ccidx;            /* index in kt_cc[], -1 if none */
+	uint32_t cache_chunks;          /* chunks per slab */
+	uint64_t cache_bufsize;         /* object size */
+	uint64_t cache_align;           /* object alignment */
+	uint64_t cache_chunksize;       /* buf + alignment [+ debug] */
+	uint64_t cache_chunkinv;        /* ceil(2^64 / chunksize) */
+	uint64_t cache_slabsize;        /* size of a slab */
+	uint64_t cache_bufctl;          /* buf-to-bufctl distance */
+	uint64_t cache_buftag;          /* buf-to-buftag distance */
+	uint64_t cache_verify;          /* bytes to verify */
+	uint64_t cache_contents;        /* bytes of saved content */
+	uint64_t cache_color;           /* next slab colour */
+	uint64_t cache_maxcolor;        /* maximum slab colour */
+	uint64_t cache_hash_shift;      /* get to interesting bits */
+	uint64_t cache_hash_mask;       /* hash table mask */
+	kmem_constructor_t *cache_constructor;
+	kmem_destructor_t *cache_destructor;
+	kmem_reclaim_t *cache_reclaim;
+	void *cache_private;            /* opaque arg to callbacks */
+	vmem_t *cache_arena;            /* vmem source for slabs */
+	kmem_cache_t *cache_next;       /* all caches, a circular list */
+	kmem_cache_t *cache_prev;
+	/* slab layer */
+	st_lock_t cache_lock;           /* protects slab layer */
+	kmem_slab_t *cache_partial;     /* slabs with free buffers */
+	kmem_slab_t *cache_complete;    /* slabs with none */
+	uint64_t cache_partial_count;
+	uint64_t cache_complete_count;
+	uint64_t cache_buftotal_free;   /* free buffers in slabs */
+	kmem_bufctl_t **cache_hash_table; /* hash table base */
+	kmem_bufctl_t *cache_hash0[KMEM_HASH_INITIAL];
+	/* depot layer */
+	st_lock_t cache_depot_lock;     /* protects depot */
+	kmem_magtype_t *cache_magtype;  /* magazine type */
+	kmem_maglist_t cache_full;      /* full magazines */
+	kmem_maglist_t cache_empty;     /* empty magazines */
+	uint64_t cache_depot_update;    /* time of the last ws update (ns) */
+};
+
+/* ------------------------------------------------------------------------
+ * The page map (pagemap.c): page number -> what owns the page.
+ * An entry is a kmem_slab_t pointer, or PM_BIG | (pages << PM_SHIFT) for the
+ * first page of an oversize allocation (vmem straight from kmem_oversize).
+ */
+#define PM_BITS                 48      /* user address bits covered */
+#define PM_L1_BITS              18
+#define PM_L2_BITS              (PM_BITS - ST_PAGESHIFT - PM_L1_BITS)
+#define PM_BIG                  0x1UL
+#define PM_SHIFT                4
+
+/* ------------------------------------------------------------------------
+ * The root: one structure from which the debugger finds everything.
+ */
+#define ST_ROOT_MAGIC           "slabtrace-root:1"
+
+typedef struct st_root {
+	char sr_magic[16];              /* ST_ROOT_MAGIC */
+	uint32_t sr_version;            /* layout version of this header */
+	uint32_t sr_pagesize;
+	uint32_t sr_kmem_flags;         /* KMF_* in force */
+	uint32_t sr_ready;              /* 1 once initialised */
+	kmem_cache_t *sr_cache_list;    /* &kmem_null_cache (list head) */
+	vmem_t *sr_vmem_list;           /* all arenas */
+	uintptr_t **sr_pagemap;         /* pagemap L1 */
+	kmem_thread_t *sr_thread_list;  /* live threads' caches */
+	kmem_cache_t **sr_alloc_caches; /* kmem_alloc_N caches, by index */
+	uint32_t sr_nalloc_caches;
+	uint32_t sr_pad;
+} st_root_t;
+
+/* ------------------------------------------------------------------------
+ * Cross-file functions, grouped by the file that defines them.
+ */
+
+/* vmem.c */
+void vmem_init(void);
+void *vmem_extend_try(vmem_t *vmp, void *addr, size_t oldsize,
+    size_t newsize);
+size_t vmem_reap_spans(vmem_t *vmp);
+int vmem_verify(vmem_t *vmp);   /* 0 if consistent; prints what is not */
+int vmem_contains(vmem_t *vmp, void *addr, size_t size);
+void vmem_fork_prepare(void);
+void vmem_fork_parent(void);
+void vmem_fork_child(void);
+void vmem_qcache_create(vmem_t *vmp);
+extern vmem_t *vmem_list;
+
+/* pagemap.c */
+int pagemap_set(uintptr_t addr, size_t size, uintptr_t value);
+void pagemap_clear(uintptr_t addr, size_t size);
+extern uintptr_t *pagemap_l1[1UL << PM_L1_BITS];
+static inline uintptr_t
+pagemap_lookup(uintptr_t addr)
+{
+	uintptr_t pn = addr >> ST_PAGESHIFT;
+	uintptr_t *l2 = pagemap_l1[(pn >> PM_L2_BITS) &
+	    ((1UL << PM_L1_BITS) - 1)];
+
+	if (ST_UNLIKELY(l2 == NULL || (addr >> PM_BITS) != 0))
+		return (0);
+	return (l2[pn & ((1UL << PM_L2_BITS) - 1)]);
+}
+
+/* slab.c */
+void kmem_cache_init(void);
+kmem_cache_t *kmem_cache_create_internal(const char *name, size_t bufsize,
+    size_t align, kmem_constructor_t *ctor, kmem_destructor_t *dtor,
+    kmem_reclaim_t *reclaim, void *private, vmem_t *arena, int cflags,
+    int ccidx);
+void *kmem_slab_alloc(kmem_cache_t *cp, int kmflag);
+void kmem_slab_free(kmem_cache_t *cp, void *buf);
+int kmem_buf_constructed_alloc(kmem_cache_t *cp, void *buf, int kmflag);
+void kmem_buf_destruct_free(kmem_cache_t *cp, void *buf);
+int kmem_cache_verify(kmem_cache_t *cp);  /* 0 if consistent */
+void kmem_cache_reap_slabs(kmem_cache_t *cp);
+void kmem_fork_prepare_caches(void);
+void kmem_fork_parent_caches(void);
+void kmem_fork_child_caches(void);
+extern kmem_cache_t kmem_null_cache;
+extern st_lock_t kmem_cache_list_lock;
+extern vmem_t *kmem_default_arena;
+extern vmem_t *kmem_internal_arena;
+extern vmem_t *kmem_oversize_arena;
+extern vmem_t *heap_arena;
+
+/* magazine.c */
+void kmem_magazine_init(void);
+void kmem_cache_magazine_enable(kmem_cache_t *cp);
+void *kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
+    int kmflag);
+void kmem_cache_free_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
+    void *buf);
+void kmem_cache_magazine_purge(kmem_cache_t *cp);
+void kmem_depot_reap(kmem_cache_t *cp);
+kmem_thread_t *kmem_thread_self_slow(void);
+void kmem_thread_fork_child(void);
+void kmem_thread_init(void);
+void kmem_cache_cc_totals(kmem_cache_t *cp, uint64_t *allocp,
+    uint64_t *freep);
+void kmem_thread_fork_prepare(void);
+void kmem_thread_fork_parent(void);
+extern __thread kmem_thread_t *kmem_thread_self
+    __attribute__((tls_model("initial-exec")));
+extern kmem_thread_t kmem_thread_dead;
+
+/* kmem.c */
+extern volatile int kmem_ready;
+extern st_root_t st_root;
+extern kmem_cache_t *kmem_alloc_caches[KMEM_NCACHE_ALLOC];
+extern uint8_t kmem_size_small[];       /* (size + 7) >> 3 -> index */
+extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
+extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
+extern uint64_t kmem_oversize_decommit;
+extern vmem_t *kmem_cache_arena;
+void kmem_init_slow(void);
+void kmem_periodic(uint64_t now);
+kmem_cache_t *kmem_alloc_cache_for(size_t size, size_t align);
+void *kmem_oversize_alloc(size_t size, size_t align, int kmflag);
+void kmem_oversize_free(void *buf, uintptr_t pm);
+size_t kmem_oversize_size(uintptr_t pm);
+void *kmem_nomem(size_t size, int kmflag);
+
+/*
+ * Is buf the start of a chunk of slab sp?  A cheap check made on every
+ * free, debugging or not: ((off * ceil(2^64 / d)) mod 2^64) < ceil(2^64 / d)
+ * exactly when d divides off, for any off below 2^32 (Lemire et al.).
+ */
+static inline int
+kmem_buf_is_base(const kmem_cache_t *cp, const kmem_slab_t *sp,
+    uintptr_t buf)
+{
+	uintptr_t first = (uintptr_t)sp->slab_base + sp->slab_color;
+	uint64_t off = buf - first;
+
+	return (buf >= first && off < (uint64_t)sp->slab_chunks *
+	    cp->cache_chunksize && off * cp->cache_chunkinv <
+	    cp->cache_chunkinv);
+}
+
+/* malloc.c: the malloc paths, for new.c and umem.c */
+void *st_malloc_internal(size_t size, size_t align);
+void st_free_internal(void *buf, const char *routine);
+
+/* print.c: formatted output with no malloc; the one error function. */
+size_t st_snprintf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void st_printf(int fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void st_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
+    const char *routine) __attribute__((noreturn));
+void st_panic(const char *fmt, ...) __attribute__((noreturn,
+    format(printf, 1, 2)));
+void st_assert_fail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
+
+#endif /* SLABTRACE_IMPL_H */

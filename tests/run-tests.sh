@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+#
+# run-tests.sh: slabtrace's test suite, as `make check` runs it.
+#
+#   tests/run-tests.sh [-l] [PATTERN...]
+#
+# Run from anywhere; it works from the repository root.  With PATTERNs
+# (extended regular expressions), only the tests whose names match one of
+# them are built and run; -l lists the names instead of running them.
+#
+# Needs build/libslabtrace.so, build/libslabtrace.a and build/slabtrace
+# (`make`).  SLABTRACE_SO, SLABTRACE_A and SLABTRACE_CLI point elsewhere.
+#
+# The tiers, one directory each:
+#   tests/unit/*.c          may see internals (-Isrc); linked with the .a
+#   tests/integration/*.c   public interfaces only
+#   tests/integration/*.cc  the same, in C++
+#   tests/integration/*.sh  scripts (the CLI); get ST_SO, ST_CLI, ST_ROOT
+#   tests/stress/*.c        fixed-seed multi-threaded workloads
+#   tests/programs/*.sh     real programs: stdout and exit status must be the
+#                           same without slabtrace, under LD_PRELOAD and under
+#                           `slabtrace run --`; exit 77 means "skip"
+#
+# A C or C++ test passes when it exits 0 within its time limit.  A line
+# "modes: static preload" in its source says how it runs: "static" links it
+# with libslabtrace.a, "preload" builds it plainly and runs it with
+# LD_PRELOAD=libslabtrace.so; each mode is a test of its own, named
+# tier/name[mode].  Defaults: unit "static", integration "static preload",
+# stress "preload".  A line "timeout: N" sets the limit in seconds.
+#
+# Every test runs with ST_EXPECT_SLABTRACE=1 in its environment (tests/check.h
+# reads it), so a test can also be run by hand against plain glibc.
+#
+# Output: one line per test, "PASS name", "FAIL name: reason" followed by
+# the tail of its output, or "SKIP name: reason"; then the summary line
+# "N passed, N failed" (", N skipped" when some were).  Logs are kept in
+# build/tests/logs/.  Exit status 1 if anything failed.
+
+set -u
+unset LD_PRELOAD
+
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$PWD
+SO=${SLABTRACE_SO:-$ROOT/build/libslabtrace.so}
+AR=${SLABTRACE_A:-$ROOT/build/libslabtrace.a}
+CLI=${SLABTRACE_CLI:-$ROOT/build/slabtrace}
+OUT=$ROOT/build/tests
+LOGS=$OUT/logs
+CC=${CC:-cc}
+CXX=${CXX:-g++}
+CFLAGS="-O2 -g -Wall -Wextra -Iinclude -Isrc -Itests -pthread"
+CXXFLAGS="-O2 -g -Wall -Wextra -std=c++17 -fsized-deallocation -Iinclude -Isrc -Itests -pthread"
+LIBS="-pthread -lm"
+JOBS=$(nproc 2>/dev/null || echo 2)
+TAIL_LINES=25
+
+DEFAULT_TIMEOUT_unit=120
+DEFAULT_TIMEOUT_integration=120
+DEFAULT_TIMEOUT_stress=120
+DEFAULT_TIMEOUT_programs=180	# for the three runs together
+
+list_only=0
+if [ "${1:-}" = "-l" ]; then
+	list_only=1
+	shift
+fi
+patterns=("$@")
+
+passed=0 failed=0 skipped=0
+start_time=$SECONDS
+
+# ---- the list of tests ----
+
+# Parallel arrays: name, kind (cbin, script, program), source, mode, timeout.
+T_NAME=() T_KIND=() T_SRC=() T_MODE=() T_TIMEOUT=()
+
+selected() {
+	local p
+	[ ${#patterns[@]} -eq 0 ] && return 0
+	for p in "${patterns[@]}"; do
+		printf '%s\n' "$1" | grep -Eq -e "$p" && return 0
+	done
+	return 1
+}
+
+# The value of a "key: value" line in a test's source, if any.
+src_field() {
+	sed -n "s/^[ *#/]*$2:[ ]*\\(.*[^ ]\\)[ ]*\$/\\1/p" "$1" | head -n 1
+}
+
+add_test() {	# name kind src mode timeout
+	selected "$1" || return 0
+	T_NAME+=("$1") T_KIND+=("$2") T_SRC+=("$3") T_MODE+=("$4")
+	T_TIMEOUT+=("$5")
+}
+
+collect() {
+	local tier f base modes mode t
+	for tier in unit integration stress; do
+		for f in tests/$tier/*.c tests/$tier/*.cc; do
+			[ -f "$f" ] || continue
+			base=$(basename "$f"); base=${base%.*}
+			modes=$(src_field "$f" modes)
+			if [ "$tier" = unit ]; then
+				modes=static	# internals: always the archive
+			elif [ -z "$modes" ]; then
+				case $tier in
+				integration) modes="static preload" ;;
+				stress) modes="preload" ;;
+				esac
+			fi
+			t=$(src_field "$f" timeout)
+			eval "t=\${t:-\$DEFAULT_TIMEOUT_$tier}"
+			if [ "$tier" = unit ]; then
+				add_test "unit/$base" cbin "$f" static "$t"
+				continue
+			fi
+			for mode in $modes; do
+				add_test "$tier/$base[$mode]" cbin "$f" "$mode" "$t"
+			done
+		done
+	done
+	for f in tests/integration/*.sh; do
+		[ -f "$f" ] || continue
+		base=$(basename "$f" .sh)
+		t=$(src_field "$f" timeout)
+		add_test "integration/$base" script "$f" - \
+		    "${t:-$DEFAULT_TIMEOUT_integration}"
+	done
+	for f in tests/programs/*.sh; do
+		[ -f "$f" ] || continue
+		base=$(basename "$f" .sh)
+		t=$(src_field "$f" timeout)
+		add_test "programs/$base" program "$f" - \
+		    "${t:-$DEFAULT_TIMEOUT_programs}"
+	done
+}
+
+# ---- reporting ----
+
+show_tail() {	# file
+	[ -s "$1" ] || return 0
+	tail -n "$TAIL_LINES" "$1" | sed 's/^/    /'
+}
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+fail() {	# name reason [log]
+	echo "FAIL $1: $2"
+	[ $# -ge 3 ] && show_tail "$3"
+	failed=$((failed + 1))
+}
+
+# Why a command ended the way it did, from its status under timeout(1).
+status_reason() {	# status timeout
+	local st=$1
+	if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
+		echo "timed out after $2 s"
+	elif [ "$st" -gt 128 ]; then
+		local sig
+		sig=$(kill -l $((st - 128)) 2>/dev/null || echo $((st - 128)))
+		echo "killed by SIG$sig"
+	else
+		echo "exit status $st"
+	fi
+}
+
+# ---- building ----
+
+bin_path() {	# src mode
+	local rel=${1#tests/}
+	rel=${rel%.*}
+	if [ "$2" = static ]; then
+		echo "$OUT/$rel.static"
+	else
+		echo "$OUT/$rel"
+	fi
+}
+
+build_one() {	# src mode -> status; log next to the binary
+	local src=$1 mode=$2 bin log cc flags
+	bin=$(bin_path "$src" "$mode")
+	log=$bin.build.log
+	mkdir -p "$(dirname "$bin")"
+	case $src in
+	*.cc) cc=$CXX flags=$CXXFLAGS ;;
+	*) cc=$CC flags=$CFLAGS ;;
+	esac
+	if [ "$mode" = static ]; then
+		# shellcheck disable=SC2086
+		$cc $flags -o "$bin" "$src" "$AR" $LIBS >"$log" 2>&1
+	else
+		# shellcheck disable=SC2086
+		$cc $flags -o "$bin" "$src" $LIBS >"$log" 2>&1
+	fi
+}
+
+build_all() {
+	local i key running=0
+	declare -A seen=()
+	for i in "${!T_NAME[@]}"; do
+		[ "${T_KIND[$i]}" = cbin ] || continue
+		key="${T_SRC[$i]} ${T_MODE[$i]}"
+		[ -n "${seen[$key]:-}" ] && continue
+		seen[$key]=1
+		rm -f "$(bin_path "${T_SRC[$i]}" "${T_MODE[$i]}")"
+		build_one "${T_SRC[$i]}" "${T_MODE[$i]}" &
+		running=$((running + 1))
+		if [ "$running" -ge "$JOBS" ]; then
+			wait -n 2>/dev/null || true
+			running=$((running - 1))
+		fi
+	done
+	wait
+}
+
+# ---- running ----
+
+run_cbin() {	# index
+	local name=${T_NAME[$1]} src=${T_SRC[$1]} mode=${T_MODE[$1]}
+	local t=${T_TIMEOUT[$1]} bin log st
+	bin=$(bin_path "$src" "$mode")
+	log=$LOGS/$(echo "$name" | sed 's|/|_|; s|\[|.|; s|\]||').log
+	if [ ! -x "$bin" ]; then
+		fail "$name" "does not compile" "$bin.build.log"
+		return
+	fi
+	if [ "$mode" = preload ]; then
+		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
+		    env LD_PRELOAD="$SO" "$bin" >"$log" 2>&1 </dev/null
+	else
+		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
+		    "$bin" >"$log" 2>&1 </dev/null
+	fi
+	st=$?
+	if [ $st -ne 0 ]; then
+		fail "$name" "$(status_reason $st "$t")" "$log"
+	elif grep -q "cannot be preloaded" "$log"; then
+		fail "$name" "the library was not preloaded" "$log"
+	else
+		pass "$name"
+	fi
+}
+
+run_script() {	# index
+	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]} log st
+	log=$LOGS/$(echo "$name" | tr '/' '_').log
+	ST_EXPECT_SLABTRACE=1 ST_SO=$SO ST_CLI=$CLI ST_ROOT=$ROOT \
+	    timeout -k 5 "$t" bash "$src" >"$log" 2>&1 </dev/null
+	st=$?
+	if [ $st -eq 77 ]; then
+		skip "$name" "$(head -n 1 "$log")"
+	elif [ $st -ne 0 ]; then
+		fail "$name" "$(status_reason $st "$t")" "$log"
+	else
+		pass "$name"
+	fi
+}
+
+# A real program: the same stdout and exit status three ways.
+run_program() {	# index
+	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
+	local base st_ref st how st f
+	base=$LOGS/$(echo "$name" | tr '/' '_')
+	t=$((t / 3))
+
+	timeout -k 5 "$t" bash "$src" >"$base.ref.out" 2>"$base.ref.err" \
+	    </dev/null
+	st_ref=$?
+	if [ $st_ref -eq 77 ]; then
+		skip "$name" "$(head -n 1 "$base.ref.out")"
+		return
+	fi
+	if [ $st_ref -ne 0 ]; then
+		cat "$base.ref.out" "$base.ref.err" >"$base.log"
+		fail "$name" "fails even without slabtrace: $(status_reason \
+		    $st_ref "$t")" "$base.log"
+		return
+	fi
+	for how in preload cli; do
+		if [ $how = preload ]; then
+			timeout -k 5 "$t" env LD_PRELOAD="$SO" bash "$src" \
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null
+		else
+			timeout -k 5 "$t" "$CLI" run -- bash "$src" \
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null
+		fi
+		st=$?
+		f=$base.$how.log
+		{
+			echo "--- diff of stdout, without slabtrace vs $how:"
+			diff "$base.ref.out" "$base.$how.out" | head -n 40
+			echo "--- stderr ($how):"
+			tail -n 15 "$base.$how.err"
+		} >"$f"
+		if [ $st -ne $st_ref ]; then
+			fail "$name" "under $how: $(status_reason $st "$t"), \
+without slabtrace: exit status $st_ref" "$f"
+			return
+		fi
+		if ! cmp -s "$base.ref.out" "$base.$how.out"; then
+			fail "$name" "stdout differs under $how" "$f"
+			return
+		fi
+		if grep -q "cannot be preloaded" "$base.$how.err"; then
+			fail "$name" "the library was not preloaded ($how)" "$f"
+			return
+		fi
+	done
+	pass "$name"
+}
+
+# ---- main ----
+
+collect
+
+if [ $list_only -eq 1 ]; then
+	printf '%s\n' "${T_NAME[@]}"
+	exit 0
+fi
+
+missing=
+for f in "$SO" "$AR" "$CLI"; do
+	[ -e "$f" ] || missing="$missing ${f#"$ROOT"/}"
+done
+if [ -n "$missing" ]; then
+	echo "FAIL setup: missing$missing (run make first)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+if [ ${#T_NAME[@]} -eq 0 ]; then
+	echo "no test matches: ${patterns[*]}"
+	echo "0 passed, 0 failed"
+	exit 1
+fi
+
+mkdir -p "$LOGS"
+build_all
+for i in "${!T_NAME[@]}"; do
+	case ${T_KIND[$i]} in
+	cbin) run_cbin "$i" ;;
+	script) run_script "$i" ;;
+	program) run_program "$i" ;;
+	esac
+done
+
+echo "($((SECONDS - start_time)) s)"
+if [ $skipped -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ $failed -eq 0 ]

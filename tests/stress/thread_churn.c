@@ -1,0 +1,172 @@
+/*
+ * thread_churn: 200 short-lived threads, eight at a time, each allocating
+ * and freeing, handing some buffers to the main thread when it exits, and
+ * allocating from a thread-specific-data destructor as it goes away (after
+ * the allocator may have started tearing down its per-thread state).
+ *
+ * What a thread caches must go back when it exits: the resident size may
+ * not grow with the number of threads that have come and gone.
+ *
+ * modes: preload static
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define NTHREADS	200
+#define WAVE		8
+#define PER_THREAD	3000
+#define HANDED_BACK	300
+
+struct result {
+	int r_n;
+	unsigned char *r_buf[HANDED_BACK];
+	size_t r_size[HANDED_BACK];
+	unsigned char r_fill[HANDED_BACK];
+};
+
+static pthread_key_t key;
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (*s = x);
+}
+
+static int
+filled(const unsigned char *p, size_t n, unsigned char c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != c)
+			return (0);
+	return (1);
+}
+
+/* Runs at thread exit: frees the value and allocates some more. */
+static void
+tsd_destructor(void *v)
+{
+	unsigned char *p = v, *q;
+	int i;
+
+	CHECKF(filled(p, 500, 0x77), "TSD value %p corrupted", (void *)p);
+	free(p);
+	for (i = 0; i < 50; i++) {
+		q = malloc(16 + (size_t)i * 40);
+		REQUIRE(q != NULL);
+		memset(q, 0x66, 16 + (size_t)i * 40);
+		free(q);
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	uint64_t s = 0x9e3779b9ULL * (id + 1);
+	unsigned char *bufs[PER_THREAD];
+	size_t sizes[PER_THREAD];
+	struct result *res;
+	unsigned char *tsd;
+	int i;
+
+	tsd = malloc(500);
+	REQUIRE(tsd != NULL);
+	memset(tsd, 0x77, 500);
+	REQUIRE(pthread_setspecific(key, tsd) == 0);
+
+	for (i = 0; i < PER_THREAD; i++) {
+		sizes[i] = 8 + xorshift(&s) % (i % 10 == 0 ? 20000 : 1000);
+		bufs[i] = malloc(sizes[i]);
+		REQUIRE(bufs[i] != NULL);
+		memset(bufs[i], (int)(id + (uintptr_t)i) & 0xff, sizes[i]);
+	}
+	res = malloc(sizeof (*res));
+	REQUIRE(res != NULL);
+	res->r_n = 0;
+	for (i = 0; i < PER_THREAD; i++) {
+		unsigned char c = (unsigned char)(id + (uintptr_t)i);
+
+		CHECKF(filled(bufs[i], sizes[i], c), "thread %u: buffer %p "
+		    "(size %zu) corrupted", (unsigned)id, (void *)bufs[i],
+		    sizes[i]);
+		if (i % (PER_THREAD / HANDED_BACK) == 0 &&
+		    res->r_n < HANDED_BACK) {
+			res->r_buf[res->r_n] = bufs[i];
+			res->r_size[res->r_n] = sizes[i];
+			res->r_fill[res->r_n++] = c;
+		} else {
+			free(bufs[i]);
+		}
+	}
+	return (res);
+}
+
+static long
+rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return (-1);
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = -1;
+	(void) fclose(f);
+	return (rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024));
+}
+
+int
+main(void)
+{
+	pthread_t t[WAVE];
+	long rss_first = 0, rss_last;
+	int w, i, j, made = 0;
+
+	check_allocator_is_slabtrace();
+	REQUIRE(pthread_key_create(&key, tsd_destructor) == 0);
+	for (w = 0; made < NTHREADS; w++) {
+		int n = NTHREADS - made < WAVE ? NTHREADS - made : WAVE;
+
+		for (i = 0; i < n; i++)
+			REQUIRE(pthread_create(&t[i], NULL, worker,
+			    (void *)(uintptr_t)(made + i)) == 0);
+		for (i = 0; i < n; i++) {
+			struct result *res;
+
+			REQUIRE(pthread_join(t[i], (void **)&res) == 0);
+			REQUIRE(res != NULL);
+			/* Free, on this thread, what the dead thread left. */
+			for (j = 0; j < res->r_n; j++) {
+				CHECKF(filled(res->r_buf[j], res->r_size[j],
+				    res->r_fill[j]), "buffer %p from an exited "
+				    "thread corrupted", (void *)res->r_buf[j]);
+				free(res->r_buf[j]);
+			}
+			free(res);
+		}
+		made += n;
+		if (w == 1)
+			rss_first = rss_kib();
+	}
+	rss_last = rss_kib();
+	CHECKF(rss_last - rss_first < 96 * 1024, "resident size grew from %ld "
+	    "KiB after 16 threads to %ld KiB after %d", rss_first, rss_last,
+	    NTHREADS);
+	check_say("rss after 16 threads %ld KiB, after %d %ld KiB\n",
+	    rss_first, NTHREADS, rss_last);
+	return (check_status());
+}
