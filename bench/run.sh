@@ -271,6 +271,12 @@ machine() {
 	echo "- kernel: $(uname -r)"
 	echo "- libc: $(getconf GNU_LIBC_VERSION 2>/dev/null || echo unknown)"
 	echo "- compiler: $(${CC:-cc} --version | head -1)"
+	echo "- packages: $(dpkg-query -W -f '${Package} ${Version}, ' \
+	    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 \
+	    python3 valgrind 2>/dev/null | sed 's/, $//')"
+	echo "- slabtrace: $(git rev-parse --short HEAD 2>/dev/null ||
+	    echo 'no commit') $(git status --porcelain 2>/dev/null |
+	    grep -q . && echo '(work tree modified)')"
 }
 
 describe() {
@@ -313,6 +319,12 @@ Wall and CPU time are measured by bench/measure.c (fork, exec, wait4
 rusage, CLOCK_MONOTONIC), peak RSS is the child's ru_maxrss.  Instruction
 counts come from `valgrind --tool=callgrind` at 5% of the normal work, so
 they include start-up, which matters little at that size.
+
+This machine is a small VM: the same run varies by 10-15% in wall time from
+one repetition to the next, more for the 2-thread runs (larson-2 above
+all).  The suite interleaves allocators and reports medians, but treat a
+wall or CPU difference under ~10% as noise; the callgrind counts are exact
+and repeatable.
 EOF
 }
 

@@ -153,8 +153,9 @@ st_memalign(size_t align, size_t size)
 {
 	void *buf;
 
+	/* Sizes of 16 and more are 16-aligned already. */
 	if (align <= MALLOC_ALIGN)
-		return (st_alloc_errno(size));
+		return (st_alloc_errno(ST_MAX(size, align)));
 	if (size > PTRDIFF_MAX || align > (1UL << 40)) {
 		errno = ENOMEM;
 		return (NULL);
@@ -508,8 +509,9 @@ void *__libc_pvalloc(size_t size) { return (pvalloc(size)); }
 void *
 st_malloc_internal(size_t size, size_t align)
 {
-	return (align <= MALLOC_ALIGN ? (size <= PTRDIFF_MAX ?
-	    st_alloc(size) : NULL) : st_memalign(align, size));
+	if (align == 0)
+		return (size <= PTRDIFF_MAX ? st_alloc(size) : NULL);
+	return (st_memalign(align, size));
 }
 
 void

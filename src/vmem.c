@@ -95,9 +95,10 @@
  *    calls vmem_qcache_create() once it can make caches.  Until then (and
  *    for arenas that never get them) vm_qcache[] is NULL and small
  *    requests take the ordinary path.  vmem_xalloc/vmem_xfree never use
- *    the quantum caches.  Caches must exist before the arena hands out any
- *    small allocation, or a vmem_free() would send a segment to a cache
- *    that never allocated it.
+ *    the quantum caches, so what one gave must go back through the other.
+ *    Caches must exist before the arena hands out any small allocation, or
+ *    a vmem_free() would send a segment to a cache that never allocated
+ *    it.
  *
  * 7. Where the segment structures come from.  vmem sits under malloc, so
  *    it may not call malloc.  vmem_seg_t's come from one global pool (its

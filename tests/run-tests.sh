@@ -5,11 +5,12 @@
 #   tests/run-tests.sh [-l] [PATTERN...]
 #
 # Run from anywhere; it works from the repository root.  With PATTERNs
-# (extended regular expressions), only the tests whose names match one of
-# them are built and run; -l lists the names instead of running them.
+# (extended regular expressions, or plain strings), only the tests whose
+# names match one of them are built and run; -l lists the names instead.
 #
 # Needs build/libslabtrace.so, build/libslabtrace.a and build/slabtrace
-# (`make`).  SLABTRACE_SO, SLABTRACE_A and SLABTRACE_CLI point elsewhere.
+# (`make`).  SLABTRACE_SO, SLABTRACE_A and SLABTRACE_CLI point elsewhere;
+# ST_OUT moves the build and logs (default build/tests).
 #
 # The tiers, one directory each:
 #   tests/unit/*.c          may see internals (-Isrc); linked with the .a
@@ -44,7 +45,7 @@ ROOT=$PWD
 SO=${SLABTRACE_SO:-$ROOT/build/libslabtrace.so}
 AR=${SLABTRACE_A:-$ROOT/build/libslabtrace.a}
 CLI=${SLABTRACE_CLI:-$ROOT/build/slabtrace}
-OUT=$ROOT/build/tests
+OUT=${ST_OUT:-$ROOT/build/tests}
 LOGS=$OUT/logs
 CC=${CC:-cc}
 CXX=${CXX:-g++}
@@ -78,7 +79,8 @@ selected() {
 	local p
 	[ ${#patterns[@]} -eq 0 ] && return 0
 	for p in "${patterns[@]}"; do
-		printf '%s\n' "$1" | grep -Eq -e "$p" && return 0
+		printf '%s\n' "$1" | grep -Eq -e "$p" 2>/dev/null && return 0
+		printf '%s\n' "$1" | grep -Fq -e "$p" && return 0
 	done
 	return 1
 }
@@ -119,13 +121,14 @@ collect() {
 				add_test "$tier/$base[$mode]" cbin "$f" "$mode" "$t"
 			done
 		done
-	done
-	for f in tests/integration/*.sh; do
-		[ -f "$f" ] || continue
-		base=$(basename "$f" .sh)
-		t=$(src_field "$f" timeout)
-		add_test "integration/$base" script "$f" - \
-		    "${t:-$DEFAULT_TIMEOUT_integration}"
+		[ "$tier" = integration ] || continue
+		for f in tests/integration/*.sh; do
+			[ -f "$f" ] || continue
+			base=$(basename "$f" .sh)
+			t=$(src_field "$f" timeout)
+			add_test "integration/$base" script "$f" - \
+			    "${t:-$DEFAULT_TIMEOUT_integration}"
+		done
 	done
 	for f in tests/programs/*.sh; do
 		[ -f "$f" ] || continue

@@ -10,7 +10,7 @@
  * bounded ring, so magazines have to travel from one thread to the other.
  * Fixed seeds; a fixed amount of work.
  *
- * modes: preload static
+ * modes: preload
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -23,10 +23,10 @@
 #include "check.h"
 
 #define NSWAP		4
-#define SWAP_OPS	400000
+#define SWAP_OPS	300000
 #define NSLOTS		4096
 #define RING_SIZE	1024
-#define PRODUCED	400000
+#define PRODUCED	300000
 
 struct hdr {
 	uint32_t h_size;
