@@ -232,6 +232,19 @@ kmem_init_constructor(void)
 		kmem_init_slow();
 }
 
+/*
+ * SLABTRACE_STATS=1 prints the ::kmastat-style table to stderr when the
+ * program exits (ignored for setuid programs, like every variable we read).
+ */
+__attribute__((destructor)) static void
+kmem_stats_at_exit(void)
+{
+	const char *v = st_os_getenv("SLABTRACE_STATS");
+
+	if (kmem_ready && v != NULL && v[0] != '\0' && v[0] != '0')
+		kmem_stats_print(2);
+}
+
 /* ------------------------------------------------------------------------
  * kmem_alloc and friends.
  */
