@@ -188,6 +188,17 @@ run_one() {
 	LAST_WALL=$(field "$mfile" wall)
 }
 
+# Other work on the machine skews every number: say so in the notes.
+busy_check() {
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if awk -v l="$load" 'BEGIN { exit !(l >= 0.5) }'; then
+		note "machine busy at $1 of the suite (1-min load $load):" \
+		    "numbers may be skewed"
+	fi
+	return 0
+}
+
 timed_runs() {
 	local rep b i c nc=${#CFG_NAME[@]} line
 	for ((rep = 1; rep <= RUNS; rep++)); do
@@ -355,8 +366,10 @@ main() {
 	select_configs
 	select_benches
 	log "configurations: ${CFG_NAME[*]}; benchmarks: ${BENCH_NAME[*]}"
+	busy_check start
 	timed_runs
 	[[ ${BENCH_CALLGRIND:-1} != 0 ]] && callgrind_runs
+	busy_check end
 	log "suite took $((SECONDS - t0)) s"
 	report | tee "$OUT/results.md"
 	if [[ ${BENCH_WRITE:-0} == 1 ]]; then write_md; fi

@@ -336,13 +336,28 @@ kmem_depot_ws_reap(kmem_cache_t *cp, kmem_maglist_t *mlp, int full,
 	}
 }
 
+/* Make every magazine in the depot reapable (the kernel's ws_zero). */
+static void
+kmem_depot_ws_zero(kmem_cache_t *cp)
+{
+	st_lock(&cp->cache_depot_lock);
+	cp->cache_full.ml_reaplimit = cp->cache_full.ml_min =
+	    cp->cache_full.ml_total;
+	cp->cache_empty.ml_reaplimit = cp->cache_empty.ml_min =
+	    cp->cache_empty.ml_total;
+	st_unlock(&cp->cache_depot_lock);
+}
+
+/* Reap the depot: what the working set did not need, or all of it. */
 void
-kmem_depot_reap(kmem_cache_t *cp)
+kmem_depot_reap(kmem_cache_t *cp, int all)
 {
 	uint64_t now = st_os_now_ns();
 
 	if (cp->cache_magtype == NULL)
 		return;
+	if (all)
+		kmem_depot_ws_zero(cp);
 	kmem_depot_ws_reap(cp, &cp->cache_full, 1, now);
 	kmem_depot_ws_reap(cp, &cp->cache_empty, 0, now);
 }
@@ -671,6 +686,20 @@ kmem_cache_cc_totals(kmem_cache_t *cp, uint64_t *allocp, uint64_t *freep)
 		    __ATOMIC_RELAXED);
 	}
 	st_unlock(&kmem_thread_lock);
+}
+
+/* Hand the calling thread's kmem_alloc_N magazines back (malloc_trim). */
+void
+kmem_thread_flush_self(void)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	int32_t i;
+
+	if (kt == &kmem_thread_dead)
+		return;
+	for (i = 0; i < KMEM_NCACHE_ALLOC; i++)
+		if (kmem_cc_cache[i] != NULL && kt->kt_cc[i].cc_magsize != 0)
+			kmem_cpu_flush(kmem_cc_cache[i], &kt->kt_cc[i], 0);
 }
 
 void

@@ -348,15 +348,8 @@ cfree(void *buf)
 ST_EXPORT int
 malloc_trim(size_t pad)
 {
-	uint64_t before, after;
-
 	(void) pad;
-	if (!kmem_ready)
-		return (0);
-	before = heap_arena->vm_kstat.vk_mem_total;
-	kmem_reap();
-	after = heap_arena->vm_kstat.vk_mem_total;
-	return (after < before);
+	return (kmem_reap_now() != 0);
 }
 
 typedef struct st_meminfo {

@@ -420,6 +420,7 @@ void vmem_init(void);
 void *vmem_extend_try(vmem_t *vmp, void *addr, size_t oldsize,
     size_t newsize);
 size_t vmem_reap_spans(vmem_t *vmp);
+size_t vmem_decommit_free(vmem_t *vmp, size_t minsize);
 int vmem_verify(vmem_t *vmp);   /* 0 if consistent; prints what is not */
 int vmem_contains(vmem_t *vmp, void *addr, size_t size);
 void vmem_fork_prepare(void);
@@ -474,7 +475,8 @@ void *kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
 void kmem_cache_free_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
     void *buf);
 void kmem_cache_magazine_purge(kmem_cache_t *cp);
-void kmem_depot_reap(kmem_cache_t *cp);
+void kmem_depot_reap(kmem_cache_t *cp, int all);
+void kmem_thread_flush_self(void);
 kmem_thread_t *kmem_thread_self_slow(void);
 void kmem_thread_fork_child(void);
 void kmem_thread_init(void);
@@ -497,6 +499,7 @@ extern uint64_t kmem_oversize_decommit;
 extern vmem_t *kmem_cache_arena;
 void kmem_init_slow(void);
 void kmem_periodic(uint64_t now);
+size_t kmem_reap_now(void);
 kmem_cache_t *kmem_alloc_cache_for(size_t size, size_t align);
 void *kmem_oversize_alloc(size_t size, size_t align, int kmflag);
 void kmem_oversize_free(void *buf, uintptr_t pm);

@@ -1138,6 +1138,34 @@ vmem_reap_spans(vmem_t *vmp)
  * Quantum caches (section 6).
  */
 
+/*
+ * Give the pages of every free segment of at least minsize bytes back to
+ * the OS, keeping the addresses (the arena's free space stays mapped but
+ * costs no memory; it reads as zeros when reused).  For reaps only: it
+ * makes a system call per segment, under vm_lock.  Returns bytes decommitted.
+ */
+size_t
+vmem_decommit_free(vmem_t *vmp, size_t minsize)
+{
+	vmem_seg_t *vsp;
+	size_t total = 0;
+
+	st_lock(&vmp->vm_lock);
+	for (vsp = vmp->vm_seg0.vs_anext; vsp != &vmp->vm_seg0;
+	    vsp = vsp->vs_anext) {
+		uintptr_t start = ST_P2ROUNDUP(vsp->vs_start, ST_PAGESIZE);
+		uintptr_t end = ST_P2ALIGN(vsp->vs_end, ST_PAGESIZE);
+
+		if (vsp->vs_type != VMEM_FREE_SEG || end <= start ||
+		    end - start < minsize)
+			continue;
+		st_os_decommit((void *)start, end - start);
+		total += end - start;
+	}
+	st_unlock(&vmp->vm_lock);
+	return (total);
+}
+
 static uint64_t
 vmem_qcache_limit(size_t quantum, size_t qcache_max, int vmflag)
 {

@@ -27,7 +27,8 @@
 # with libslabtrace.a, "preload" builds it plainly and runs it with
 # LD_PRELOAD=libslabtrace.so; each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
-# stress "preload".  A line "timeout: N" sets the limit in seconds.
+# stress "preload".  A line "timeout: N" sets the limit in seconds (default
+# 120; 180 for the three runs of a program).
 #
 # Every test runs with ST_EXPECT_SLABTRACE=1 in its environment (tests/check.h
 # reads it), so a test can also be run by hand against plain glibc.
@@ -55,10 +56,8 @@ LIBS="-pthread -lm"
 JOBS=$(nproc 2>/dev/null || echo 2)
 TAIL_LINES=25
 
-DEFAULT_TIMEOUT_unit=120
-DEFAULT_TIMEOUT_integration=120
-DEFAULT_TIMEOUT_stress=120
-DEFAULT_TIMEOUT_programs=180	# for the three runs together
+TIMEOUT=120		# seconds, per test
+TIMEOUT_PROGRAMS=180	# for the three runs of a program together
 
 list_only=0
 if [ "${1:-}" = "-l" ]; then
@@ -99,7 +98,7 @@ add_test() {	# name kind src mode timeout
 collect() {
 	local tier f base modes mode t
 	for tier in unit integration stress; do
-		for f in tests/$tier/*.c tests/$tier/*.cc; do
+		for f in "tests/$tier"/*.c "tests/$tier"/*.cc; do
 			[ -f "$f" ] || continue
 			base=$(basename "$f"); base=${base%.*}
 			modes=$(src_field "$f" modes)
@@ -112,13 +111,13 @@ collect() {
 				esac
 			fi
 			t=$(src_field "$f" timeout)
-			eval "t=\${t:-\$DEFAULT_TIMEOUT_$tier}"
+			t=${t:-$TIMEOUT}
 			if [ "$tier" = unit ]; then
 				add_test "unit/$base" cbin "$f" static "$t"
 				continue
 			fi
 			for mode in $modes; do
-				add_test "$tier/$base[$mode]" cbin "$f" "$mode" "$t"
+				add_test "$tier/${base}[$mode]" cbin "$f" "$mode" "$t"
 			done
 		done
 		[ "$tier" = integration ] || continue
@@ -126,8 +125,7 @@ collect() {
 			[ -f "$f" ] || continue
 			base=$(basename "$f" .sh)
 			t=$(src_field "$f" timeout)
-			add_test "integration/$base" script "$f" - \
-			    "${t:-$DEFAULT_TIMEOUT_integration}"
+			add_test "integration/$base" script "$f" - "${t:-$TIMEOUT}"
 		done
 	done
 	for f in tests/programs/*.sh; do
@@ -135,7 +133,7 @@ collect() {
 		base=$(basename "$f" .sh)
 		t=$(src_field "$f" timeout)
 		add_test "programs/$base" program "$f" - \
-		    "${t:-$DEFAULT_TIMEOUT_programs}"
+		    "${t:-$TIMEOUT_PROGRAMS}"
 	done
 }
 
@@ -337,7 +335,17 @@ if [ ${#T_NAME[@]} -eq 0 ]; then
 	exit 1
 fi
 
-mkdir -p "$LOGS"
+# Test a snapshot, so that a rebuild while the suite runs can't change the
+# library under a test.  The CLI looks for libslabtrace.so beside itself.
+mkdir -p "$LOGS" "$OUT/lib"
+if ! cp -f "$SO" "$OUT/lib/libslabtrace.so" ||
+    ! cp -f "$AR" "$OUT/lib/libslabtrace.a" ||
+    ! cp -f "$CLI" "$OUT/lib/slabtrace"; then
+	echo "FAIL setup: cannot copy the library to $OUT/lib"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+SO=$OUT/lib/libslabtrace.so AR=$OUT/lib/libslabtrace.a CLI=$OUT/lib/slabtrace
 build_all
 for i in "${!T_NAME[@]}"; do
 	case ${T_KIND[$i]} in

@@ -13,6 +13,7 @@ check() {	# description, then a command that must succeed
 		fails=$((fails + 1))
 	fi
 }
+# shellcheck disable=SC2317	# called through check
 maps_has_lib() { grep -q 'libslabtrace' <<<"$1"; }
 
 check "LD_PRELOAD maps the library" \

@@ -108,5 +108,23 @@ for i in range(200000):
         acc.pop(len(acc) // 2)
 out("acc", (len(acc), hashlib.md5("".join(acc).encode()).hexdigest()))
 
+# Threads: allocation from several threads at once (the GIL still lets
+# the allocator see interleaved calls from different threads).
+from concurrent.futures import ThreadPoolExecutor
+
+
+def work(n):
+    r = random.Random(n)
+    d = {}
+    for i in range(20000):
+        k = "%x" % r.getrandbits(20)
+        d.setdefault(k, []).append(i)
+    return n, len(d), sum(len(v) for v in d.values()), max(d)
+
+
+with ThreadPoolExecutor(max_workers=8) as ex:
+    results = list(ex.map(work, range(16)))
+out("threads", hashlib.md5(repr(results).encode()).hexdigest())
+
 print("digest", h.hexdigest())
 sys.exit(0)

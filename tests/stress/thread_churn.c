@@ -7,6 +7,9 @@
  * What a thread caches must go back when it exits: the resident size may
  * not grow with the number of threads that have come and gone.
  *
+ * Then 256 threads at once, all alive together (more threads than any
+ * fixed per-CPU or per-thread table is likely to have).
+ *
  * modes: preload static
  */
 #define _GNU_SOURCE
@@ -115,6 +118,53 @@ worker(void *arg)
 	return (res);
 }
 
+#define CROWD		256
+
+static pthread_barrier_t crowd_barrier;
+
+static void *
+crowd_worker(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	unsigned char *v[200];
+	size_t n[200];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		n[i] = 16 + ((id * 7919 + (uintptr_t)i * 104729) % 3000);
+		v[i] = malloc(n[i]);
+		REQUIRE(v[i] != NULL);
+		memset(v[i], (int)(id ^ (uintptr_t)i) & 0xff, n[i]);
+	}
+	(void) pthread_barrier_wait(&crowd_barrier);
+	for (i = 0; i < 200; i++) {
+		CHECKF(filled(v[i], n[i], (unsigned char)(id ^ (uintptr_t)i)),
+		    "crowd thread %u: buffer %p (size %zu) corrupted",
+		    (unsigned)id, (void *)v[i], n[i]);
+		free(v[i]);
+	}
+	return (NULL);
+}
+
+static void
+crowd(void)
+{
+	static pthread_t t[CROWD];
+	pthread_attr_t attr;
+	uintptr_t i;
+
+	REQUIRE(pthread_attr_init(&attr) == 0);
+	REQUIRE(pthread_attr_setstacksize(&attr, 256 * 1024) == 0);
+	REQUIRE(pthread_barrier_init(&crowd_barrier, NULL, CROWD) == 0);
+	for (i = 0; i < CROWD; i++)
+		REQUIRE(pthread_create(&t[i], &attr, crowd_worker,
+		    (void *)i) == 0);
+	for (i = 0; i < CROWD; i++)
+		REQUIRE(pthread_join(t[i], NULL) == 0);
+	(void) pthread_barrier_destroy(&crowd_barrier);
+	(void) pthread_attr_destroy(&attr);
+}
+
 static long
 rss_kib(void)
 {
@@ -168,5 +218,6 @@ main(void)
 	    NTHREADS);
 	check_say("rss after 16 threads %ld KiB, after %d %ld KiB\n",
 	    rss_first, NTHREADS, rss_last);
+	crowd();
 	return (check_status());
 }
