@@ -33,7 +33,11 @@
  *    needed, so at each update (kmem_depot_ws_update, every
  *    kmem_depot_update_ns of depot activity) that many may be reaped: their
  *    rounds are destructed and go back to the slabs, whose empty pages go
- *    back to the arena and eventually to the OS (kmem_periodic()).
+ *    back to the arena and eventually to the OS (kmem_periodic()).  Between
+ *    updates a depot keeps at most kmem_depot_max_bytes of full rounds (or
+ *    two magazines, if more); further full magazines go straight back to
+ *    the slabs, so a burst of frees of big buffers does not sit in the
+ *    depot for a whole interval.
  *
  * 5. Magazine size.  A cache starts with the magazine type its chunk size
  *    selects (kmem_magtype[]); when the depot lock is contended more than
@@ -69,6 +73,7 @@
 uint64_t kmem_depot_update_ns = 5000000000ULL;  /* working-set interval */
 uint32_t kmem_depot_window = 1024;      /* depot ops per contention check */
 uint32_t kmem_depot_contention = 16;    /* contended ops that grow mags */
+uint64_t kmem_depot_max_bytes = 1UL << 20; /* full rounds a depot may hold */
 
 /*
  * Magazine types: buffers of chunk size <= mt_maxbuf may start with this
@@ -300,12 +305,15 @@ kmem_depot_free(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
 
 	kmem_depot_lock(cp);
 	ok = (int32_t)cp->cache_magtype->mt_magsize == magsize &&
-	    (nrounds == 0 || nrounds == magsize);
+	    (nrounds == 0 || (nrounds == magsize &&
+	    (cp->cache_full.ml_total + 1) * (uint64_t)magsize *
+	    cp->cache_chunksize <= ST_MAX(kmem_depot_max_bytes,
+	    2 * (uint64_t)magsize * cp->cache_chunksize)));
 	if (ok)
 		kmem_maglist_put(nrounds == 0 ? &cp->cache_empty :
 		    &cp->cache_full, mp);
 	kmem_depot_unlock(cp);
-	if (!ok)        /* partial, or of an old size: back to the slabs */
+	if (!ok)        /* partial, old size, or depot full: to the slabs */
 		kmem_magazine_destroy(cp, mp, nrounds, magsize);
 }
 
