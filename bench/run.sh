@@ -36,8 +36,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 OUT=build/bench
-BIN=$OUT
-TMPD=$OUT/tmp
+# Runs use private copies of the programs and of any library built in this
+# tree, in WORK: a `make clean` or a rebuild of libslabtrace.so during the
+# suite then cannot break it or mix two versions into one table.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/slabtrace-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+BIN=$WORK/bin
+TMPD=$WORK/tmp
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
 
 # Configurations: name, LD_PRELOAD library ("-" for none), then any
@@ -64,7 +69,7 @@ BENCHMARKS=(
 	"tight          $BIN/tight"
 	"python         PYTHONHASHSEED=0 /usr/bin/python3 -s bench/workload.py"
 	"python-malloc  PYTHONHASHSEED=0 PYTHONMALLOC=malloc /usr/bin/python3 -s bench/workload.py"
-	"sqlite         /usr/bin/sqlite3 -batch -bail $TMPD/bench.db <$OUT/sqlite.sql"
+	"sqlite         /usr/bin/sqlite3 -batch -bail $TMPD/bench.db <$BIN/sqlite.sql"
 )
 # Single-threaded C benchmarks counted under callgrind, at this SCALE%.
 CALLGRIND_BENCHES="larson-1 churn realloc tight"
@@ -77,8 +82,8 @@ RUNS=${BENCH_RUNS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-120}
 RUN_TIMEOUT=$TIMEOUT
 MEASURE=$BIN/measure
-RAW=$OUT/raw.tsv
-NOTES=$OUT/notes.txt
+RAW=$WORK/raw.tsv
+NOTES=$WORK/notes.txt
 SQLITE_DB=$TMPD/bench.db
 
 log() { printf '%s\n' "$*" >&2; }
@@ -86,16 +91,39 @@ note() { printf -- '- %s\n' "$*" >>"$NOTES"; log "note: $*"; }
 
 build() {
 	local cc=${CC:-cc} p
-	mkdir -p "$OUT" "$TMPD" "$OUT/logs"
+	mkdir -p "$OUT" "$BIN" "$TMPD" "$WORK/lib" "$WORK/logs"
 	for p in measure larson xmalloc cache_scratch churn realloc tight; do
-		"$cc" -O2 -std=c11 -Wall -Wextra -pthread -o "$BIN/$p" \
+		"$cc" -O2 -std=c11 -Wall -Wextra -pthread -o "$OUT/$p" \
 		    "bench/$p.c"
+		cp "$OUT/$p" "$BIN/$p"
 	done
 	awk -v rows=200000 -f bench/sqlite_gen.awk >"$OUT/sqlite.sql"
+	cp "$OUT/sqlite.sql" "$BIN/sqlite.sql"
+}
+
+# Results stay in WORK until the end, then land in build/bench.
+save_results() {
+	mkdir -p "$OUT"
+	cp "$RAW" "$NOTES" "$WORK/results.md" "$OUT/"
+	rm -rf "$OUT/logs"
+	cp -r "$WORK/logs" "$OUT/logs"
+}
+
+# The library to preload for configuration $1: a copy if it was built in
+# this tree (it may be rebuilt while we run), else the system's own.
+snapshot() {
+	local path
+	if [[ $2 == - ]]; then echo -; return 0; fi
+	path=$(realpath "$2")
+	if [[ $path == "$ROOT"/* ]]; then
+		cp "$path" "$WORK/lib/$1.so"
+		path=$WORK/lib/$1.so
+	fi
+	echo "$path"
 }
 
 # Fill the active configuration list, skipping missing libraries.
-CFG_NAME=() CFG_LIB=() CFG_ENV=()
+CFG_NAME=() CFG_LIB=() CFG_SHOW=() CFG_ENV=()
 select_configs() {
 	local rows=() row name lib env extra=()
 	# BENCH_ONLY filters the table; BENCH_EXTRA rows are always wanted.
@@ -117,8 +145,8 @@ select_configs() {
 			note "skipped $name: $lib is missing"
 			continue
 		fi
-		[[ $lib != - ]] && lib=$(realpath "$lib")
-		CFG_NAME+=("$name") CFG_LIB+=("$lib") CFG_ENV+=("$env")
+		CFG_NAME+=("$name") CFG_SHOW+=("$lib") CFG_ENV+=("$env")
+		CFG_LIB+=("$(snapshot "$name" "$lib")")
 	done
 }
 
@@ -140,7 +168,6 @@ select_benches() {
 build_argv() {
 	local c=$1 words=$2 w input="" envs=() cmd=()
 	shift 2
-	[[ ${CFG_LIB[c]} != - ]] && envs+=("LD_PRELOAD=${CFG_LIB[c]}")
 	for w in ${CFG_ENV[c]}; do envs+=("$w"); done
 	for w in $words; do
 		if [[ ${#cmd[@]} -eq 0 && $w == [A-Za-z_]*=* ]]; then
@@ -154,9 +181,15 @@ build_argv() {
 	cmd+=("$@")
 	ARGV=(-t "$RUN_TIMEOUT")
 	[[ -n $input ]] && ARGV+=(-i "$input")
+	[[ ${CFG_LIB[c]} != - ]] && ARGV+=(-e "LD_PRELOAD=${CFG_LIB[c]}")
 	for w in "${envs[@]}"; do ARGV+=(-e "$w"); done
 	ARGV+=(-- "${cmd[@]}")
-	REPRO="${envs[*]} ${cmd[*]}${input:+ <$input}"
+	# Shown with the paths that outlive the suite: build/bench, /tmp.
+	REPRO="${envs[*]}"
+	REPRO="${REPRO:+$REPRO }${cmd[*]}${input:+ <$input}"
+	[[ ${CFG_LIB[c]} != - ]] && REPRO="LD_PRELOAD=${CFG_SHOW[c]} $REPRO"
+	REPRO=${REPRO//$BIN/$OUT}
+	REPRO=${REPRO//$TMPD/\/tmp}
 }
 
 # Values of "key=value" words in the measure line in $1.
@@ -176,8 +209,9 @@ run_one() {
 	ops=$(grep -o 'ops/s=[0-9.]*' <<<"$out" | cut -d= -f2 | head -1) || true
 	sum=$(sed 's|ops/s=[0-9.]*||' <<<"$out" | cksum | cut -d' ' -f1)
 	if [[ $status != ok ]]; then
-		local keep=$OUT/logs/${CFG_NAME[c]}.${BENCH_NAME[b]}.$rep.stderr
-		cp "$err" "$keep"
+		local keep=logs/${CFG_NAME[c]}.${BENCH_NAME[b]}.$rep.stderr
+		cp "$err" "$WORK/$keep"
+		keep=$OUT/$keep
 		note "${CFG_NAME[c]} ${BENCH_NAME[b]} run $rep: $status;" \
 		    "reproduce: $REPRO (stderr in $keep)"
 	fi
@@ -188,13 +222,34 @@ run_one() {
 	LAST_WALL=$(field "$mfile" wall)
 }
 
+# Busy CPU seconds of the whole machine since boot, from /proc/stat.
+machine_busy() {
+	awk -v hz="$(getconf CLK_TCK)" \
+	    '/^cpu / { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' \
+	    /proc/stat
+}
+
+# CPU seconds used by everything this script ran, from bash's `times`,
+# which must run in this shell: a subshell would count only its own.
+suite_cpu() {
+	awk 'NR == 2 {
+		for (i = 1; i <= 2; i++) {
+			split($i, t, "m"); s += t[1] * 60 + t[2]
+		}
+		printf "%.2f\n", s
+	}' "$WORK/times.txt"
+}
+
 # Other work on the machine skews every number: say so in the notes.
+# $1 is machine_busy at the start, $2 the elapsed seconds.
 busy_check() {
-	local load
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	if awk -v l="$load" 'BEGIN { exit !(l >= 0.5) }'; then
-		note "machine busy at $1 of the suite (1-min load $load):" \
-		    "numbers may be skewed"
+	local other
+	times >"$WORK/times.txt"
+	other=$(awk -v a="$1" -v b="$(machine_busy)" -v s="$(suite_cpu)" \
+	    'BEGIN { printf "%.0f", b - a - s }')
+	if ((other * 10 > $2)); then
+		note "other processes used $other CPU-seconds during the" \
+		    "$2 s suite: numbers may be skewed"
 	fi
 	return 0
 }
@@ -359,19 +414,20 @@ write_md() {
 }
 
 main() {
-	local t0=$SECONDS
+	local t0=$SECONDS busy0
 	build
 	: >"$RAW"
 	: >"$NOTES"
 	select_configs
 	select_benches
 	log "configurations: ${CFG_NAME[*]}; benchmarks: ${BENCH_NAME[*]}"
-	busy_check start
+	busy0=$(machine_busy)
 	timed_runs
 	[[ ${BENCH_CALLGRIND:-1} != 0 ]] && callgrind_runs
-	busy_check end
 	log "suite took $((SECONDS - t0)) s"
-	report | tee "$OUT/results.md"
+	busy_check "$busy0" $((SECONDS - t0))
+	report | tee "$WORK/results.md"
+	save_results
 	if [[ ${BENCH_WRITE:-0} == 1 ]]; then write_md; fi
 }
 
