@@ -218,6 +218,7 @@ kmem_init_slow(void)
 	st_root.sr_cache_list = &kmem_null_cache;
 	st_root.sr_vmem_list = vmem_list;
 	st_root.sr_pagemap = pagemap_l1;
+	st_root.sr_thread_list = &kmem_thread_list;
 	st_root.sr_alloc_caches = kmem_alloc_caches;
 	st_root.sr_nalloc_caches = KMEM_NALLOC;
 	kmem_periodic_last = st_os_now_ns();

@@ -105,7 +105,7 @@ static __thread int kmem_thread_exited
     __attribute__((tls_model("initial-exec")));
 
 static st_lock_t kmem_thread_lock = ST_LOCK_INITIALIZER;
-static kmem_thread_t kmem_thread_list = {
+kmem_thread_t kmem_thread_list = {
 	.kt_next = &kmem_thread_list, .kt_prev = &kmem_thread_list };
 static kmem_cache_t *kmem_thread_cache;
 static kmem_cache_t *kmem_cc_cache[KMEM_CC_MAX]; /* ccidx -> cache */

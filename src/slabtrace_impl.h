@@ -75,7 +75,7 @@ static const int st_config_debug = 0;
 #define KMF_DEADBEEF    0x00000002  /* deadbeef checking */
 #define KMF_REDZONE     0x00000004  /* redzone checking */
 #define KMF_CONTENTS    0x00000008  /* freed-buffer content logging */
-#define KMF_STICKY      0x00000010  /* (see debug.c for our meaning) */
+#define KMF_STICKY      0x00000010  /* accepted; its meaning here: issue 3 */
 #define KMF_NOMAGAZINE  0x00000020  /* disable per-thread magazines */
 #define KMF_FIREWALL    0x00000040  /* put all bufs before unmapped pages */
 #define KMF_LITE        0x00000100  /* lightweight debugging */
@@ -487,6 +487,7 @@ void kmem_thread_fork_parent(void);
 extern __thread kmem_thread_t *kmem_thread_self
     __attribute__((tls_model("initial-exec")));
 extern kmem_thread_t kmem_thread_dead;
+extern kmem_thread_t kmem_thread_list;      /* list head (a sentinel) */
 
 /* kmem.c */
 extern volatile int kmem_ready;
