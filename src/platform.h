@@ -51,5 +51,35 @@ void st_os_write(int fd, const char *buf, size_t len);
 const char *st_os_getenv(const char *name);   /* NULL when setuid */
 void st_os_abort(void) __attribute__((noreturn));
 void st_os_sleep_ns(uint64_t ns);
+uint64_t st_os_realtime_ns(void);       /* CLOCK_REALTIME nanoseconds */
+uint32_t st_os_pid(void);
+
+/*
+ * Files, for the debugging layers (symbols, /proc, dumps).  All return -1
+ * (or NULL) on failure with the reason in st_os_errno(); none allocates.
+ */
+int st_os_errno(void);
+int st_os_open_read(const char *path);
+/* Create path for writing: O_EXCL, O_NOFOLLOW, mode 0600. */
+int st_os_create_excl(const char *path);
+long st_os_read(int fd, void *buf, size_t len);
+long st_os_pread(int fd, void *buf, size_t len, uint64_t off);
+long st_os_write_all(int fd, const void *buf, size_t len); /* loops */
+long st_os_lseek(int fd, int64_t off, int whence);
+void st_os_close(int fd);
+int64_t st_os_file_size(int fd);
+/* A private read-only mapping of a whole file; st_os_unmap to release. */
+void *st_os_map_file(int fd, size_t size);
+long st_os_readlink(const char *path, char *buf, size_t len);
+/* Page protection: ST_PROT_NONE or ST_PROT_RW. */
+#define ST_PROT_NONE    0
+#define ST_PROT_RW      3
+int st_os_protect(void *addr, size_t size, int prot);
+/* Reserve address space with no access and no memory behind it. */
+void *st_os_reserve(size_t size, size_t align);
+/* Identity of the system, for dump headers: fields NUL-terminated. */
+void st_os_uname(char *host, char *release, char *machine, size_t len);
+/* Send sig to the calling thread with the default action restored. */
+void st_os_die_by_signal(int sig) __attribute__((noreturn));
 
 #endif /* SLABTRACE_PLATFORM_H */

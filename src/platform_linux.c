@@ -9,6 +9,10 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -151,6 +155,20 @@ st_os_getenv(const char *name)
 }
 
 void
+st_os_die_by_signal(int sig)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	(void) sigaction(sig, &sa, NULL);
+	(void) sigemptyset(&set);
+	(void) sigaddset(&set, sig);
+	(void) sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void) syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), sig);
+	_exit(128 + sig);
+}
+
+void
 st_os_abort(void)
 {
 	/* abort() may flush stdio, which can take locks we hold: go direct. */
@@ -172,4 +190,173 @@ st_os_sleep_ns(uint64_t ns)
 	    (long)(ns % 1000000000ULL) };
 
 	(void) nanosleep(&ts, NULL);
+}
+
+uint64_t
+st_os_realtime_ns(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+uint32_t
+st_os_pid(void)
+{
+	return ((uint32_t)getpid());
+}
+
+/* ------------------------------------------------------------------------
+ * Files.
+ */
+
+int
+st_os_errno(void)
+{
+	return (errno);
+}
+
+int
+st_os_open_read(const char *path)
+{
+	return (open(path, O_RDONLY | O_CLOEXEC));
+}
+
+int
+st_os_create_excl(const char *path)
+{
+	return (open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600));
+}
+
+long
+st_os_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = read(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return ((long)n);
+}
+
+long
+st_os_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	do {
+		n = pread(fd, buf, len, (off_t)off);
+	} while (n < 0 && errno == EINTR);
+	return ((long)n);
+}
+
+long
+st_os_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		done += (size_t)n;
+	}
+	return ((long)done);
+}
+
+long
+st_os_lseek(int fd, int64_t off, int whence)
+{
+	return ((long)lseek(fd, (off_t)off, whence));
+}
+
+void
+st_os_close(int fd)
+{
+	(void) close(fd);
+}
+
+int64_t
+st_os_file_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return (-1);
+	return ((int64_t)st.st_size);
+}
+
+void *
+st_os_map_file(int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	return (p == MAP_FAILED ? NULL : p);
+}
+
+long
+st_os_readlink(const char *path, char *buf, size_t len)
+{
+	ssize_t n = readlink(path, buf, len > 0 ? len - 1 : 0);
+
+	if (n >= 0 && len > 0)
+		buf[n] = '\0';
+	return ((long)n);
+}
+
+int
+st_os_protect(void *addr, size_t size, int prot)
+{
+	return (mprotect(addr, size, prot == ST_PROT_NONE ? PROT_NONE :
+	    PROT_READ | PROT_WRITE));
+}
+
+void *
+st_os_reserve(size_t size, size_t align)
+{
+	size_t pagesize = st_os_pagesize();
+	size_t len = size + (align > pagesize ? align - pagesize : 0);
+	char *p, *aligned;
+
+	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return (NULL);
+	aligned = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (align <= pagesize)
+		return (p);
+	if (aligned > p)
+		(void) munmap(p, (size_t)(aligned - p));
+	if (aligned + size < p + len)
+		(void) munmap(aligned + size, (size_t)(p + len - aligned - size));
+	return (aligned);
+}
+
+static void
+st_copy(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; len > 0 && i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = src[i];
+	if (len > 0)
+		dst[i] = '\0';
+}
+
+void
+st_os_uname(char *host, char *release, char *machine, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof (u));
+	st_copy(host, u.nodename, len);
+	st_copy(release, u.release, len);
+	st_copy(machine, u.machine, len);
 }

@@ -412,8 +412,103 @@ typedef struct st_root {
 } st_root_t;
 
 /* ------------------------------------------------------------------------
+ * The logs (log.c): circular rings of fixed-size records, in memory, found
+ * by the debugger through st_root.  A record's slot is lh_next++ modulo
+ * lh_nrecs; lh_next only grows, so the newest record is lh_next - 1 and a
+ * slot whose index is below lh_next - lh_nrecs has been overwritten.
+ */
+#define KMEM_LOG_NAMELEN        16
+
+typedef struct kmem_log {
+	char lh_name[KMEM_LOG_NAMELEN]; /* "transaction", "contents", ... */
+	uint8_t *lh_base;               /* the ring */
+	uint64_t lh_size;               /* bytes in the ring */
+	uint64_t lh_recsize;            /* bytes per record */
+	uint64_t lh_nrecs;              /* records in the ring */
+	uint64_t lh_next;               /* records ever written */
+} kmem_log_t;
+
+/* The message buffer: every report, as text, for ::msgbuf. */
+typedef struct st_msgbuf {
+	char *mb_base;
+	uint64_t mb_size;               /* bytes in the ring */
+	uint64_t mb_next;               /* bytes ever written */
+} st_msgbuf_t;
+
+/* What a dump was written for (st_dump_note_t.sn_content). */
+#define ST_DUMP_ALL             0       /* all readable, writable memory */
+#define ST_DUMP_HEAP            1       /* the allocator's memory only */
+
+/*
+ * The note a dump carries (ELF note "SLABTRACE", type NT_SLABTRACE): what
+ * ::status prints, and where the allocator's state is (sn_root).
+ */
+#define ST_NOTE_NAME            "SLABTRACE"
+#define NT_SLABTRACE            0x53540001
+#define ST_DUMP_MAGIC           "slabtrace-dump:1"
+#define ST_DUMP_STRLEN          256
+
+typedef struct st_dump_note {
+	char sn_magic[16];              /* ST_DUMP_MAGIC */
+	uint64_t sn_time;               /* CLOCK_REALTIME ns of the panic */
+	uint64_t sn_mono;               /* CLOCK_MONOTONIC ns of the panic */
+	uint64_t sn_root;               /* address of st_root */
+	uint64_t sn_fault_addr;         /* signal's si_addr, or 0 */
+	uint32_t sn_pid;
+	uint32_t sn_tid;                /* the panicking thread */
+	int32_t sn_signo;               /* fatal signal, 0 for a report */
+	uint32_t sn_content;            /* ST_DUMP_* */
+	uint32_t sn_kmem_flags;
+	uint32_t sn_pad;
+	char sn_panic[ST_DUMP_STRLEN];  /* the panic message */
+	char sn_program[ST_DUMP_STRLEN]; /* /proc/self/exe */
+	char sn_cmdline[ST_DUMP_STRLEN]; /* argv, spaces between */
+	char sn_host[ST_DUMP_STRLEN / 4];
+	char sn_release[ST_DUMP_STRLEN / 4];
+	char sn_machine[ST_DUMP_STRLEN / 4];
+} st_dump_note_t;
+
+/* ------------------------------------------------------------------------
+ * Options (options.c): what KMEM_FLAGS, UMEM_DEBUG, UMEM_LOGGING and
+ * UMEM_OPTIONS asked for, read once at start-up.
+ */
+typedef struct st_options {
+	uint32_t so_kmem_flags;         /* KMF_* for every cache */
+	uint32_t so_stack_depth;        /* audit=N: frames per stack */
+	uint64_t so_contents;           /* contents=N: bytes logged per free */
+	uint64_t so_maxverify;          /* maxverify=N: bytes checked */
+	uint64_t so_firewall;           /* firewall=N: sizes from N up */
+	uint64_t so_log_transaction;    /* log sizes in bytes (0: none) */
+	uint64_t so_log_contents;
+	uint64_t so_log_fail;
+	uint64_t so_log_slab;
+	uint32_t so_noabort;            /* report and go on */
+	uint32_t so_verbose;            /* extra messages */
+	uint32_t so_catch_signals;      /* dump on fatal signals */
+	uint32_t so_dump;               /* write dumps (dump=0 disables) */
+	uint32_t so_dump_content;       /* ST_DUMP_* */
+	uint32_t so_pad;
+	char so_dumpdir[ST_DUMP_STRLEN]; /* where vmcore.N go ("" = cwd) */
+} st_options_t;
+
+/* ------------------------------------------------------------------------
  * Cross-file functions, grouped by the file that defines them.
  */
+
+/* options.c */
+extern st_options_t st_opts;
+void st_options_init(void);     /* read the environment (once) */
+
+/* unwind.c: stacks, from here or from a signal's ucontext_t. */
+uint32_t st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip);
+uint32_t st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max);
+
+/* symtab.c: "function+0xoff" for a code address, from the ELF symbols. */
+size_t st_symbolize(uintptr_t pc, char *buf, size_t len);
+
+/* dump.c: write vmcore.N; returns N or -1 (reported on one line). */
+int st_dump_write(const char *panicmsg, const void *uc, int signo,
+    uintptr_t fault_addr);
 
 /* vmem.c */
 void vmem_init(void);
