@@ -378,8 +378,10 @@ kmem_free(void *buf, size_t size)
 		return;
 	}
 	pm = pagemap_lookup((uintptr_t)buf);
-	if (!(pm & PM_BIG))
+	if (!(pm & PM_BIG)) {
 		st_error(KMERR_BADADDR, NULL, buf, "kmem_free");
+		return;
+	}
 	kmem_oversize_free(buf, pm);
 }
 

@@ -432,23 +432,32 @@ kmem_cpu_usable(kmem_cache_t *cp, kmem_cpu_cache_t *cc)
 	return (1);
 }
 
-/* A thread without its own state (before set-up, after exit) has no cc. */
+/*
+ * The calling thread's own cc for cp.  The fast paths hand the slow paths
+ * a cc computed from kmem_thread_self, which is kmem_thread_dead's before
+ * the thread's first allocation: that cc must never be used (it would be
+ * shared by every thread without state), so the thread's state is made
+ * here and its cc looked up again.  A thread without state (after exit, or
+ * when even its structure could not be allocated) has no cc.
+ */
 static kmem_cpu_cache_t *
-kmem_cpu_own(kmem_cpu_cache_t *cc)
+kmem_cpu_own(kmem_cache_t *cp)
 {
 	kmem_thread_t *kt = kmem_thread_self;
 
 	if (ST_UNLIKELY(kt == &kmem_thread_dead) && !kmem_thread_exited)
 		kt = kmem_thread_self_slow();
-	return (kt == &kmem_thread_dead ? NULL : cc);
+	if (kt == &kmem_thread_dead || cp->cache_ccidx < 0)
+		return (NULL);
+	return (&kt->kt_cc[cp->cache_ccidx]);
 }
 
 void *
-kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int kmflag)
+kmem_cache_alloc_slow(kmem_cache_t *cp, int kmflag)
 {
+	kmem_cpu_cache_t *cc = kmem_cpu_own(cp);
 	void *buf;
 
-	cc = kmem_cpu_own(cc);
 	while (kmem_cpu_usable(cp, cc)) {
 		kmem_magazine_t *fmp;
 
@@ -479,9 +488,10 @@ kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int kmflag)
 }
 
 void
-kmem_cache_free_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc, void *buf)
+kmem_cache_free_slow(kmem_cache_t *cp, void *buf)
 {
-	cc = kmem_cpu_own(cc);
+	kmem_cpu_cache_t *cc = kmem_cpu_own(cp);
+
 	while (kmem_cpu_usable(cp, cc)) {
 		kmem_magazine_t *emp;
 
@@ -539,10 +549,10 @@ kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
 			cc->cc_alloc++;
 			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
 		}
-		return (kmem_cache_alloc_slow(cp, cc, kmflag));
+		return (kmem_cache_alloc_slow(cp, kmflag));
 	}
 	st_lock(&kt->kt_lock);
-	buf = kmem_cache_alloc_slow(cp, cc, kmflag);
+	buf = kmem_cache_alloc_slow(cp, kmflag);
 	st_unlock(&kt->kt_lock);
 	return (buf);
 }
@@ -563,11 +573,11 @@ kmem_cache_free(kmem_cache_t *cp, void *buf)
 			cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
 			return;
 		}
-		kmem_cache_free_slow(cp, cc, buf);
+		kmem_cache_free_slow(cp, buf);
 		return;
 	}
 	st_lock(&kt->kt_lock);
-	kmem_cache_free_slow(cp, cc, buf);
+	kmem_cache_free_slow(cp, buf);
 	st_unlock(&kt->kt_lock);
 }
 

@@ -48,7 +48,6 @@ static void *
 st_alloc_slow(size_t size, size_t align)
 {
 	kmem_cache_t *cp;
-	kmem_thread_t *kt;
 
 	if (!kmem_ready)
 		kmem_init_slow();
@@ -58,9 +57,7 @@ st_alloc_slow(size_t size, size_t align)
 		cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
-	kt = kmem_thread_self;
-	return (kmem_cache_alloc_slow(cp, &kt->kt_cc[cp->cache_ccidx],
-	    KM_NOSLEEP));
+	return (kmem_cache_alloc_slow(cp, KM_NOSLEEP));
 }
 
 static inline void *
@@ -114,8 +111,10 @@ st_free(void *buf, const char *routine)
 		return;
 	}
 	cp = sp->slab_cache;
-	if (ST_UNLIKELY(!kmem_buf_is_base(cp, sp, (uintptr_t)buf)))
+	if (ST_UNLIKELY(!kmem_buf_is_base(cp, sp, (uintptr_t)buf))) {
 		st_error(KMERR_BADADDR, NULL, buf, routine);
+		return;
+	}
 	if (ST_UNLIKELY((uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC)) {
 		kmem_cache_free(cp, buf);       /* a user cache's buffer */
 		return;
@@ -126,7 +125,7 @@ st_free(void *buf, const char *routine)
 		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
 		return;
 	}
-	kmem_cache_free_slow(cp, cc, buf);
+	kmem_cache_free_slow(cp, buf);
 }
 
 /* Usable size of a buffer; 0 for NULL; invalid pointers are fatal. */
@@ -146,6 +145,7 @@ st_usable(void *buf, const char *routine)
 		return (sp->slab_cache->cache_bufsize);
 	}
 	st_error(KMERR_BADADDR, NULL, buf, routine);
+	return (0);
 }
 
 static void *

@@ -547,6 +547,7 @@ kmem_slab_free(kmem_cache_t *cp, void *buf)
 	if (sp == NULL || sp->slab_cache != cp || sp->slab_refcnt == 0) {
 		st_unlock(&cp->cache_lock);
 		st_error(KMERR_BADADDR, cp, buf, "kmem_cache_free");
+		return;
 	}
 	if (sp->slab_head == NULL)
 		slab_to_partial(cp, sp);

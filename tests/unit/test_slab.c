@@ -158,9 +158,45 @@ test_constructed_mt(void)
 	CHECK(nctor == ndtor);
 }
 
+/*
+ * A thread whose first allocation or free takes a slow path must get its
+ * own per-thread state: the sentinel kmem_thread_dead's caches must stay
+ * disabled, or every thread without state would share them unlocked.
+ */
+static void *
+first_ops(void *arg)
+{
+	void *p;
+
+	if (arg != NULL) {
+		free(arg);              /* first operation: a free */
+		return (NULL);
+	}
+	p = malloc(40000);              /* first operation: a slow alloc */
+	free(p);
+	return (NULL);
+}
+
+static void
+test_dead_thread_sentinel(void)
+{
+	pthread_t t;
+	int i;
+
+	CHECK(pthread_create(&t, NULL, first_ops, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(pthread_create(&t, NULL, first_ops, malloc(700)) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	for (i = 0; i < KMEM_CC_MAX; i++) {
+		CHECK(kmem_thread_dead.kt_cc[i].cc_magsize == 0);
+		CHECK(kmem_thread_dead.kt_cc[i].cc_loaded == NULL);
+	}
+}
+
 int
 main(void)
 {
+	test_dead_thread_sentinel();
 	exercise(8, 0, 0, 10000);
 	exercise(100, 16, 0, 5000);
 	exercise(500, 0, 0, 3000);             /* small layout, 1/8 page */
