@@ -53,6 +53,7 @@ void st_os_abort(void) __attribute__((noreturn));
 void st_os_sleep_ns(uint64_t ns);
 uint64_t st_os_realtime_ns(void);       /* CLOCK_REALTIME nanoseconds */
 uint32_t st_os_pid(void);
+int st_os_cpu(void);                    /* the CPU we run on, or -1 */
 
 /*
  * Files, for the debugging layers (symbols, /proc, dumps).  All return -1

@@ -201,6 +201,16 @@ st_os_realtime_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
+int
+st_os_cpu(void)
+{
+	unsigned cpu = 0;
+
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL) != 0)
+		return (-1);
+	return ((int)cpu);
+}
+
 uint32_t
 st_os_pid(void)
 {

@@ -82,13 +82,13 @@ out_number(st_out_t *o, uint64_t v, int neg, unsigned base, int width,
 	out_field(o, tmp, n, width, left, left ? ' ' : pad);
 }
 
-static size_t
+size_t
 st_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	st_out_t o = { buf, len, 0 };
 
 	for (; *fmt != '\0'; fmt++) {
-		int left = 0, width = 0, lng = 0;
+		int left = 0, width = 0, lng = 0, prec = -1;
 		char pad = ' ';
 		const char *s;
 		int64_t sv;
@@ -107,6 +107,15 @@ st_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (*fmt - '0');
+		if (*fmt == '.') {      /* precision: strings only */
+			prec = 0;
+			if (*++fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			}
+			for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+				prec = prec * 10 + (*fmt - '0');
+		}
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			lng = 1;
 		switch (*fmt) {
@@ -114,7 +123,8 @@ st_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 			s = va_arg(ap, const char *);
 			if (s == NULL)
 				s = "(null)";
-			out_field(&o, s, strlen(s), width, left, ' ');
+			out_field(&o, s, prec >= 0 ? strnlen(s, (size_t)prec) :
+			    strlen(s), width, left, ' ');
 			break;
 		case 'c':
 			out_char(&o, (char)va_arg(ap, int));
@@ -205,32 +215,16 @@ st_assert_fail(const char *expr, const char *file, int line)
 	    line);
 }
 
-/* The first line of each report, by error code. */
-static const char *const st_error_text[KMERR_NERRORS] = {
-	[KMERR_MODIFIED] = "buffer modified after being freed",
-	[KMERR_REDZONE] = "redzone violation: write past end of buffer",
-	[KMERR_DUPFREE] = "duplicate free: buffer freed twice",
-	[KMERR_BADADDR] = "invalid free: buffer not in cache",
-	[KMERR_BADBUFTAG] = "boundary tag corrupted",
-	[KMERR_BADBUFCTL] = "bufctl corrupted",
-	[KMERR_BADCACHE] = "buffer freed to wrong cache",
-	[KMERR_BADSIZE] = "bad free: free size != alloc size",
-	[KMERR_BADBASE] = "bad free: free address != alloc address",
-	[KMERR_BADROUTINE] = "bad free: freed with the wrong routine",
-};
-
+/* The error function of the non-debug paths: see kmem_error (debug.c). */
 void
 st_error(kmem_error_t error, kmem_cache_t *cp, void *buf, const char *routine)
 {
-	if (error == KMERR_BADADDR && cp == NULL) {
-		/* Not ours at all: OpenBSD-style, one line. */
-		st_printf(2, "slabtrace: %s(%p): invalid pointer, "
-		    "not from this allocator\n", routine, buf);
-	} else {
-		st_printf(2, "slabtrace: %s\n", st_error_text[error]);
-		st_printf(2, "buffer=%lx  cache: %s  routine: %s\n",
-		    (uint64_t)(uintptr_t)buf,
-		    cp != NULL ? cp->cache_name : "(none)", routine);
-	}
-	st_os_abort();
+	kmem_errinfo_t ei;
+
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = error;
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_routine = routine;
+	kmem_error(&ei);
 }

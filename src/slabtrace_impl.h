@@ -23,6 +23,7 @@
 #ifndef SLABTRACE_IMPL_H
 #define SLABTRACE_IMPL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 /* The public API is what the library exports; everything else is hidden. */
@@ -232,8 +233,35 @@ typedef struct kmem_bufctl_audit {
 	void *bc_contents;              /* contents at last free */
 	uint32_t bc_depth;              /* stack depth */
 	uint32_t bc_pad;
-	uintptr_t bc_stack[KMEM_STACK_DEPTH]; /* stack trace */
+	uintptr_t bc_stack[];           /* stack trace (sr_stack_depth) */
 } kmem_bufctl_audit_t;
+#define KMEM_BUFCTL_AUDIT_SIZE(depth) \
+	(offsetof(kmem_bufctl_audit_t, bc_stack) + (depth) * sizeof (uintptr_t))
+
+/*
+ * kmem_alloc, malloc and operator new record the requested size and the
+ * routine that allocated in the second 32-bit word of the buftag's redzone
+ * (the kernel's KMEM_SIZE_ENCODE, plus the routine in the top bits), and
+ * fill the bytes between the size and the buftag with KMEM_REDZONE_BYTE.
+ */
+#define KMEM_SIZE_ENCODE(x)     (251 * (x) + 1)
+#define KMEM_SIZE_DECODE(x)     ((x) / 251)
+#define KMEM_SIZE_VALID(x)      ((x) % 251 == 1)
+#define KMEM_KIND_SHIFT         28
+#define KMEM_SIZE_MASK          ((1U << KMEM_KIND_SHIFT) - 1)
+
+/* The allocating routines that must match their freeing routines. */
+typedef enum st_kind {
+	ST_KIND_NONE = 0,       /* kmem_cache_alloc: no size recorded */
+	ST_KIND_KMEM,           /* kmem_alloc / kmem_free */
+	ST_KIND_UMEM,           /* umem_alloc / umem_free */
+	ST_KIND_MALLOC,         /* malloc family / free */
+	ST_KIND_NEW,            /* operator new / delete */
+	ST_KIND_NEW_ARRAY,      /* operator new[] / delete[] */
+	ST_KIND_NEW_ALIGNED,    /* operator new(align_val_t) */
+	ST_KIND_NEW_ARRAY_ALIGNED,
+	ST_KIND_NKINDS
+} st_kind_t;
 
 /* The tag after each buffer when debugging (KMF_BUFTAG). */
 typedef struct kmem_buftag {
@@ -408,7 +436,16 @@ typedef struct st_root {
 	kmem_thread_t *sr_thread_list;  /* live threads' caches */
 	kmem_cache_t **sr_alloc_caches; /* kmem_alloc_N caches, by index */
 	uint32_t sr_nalloc_caches;
-	uint32_t sr_pad;
+	uint32_t sr_stack_depth;        /* frames in an audit record */
+	struct kmem_log *sr_transaction_log;
+	struct kmem_log *sr_contents_log;
+	struct kmem_log *sr_failure_log;
+	struct kmem_log *sr_slab_log;
+	struct st_msgbuf *sr_msgbuf;    /* every report, as text */
+	struct st_options *sr_options;  /* what the environment asked */
+	struct st_firewall *sr_firewall; /* firewall state (firewall.c) */
+	uint64_t sr_start_mono;         /* CLOCK_MONOTONIC at start-up */
+	uint64_t sr_start_real;         /* CLOCK_REALTIME at start-up */
 } st_root_t;
 
 /* ------------------------------------------------------------------------
@@ -418,8 +455,10 @@ typedef struct st_root {
  * slot whose index is below lh_next - lh_nrecs has been overwritten.
  */
 #define KMEM_LOG_NAMELEN        16
+#define KMEM_LOG_MAGIC          0x6b6d656d6c6f6721ULL
 
 typedef struct kmem_log {
+	uint64_t lh_magic;              /* KMEM_LOG_MAGIC */
 	char lh_name[KMEM_LOG_NAMELEN]; /* "transaction", "contents", ... */
 	uint8_t *lh_base;               /* the ring */
 	uint64_t lh_size;               /* bytes in the ring */
@@ -430,10 +469,14 @@ typedef struct kmem_log {
 
 /* The message buffer: every report, as text, for ::msgbuf. */
 typedef struct st_msgbuf {
+	uint64_t mb_magic;              /* ST_MSGBUF_MAGIC */
 	char *mb_base;
 	uint64_t mb_size;               /* bytes in the ring */
 	uint64_t mb_next;               /* bytes ever written */
 } st_msgbuf_t;
+
+#define ST_MSGBUF_MAGIC         0x73746d7367627566ULL
+#define ST_MSGBUF_SIZE          (64 * 1024)
 
 /* What a dump was written for (st_dump_note_t.sn_content). */
 #define ST_DUMP_ALL             0       /* all readable, writable memory */
@@ -494,6 +537,53 @@ typedef struct st_options {
 /* ------------------------------------------------------------------------
  * Cross-file functions, grouped by the file that defines them.
  */
+
+/* log.c */
+extern kmem_log_t kmem_transaction_log, kmem_contents_log,
+    kmem_failure_log, kmem_slab_log;
+extern st_msgbuf_t st_msgbuf;
+void kmem_log_init(void);
+void *kmem_log_enter(kmem_log_t *lp, const void *data, size_t size);
+void st_msg_write(const char *buf, size_t len);  /* stderr + msgbuf */
+void st_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* debug.c: the kmem_flags checks. */
+typedef struct kmem_errinfo {
+	kmem_error_t ei_error;
+	kmem_cache_t *ei_cache;         /* the cache the caller named */
+	kmem_cache_t *ei_realcache;     /* the cache the buffer is from */
+	void *ei_buf;                   /* the address the caller passed */
+	void *ei_base;                  /* the buffer it lies in, if any */
+	const char *ei_routine;         /* free, kmem_free, ... */
+	uint64_t ei_off;                /* KMERR_MODIFIED: where, what */
+	uint64_t ei_old;
+	uint64_t ei_new;
+	uint64_t ei_size;               /* KMERR_BADSIZE: free size */
+	uint64_t ei_alloc_size;         /* ... and alloc size */
+	uint32_t ei_kind;               /* KMERR_BADROUTINE: freeing kind */
+	uint32_t ei_alloc_kind;         /* ... and allocating kind */
+} kmem_errinfo_t;
+
+extern uint32_t kmem_flags;             /* KMF_* in force, process-wide */
+extern kmem_cache_t *kmem_bufctl_audit_cache;
+void kmem_debug_init(void);
+uint32_t kmem_cache_debug_flags(uint32_t cflags);
+void kmem_cache_debug_layout(kmem_cache_t *cp);
+void kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp);
+int kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag);
+int kmem_cache_free_debug(kmem_cache_t *cp, void *buf);
+void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
+    st_kind_t kind);
+int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
+    st_kind_t kind, const char *routine);
+size_t kmem_debug_size(kmem_cache_t *cp, void *buf);
+void kmem_log_failure(kmem_cache_t *cp, size_t size);
+void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);
+void kmem_error(const kmem_errinfo_t *ei);  /* returns only if noabort */
+void st_panic_dump(const char *msg, const void *uc, int signo,
+    uintptr_t addr);
+const char *st_kind_alloc_name(uint32_t kind);
+const char *st_kind_free_name(uint32_t kind);
 
 /* options.c */
 extern st_options_t st_opts;
@@ -565,10 +655,8 @@ extern vmem_t *heap_arena;
 /* magazine.c */
 void kmem_magazine_init(void);
 void kmem_cache_magazine_enable(kmem_cache_t *cp);
-void *kmem_cache_alloc_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
-    int kmflag);
-void kmem_cache_free_slow(kmem_cache_t *cp, kmem_cpu_cache_t *cc,
-    void *buf);
+void *kmem_cache_alloc_slow(kmem_cache_t *cp, int kmflag);
+void kmem_cache_free_slow(kmem_cache_t *cp, void *buf);
 void kmem_cache_magazine_purge(kmem_cache_t *cp);
 void kmem_depot_reap(kmem_cache_t *cp, int all);
 void kmem_thread_flush_self(void);
@@ -619,17 +707,32 @@ kmem_buf_is_base(const kmem_cache_t *cp, const kmem_slab_t *sp,
 	    cp->cache_chunkinv);
 }
 
+/* The start of the chunk of slab sp that buf lies in; NULL if none. */
+static inline void *
+kmem_buf_base(const kmem_cache_t *cp, const kmem_slab_t *sp, const void *buf)
+{
+	uintptr_t first = (uintptr_t)sp->slab_base + sp->slab_color;
+	uint64_t off = (uintptr_t)buf - first;
+
+	if ((uintptr_t)buf < first || off >= (uint64_t)sp->slab_chunks *
+	    cp->cache_chunksize)
+		return (NULL);
+	return ((void *)(first + off / cp->cache_chunksize *
+	    cp->cache_chunksize));
+}
+
 /* malloc.c: the malloc paths, for new.c and umem.c */
 void *st_malloc_internal(size_t size, size_t align);
 void st_free_internal(void *buf, const char *routine);
 
 /* print.c: formatted output with no malloc; the one error function. */
+size_t st_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
 size_t st_snprintf(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void st_printf(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void st_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
-    const char *routine) __attribute__((noreturn));
+    const char *routine);       /* returns only if noabort */
 void st_panic(const char *fmt, ...) __attribute__((noreturn,
     format(printf, 1, 2)));
 void st_assert_fail(const char *expr, const char *file, int line)

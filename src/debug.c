@@ -1,0 +1,830 @@
+/*
+ * debug.c: the kmem_flags checks (Bonwick 1994, section 6; the kernel's
+ * kmem_cache_alloc_debug / kmem_cache_free_debug / kmem_error).
+ *
+ * 1. Which caches.  The process-wide flags (options.c) apply to every cache
+ *    except the allocator's own (KMC_NODEBUG) and vmem's quantum caches,
+ *    whose buffers are slabs of other caches.  kmem_cache_debug_flags()
+ *    applies the kernel's rules: LITE means DEADBEEF and REDZONE without
+ *    AUDIT; DEADBEEF and AUDIT imply REDZONE; CONTENTS needs AUDIT.
+ *
+ * 2. The buffer tag.  A debugged cache's chunk is the buffer, rounded to 8
+ *    bytes, then a kmem_buftag_t (cache_buftag is its offset):
+ *      bt_redzone  0xfeedfacefeedface while the buffer is out; the second
+ *                  32-bit word then holds the size kmem_alloc/malloc/new
+ *                  was asked for and the routine that asked
+ *                  (KMEM_SIZE_ENCODE and st_kind_t), and the bytes from
+ *                  that size to the tag are 0xbb;
+ *      bt_bufctl   the buffer's bufctl;
+ *      bt_bxstat   bt_bufctl ^ KMEM_BUFTAG_ALLOC or ^ KMEM_BUFTAG_FREE.
+ *    bxstat validates the bufctl pointer and records the state at once: on
+ *    free, ^ALLOC is a good buffer, ^FREE a duplicate free, anything else a
+ *    corrupted tag.  In a small slab the free-list link is the tag's
+ *    redzone word (it is rewritten when the buffer leaves the slab).
+ *
+ * 3. States.  Buffers in slabs and magazines are free: filled with
+ *    0xdeadbeef (cache_verify bytes, limited by maxverify) and tagged FREE.
+ *    kmem_cache_alloc_debug() verifies the pattern (any difference is a
+ *    modification after free, reported at the first differing word),
+ *    refills with 0xbaddcafe and tags ALLOC; kmem_cache_free_debug()
+ *    checks the tag and the redzone, refills with 0xdeadbeef and tags FREE.
+ *    Because the pattern destroys the contents, a debugged cache with a
+ *    constructor constructs on every allocation and destructs on every
+ *    free (slab.c skips its slab-trip construction).
+ *
+ * 4. Auditing.  With KMF_AUDIT every bufctl is a kmem_bufctl_audit_t (the
+ *    cache uses the large layout, bufctls found through the hash) and
+ *    each allocation and free records thread, time and stack in it and a
+ *    copy in the transaction log (log.c); with KMF_CONTENTS a free also
+ *    saves the buffer's first cache_contents bytes in the contents log.
+ *    LITE keeps, instead, the last KMEM_LITE_DEPTH callers in the tag.
+ *
+ * 5. Reports.  kmem_error() prints, in the kernel's words, what is wrong,
+ *    the buffer, its bufctl and cache, and the buffer's last transactions
+ *    with their stacks; then (unless noabort) "panic[cpuN]/thread=T: heap
+ *    corruption detected" with the panicking stack, writes a dump
+ *    (dump.c) and aborts.  Everything goes through st_msg(), to stderr
+ *    and the message buffer, with no allocation.
+ */
+#include <string.h>
+
+#include "slabtrace_impl.h"
+
+uint32_t kmem_flags;                    /* KMF_* in force (options.c) */
+kmem_cache_t *kmem_bufctl_audit_cache;
+static uint32_t kmem_audit_size;        /* bytes of an audit bufctl */
+
+#define KMF_CACHE_DEBUG (KMF_AUDIT | KMF_DEADBEEF | KMF_REDZONE | \
+    KMF_CONTENTS | KMF_LITE | KMF_NOMAGAZINE)
+#define KMEM_REDZONE_32         0xfeedfaceU
+#define KMEM_BUFTAG(cp, buf)    \
+	((kmem_buftag_t *)((char *)(buf) + (cp)->cache_buftag))
+
+/* ------------------------------------------------------------------------
+ * Set-up.
+ */
+
+void
+kmem_debug_init(void)
+{
+	st_options_init();
+	kmem_flags = st_opts.so_kmem_flags;
+	kmem_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
+	    st_opts.so_stack_depth);
+	kmem_log_init();
+	st_root.sr_kmem_flags = kmem_flags;
+	st_root.sr_stack_depth = st_opts.so_stack_depth;
+	st_root.sr_transaction_log = &kmem_transaction_log;
+	st_root.sr_contents_log = &kmem_contents_log;
+	st_root.sr_failure_log = &kmem_failure_log;
+	st_root.sr_slab_log = &kmem_slab_log;
+	st_root.sr_msgbuf = &st_msgbuf;
+	st_root.sr_options = &st_opts;
+	st_root.sr_start_mono = st_os_now_ns();
+	st_root.sr_start_real = st_os_realtime_ns();
+}
+
+uint32_t
+kmem_cache_debug_flags(uint32_t cflags)
+{
+	uint32_t f = kmem_flags & KMF_CACHE_DEBUG;
+
+	if (cflags & (KMC_NODEBUG | KMC_QCACHE))
+		return (0);
+	if (cflags & KMC_NOTOUCH)
+		f &= ~(KMF_DEADBEEF | KMF_LITE | KMF_CONTENTS);
+	if (f & KMF_LITE)
+		f = (f & ~(KMF_AUDIT | KMF_CONTENTS)) | KMF_BUFTAG;
+	if (f & (KMF_DEADBEEF | KMF_AUDIT))
+		f |= KMF_REDZONE;
+	if (!(f & KMF_AUDIT))
+		f &= ~KMF_CONTENTS;
+	return (f);
+}
+
+/* Room for the tag after the buffer; what to verify and save. */
+void
+kmem_cache_debug_layout(kmem_cache_t *cp)
+{
+	uint64_t tag;
+
+	if (!(cp->cache_flags & KMF_BUFTAG))
+		return;
+	tag = (cp->cache_flags & KMF_LITE) ? sizeof (kmem_buftag_lite_t) :
+	    sizeof (kmem_buftag_t);
+	cp->cache_buftag = ST_P2ROUNDUP(cp->cache_bufsize, KMEM_ALIGN);
+	cp->cache_chunksize = ST_P2ROUNDUP(cp->cache_buftag + tag,
+	    cp->cache_align);
+	cp->cache_chunkinv = UINT64_MAX / cp->cache_chunksize + 1;
+	cp->cache_verify = ST_MIN(cp->cache_buftag, st_opts.so_maxverify) &
+	    ~(uint64_t)7;
+	if (cp->cache_flags & KMF_CONTENTS)
+		cp->cache_contents = ST_MIN(cp->cache_bufsize,
+		    st_opts.so_contents);
+}
+
+/* ------------------------------------------------------------------------
+ * Patterns.
+ */
+
+static void
+copy_pattern(uint64_t pattern, void *buf, uint64_t size)
+{
+	uint64_t *p = buf, *end = (uint64_t *)((char *)buf + size);
+
+	while (p < end)
+		*p++ = pattern;
+}
+
+/*
+ * Check buf is all `pattern`, turning it into `fill`: NULL if it was, else
+ * the first word that was not, its value in *badp.
+ */
+static uint64_t *
+verify_and_copy_pattern(uint64_t pattern, uint64_t fill, void *buf,
+    uint64_t size, uint64_t *badp)
+{
+	uint64_t *p = buf, *end = (uint64_t *)((char *)buf + size);
+
+	for (; p < end; p++) {
+		if (*p != pattern) {
+			uint64_t *bad = p;
+
+			*badp = *p;
+			for (; p < end; p++)
+				*p = fill;
+			return (bad);
+		}
+		*p = fill;
+	}
+	return (NULL);
+}
+
+/* Called by slab.c for each buffer of a new slab. */
+void
+kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp)
+{
+	uint32_t i;
+	kmem_bufctl_t *bcp;
+
+	if (cp->cache_flags & KMF_HASH) {
+		for (bcp = sp->slab_head; bcp != NULL; bcp = bcp->bc_next) {
+			kmem_buftag_t *btp = KMEM_BUFTAG(cp, bcp->bc_addr);
+
+			if (cp->cache_flags & KMF_AUDIT) {
+				kmem_bufctl_audit_t *bcap =
+				    (kmem_bufctl_audit_t *)bcp;
+
+				memset((char *)bcap + sizeof (*bcp), 0,
+				    kmem_audit_size - sizeof (*bcp));
+				bcap->bc_cache = cp;
+			}
+			btp->bt_redzone = KMEM_REDZONE_PATTERN;
+			btp->bt_bufctl = bcp;
+			btp->bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_FREE;
+			if (cp->cache_flags & KMF_DEADBEEF)
+				copy_pattern(KMEM_FREE_PATTERN, bcp->bc_addr,
+				    cp->cache_verify);
+		}
+	} else {
+		for (i = 0; i < sp->slab_chunks; i++) {
+			char *buf = (char *)sp->slab_base + sp->slab_color +
+			    i * cp->cache_chunksize;
+			kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+
+			/* bt_redzone is the free-list link here. */
+			bcp = (kmem_bufctl_t *)(buf + cp->cache_bufctl);
+			btp->bt_bufctl = bcp;
+			btp->bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_FREE;
+			if (cp->cache_flags & KMF_DEADBEEF)
+				copy_pattern(KMEM_FREE_PATTERN, buf,
+				    cp->cache_verify);
+		}
+	}
+	kmem_log_slab(cp, sp);
+}
+
+/* ------------------------------------------------------------------------
+ * Auditing.
+ */
+
+/* Our own text, so that lite mode can record the caller outside it. */
+static int
+kmem_pc_is_ours(uintptr_t pc)
+{
+	extern char __ehdr_start[] __attribute__((visibility("hidden")));
+	extern char __etext[] __attribute__((weak, visibility("hidden")));
+	uintptr_t lo = (uintptr_t)__ehdr_start;
+	uintptr_t hi = __etext != NULL ? (uintptr_t)__etext : lo;
+
+	return (pc >= lo && pc < hi);
+}
+
+static void
+kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
+{
+	bcp->bc_cache = cp;
+	bcp->bc_timestamp = st_os_now_ns();
+	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
+	    kmem_thread_self->kt_tid : st_os_thread_id();
+	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
+	    st_opts.so_stack_depth, 0);
+	bcp->bc_lastlog = kmem_log_enter(lp, bcp, kmem_audit_size);
+}
+
+static void
+kmem_lite_history(kmem_buftag_lite_t *btlp)
+{
+	uintptr_t pcs[8];
+	uint32_t n = st_stack_capture(pcs, 8, 1), i;
+	uintptr_t caller = 0;
+
+	for (i = 0; i < n && caller == 0; i++)
+		if (!kmem_pc_is_ours(pcs[i]))
+			caller = pcs[i];
+	if (caller == 0 && n > 0)
+		caller = pcs[n - 1];
+	memmove(&btlp->bt_history[1], &btlp->bt_history[0],
+	    (KMEM_LITE_DEPTH - 1) * sizeof (uintptr_t));
+	btlp->bt_history[0] = caller;
+}
+
+/* An allocation failed: log it with the failing stack. */
+void
+kmem_log_failure(kmem_cache_t *cp, size_t size)
+{
+	char rec[KMEM_BUFCTL_AUDIT_SIZE(KMEM_STACK_MAX)];
+	kmem_bufctl_audit_t *bcp = (kmem_bufctl_audit_t *)rec;
+
+	if (kmem_failure_log.lh_base == NULL)
+		return;
+	memset(bcp, 0, kmem_audit_size);
+	bcp->bc_addr = (void *)(uintptr_t)size;
+	kmem_audit(&kmem_failure_log, cp, bcp);
+}
+
+void
+kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp)
+{
+	char rec[KMEM_BUFCTL_AUDIT_SIZE(KMEM_STACK_MAX)];
+	kmem_bufctl_audit_t *bcp = (kmem_bufctl_audit_t *)rec;
+
+	if (kmem_slab_log.lh_base == NULL)
+		return;
+	memset(bcp, 0, kmem_audit_size);
+	bcp->bc_addr = sp->slab_base;
+	bcp->bc_slab = sp;
+	kmem_audit(&kmem_slab_log, cp, bcp);
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation and free.
+ */
+
+static int
+kmem_debug_report(kmem_error_t error, kmem_cache_t *cp, void *buf)
+{
+	kmem_errinfo_t ei;
+
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = error;
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	kmem_error(&ei);
+	return (-1);
+}
+
+/*
+ * buf just left the magazine or slab layer.  0: hand it out; -1: its tag
+ * is corrupt (reported, noabort): the caller must not use it.
+ */
+int
+kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+	kmem_bufctl_t *bcp = btp->bt_bufctl;
+	uint32_t f = cp->cache_flags;
+
+	if (((intptr_t)bcp ^ btp->bt_bxstat) != (intptr_t)KMEM_BUFTAG_FREE)
+		return (kmem_debug_report(KMERR_BADBUFTAG, cp, buf));
+	btp->bt_redzone = KMEM_REDZONE_PATTERN;
+	if (f & KMF_DEADBEEF) {
+		uint64_t *bad, badval = *(uint64_t *)buf;
+
+		if (f & KMF_LITE) {
+			bad = badval != KMEM_FREE_PATTERN ? buf : NULL;
+			*(uint64_t *)buf = KMEM_UNINITIALIZED_PATTERN;
+		} else {
+			bad = verify_and_copy_pattern(KMEM_FREE_PATTERN,
+			    KMEM_UNINITIALIZED_PATTERN, buf, cp->cache_verify,
+			    &badval);
+		}
+		if (bad != NULL) {
+			kmem_errinfo_t ei;
+
+			memset(&ei, 0, sizeof (ei));
+			ei.ei_error = KMERR_MODIFIED;
+			ei.ei_cache = ei.ei_realcache = cp;
+			ei.ei_buf = ei.ei_base = buf;
+			ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
+			ei.ei_old = KMEM_FREE_PATTERN;
+			ei.ei_new = badval;
+			kmem_error(&ei);
+		}
+	}
+	btp->bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_ALLOC;
+	if (f & KMF_AUDIT)
+		kmem_audit(&kmem_transaction_log, cp,
+		    (kmem_bufctl_audit_t *)bcp);
+	if (f & KMF_LITE)
+		kmem_lite_history((kmem_buftag_lite_t *)btp);
+	if ((f & KMF_DEADBEEF) && cp->cache_constructor != NULL &&
+	    cp->cache_constructor(buf, cp->cache_private, kmflag) != 0) {
+		(void) kmem_cache_free_debug(cp, buf);
+		kmem_slab_free(cp, buf);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Is bcp a bufctl that the tag of buf in cp may point to? */
+static int
+kmem_bufctl_valid(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp)
+{
+	uintptr_t pm;
+
+	if (!(cp->cache_flags & KMF_HASH))
+		return ((char *)bcp == (char *)buf + cp->cache_bufctl);
+	if (((uintptr_t)bcp & (KMEM_ALIGN - 1)) != 0)
+		return (0);
+	pm = pagemap_lookup((uintptr_t)bcp);
+	if (pm == 0 || (pm & PM_BIG))
+		return (0);
+	if ((cp->cache_flags & KMF_AUDIT) &&
+	    ((kmem_slab_t *)pm)->slab_cache != kmem_bufctl_audit_cache)
+		return (0);
+	return (bcp->bc_addr == buf);
+}
+
+/*
+ * buf is about to go back to the magazine or slab layer.  0: go on;
+ * -1: an error was reported (noabort): the buffer must not be freed.
+ */
+int
+kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+	uint32_t f = cp->cache_flags;
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_bufctl_t *bcp;
+	kmem_errinfo_t ei;
+
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_routine = "kmem_cache_free";
+	if (pm == 0 || (pm & PM_BIG)) {
+		ei.ei_error = KMERR_BADADDR;
+		ei.ei_realcache = NULL;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (sp->slab_cache != cp) {
+		ei.ei_error = KMERR_BADCACHE;
+		ei.ei_realcache = sp->slab_cache;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (!kmem_buf_is_base(cp, sp, (uintptr_t)buf)) {
+		ei.ei_error = KMERR_BADBASE;
+		ei.ei_base = kmem_buf_base(cp, sp, buf);
+		kmem_error(&ei);
+		return (-1);
+	}
+	bcp = btp->bt_bufctl;
+	if (btp->bt_bxstat != ((intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC)) {
+		ei.ei_error = btp->bt_bxstat == ((intptr_t)bcp ^
+		    (intptr_t)KMEM_BUFTAG_FREE) ? KMERR_DUPFREE :
+		    KMERR_BADBUFTAG;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (!kmem_bufctl_valid(cp, buf, bcp)) {
+		ei.ei_error = KMERR_BADBUFCTL;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (btp->bt_redzone != KMEM_REDZONE_PATTERN) {
+		ei.ei_error = KMERR_REDZONE;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (f & KMF_AUDIT) {
+		kmem_bufctl_audit_t *bcap = (kmem_bufctl_audit_t *)bcp;
+
+		if (f & KMF_CONTENTS)
+			bcap->bc_contents = kmem_log_enter(&kmem_contents_log,
+			    buf, cp->cache_contents);
+		kmem_audit(&kmem_transaction_log, cp, bcap);
+	}
+	if (f & KMF_LITE)
+		kmem_lite_history((kmem_buftag_lite_t *)btp);
+	if (f & KMF_DEADBEEF) {
+		if (cp->cache_destructor != NULL)
+			cp->cache_destructor(buf, cp->cache_private);
+		if (f & KMF_LITE)
+			*(uint64_t *)buf = KMEM_FREE_PATTERN;
+		else
+			copy_pattern(KMEM_FREE_PATTERN, buf, cp->cache_verify);
+	}
+	btp->bt_bxstat = (intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_FREE;
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
+ * The requested size and the allocating routine (kmem_alloc, malloc, new).
+ */
+
+static const char *const st_kind_alloc[ST_KIND_NKINDS] = {
+	[ST_KIND_NONE] = "kmem_cache_alloc()",
+	[ST_KIND_KMEM] = "kmem_alloc()",
+	[ST_KIND_UMEM] = "umem_alloc()",
+	[ST_KIND_MALLOC] = "malloc()",
+	[ST_KIND_NEW] = "operator new",
+	[ST_KIND_NEW_ARRAY] = "operator new[]",
+	[ST_KIND_NEW_ALIGNED] = "operator new(align_val_t)",
+	[ST_KIND_NEW_ARRAY_ALIGNED] = "operator new[](align_val_t)",
+};
+
+static const char *const st_kind_free[ST_KIND_NKINDS] = {
+	[ST_KIND_NONE] = "kmem_cache_free()",
+	[ST_KIND_KMEM] = "kmem_free()",
+	[ST_KIND_UMEM] = "umem_free()",
+	[ST_KIND_MALLOC] = "free()",
+	[ST_KIND_NEW] = "operator delete",
+	[ST_KIND_NEW_ARRAY] = "operator delete[]",
+	[ST_KIND_NEW_ALIGNED] = "operator delete(align_val_t)",
+	[ST_KIND_NEW_ARRAY_ALIGNED] = "operator delete[](align_val_t)",
+};
+
+const char *
+st_kind_alloc_name(uint32_t kind)
+{
+	return (kind < ST_KIND_NKINDS ? st_kind_alloc[kind] : "?");
+}
+
+const char *
+st_kind_free_name(uint32_t kind)
+{
+	return (kind < ST_KIND_NKINDS ? st_kind_free[kind] : "?");
+}
+
+void
+kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size, st_kind_t kind)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+
+	if (!(cp->cache_flags & KMF_REDZONE))
+		return;
+	((uint32_t *)&btp->bt_redzone)[1] = (uint32_t)kind << KMEM_KIND_SHIFT |
+	    (uint32_t)KMEM_SIZE_ENCODE(size);
+	memset((char *)buf + size, KMEM_REDZONE_BYTE, cp->cache_buftag - size);
+}
+
+/* The size the buffer was asked for (malloc_usable_size, realloc). */
+size_t
+kmem_debug_size(kmem_cache_t *cp, void *buf)
+{
+	uint32_t w;
+
+	if (!(cp->cache_flags & KMF_REDZONE))
+		return (cp->cache_bufsize);
+	w = ((uint32_t *)&KMEM_BUFTAG(cp, buf)->bt_redzone)[1];
+	if (w == KMEM_REDZONE_32 || !KMEM_SIZE_VALID(w & KMEM_SIZE_MASK))
+		return (cp->cache_bufsize);
+	return (KMEM_SIZE_DECODE(w & KMEM_SIZE_MASK));
+}
+
+/*
+ * The checks of kmem_free, free and delete before kmem_cache_free_debug:
+ * the routine matches, the size matches (size 0: not given), nothing was
+ * written past the requested size.  Restores the redzone word.
+ * 0: go on; -1: reported (noabort), do not free.
+ */
+int
+kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
+    st_kind_t kind, const char *routine)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+	uint32_t *rz = (uint32_t *)&btp->bt_redzone;
+	uint32_t akind, asize;
+	kmem_errinfo_t ei;
+	const uint8_t *p, *end;
+
+	if (!(cp->cache_flags & KMF_REDZONE) || btp->bt_bxstat !=
+	    ((intptr_t)btp->bt_bufctl ^ (intptr_t)KMEM_BUFTAG_ALLOC))
+		return (0);     /* kmem_cache_free_debug will say why */
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_routine = routine;
+	ei.ei_kind = kind;
+	if (rz[0] != KMEM_REDZONE_32 || (rz[1] != KMEM_REDZONE_32 &&
+	    !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK))) {
+		ei.ei_error = KMERR_REDZONE;
+		ei.ei_off = cp->cache_buftag;
+		kmem_error(&ei);
+		return (-1);
+	}
+	akind = rz[1] == KMEM_REDZONE_32 ? ST_KIND_NONE :
+	    rz[1] >> KMEM_KIND_SHIFT;
+	asize = rz[1] == KMEM_REDZONE_32 ? (uint32_t)cp->cache_bufsize :
+	    KMEM_SIZE_DECODE(rz[1] & KMEM_SIZE_MASK);
+	ei.ei_alloc_kind = akind;
+	ei.ei_alloc_size = asize;
+	if (akind != (uint32_t)kind && !(akind == ST_KIND_KMEM &&
+	    kind == ST_KIND_UMEM) && !(akind == ST_KIND_UMEM &&
+	    kind == ST_KIND_KMEM)) {
+		ei.ei_error = KMERR_BADROUTINE;
+		kmem_error(&ei);
+		return (-1);
+	}
+	if (size != 0 && size != asize) {
+		ei.ei_error = KMERR_BADSIZE;
+		ei.ei_size = size;
+		kmem_error(&ei);
+		return (-1);
+	}
+	end = (const uint8_t *)buf + cp->cache_buftag;
+	for (p = (const uint8_t *)buf + asize; p < end; p++) {
+		if (*p != KMEM_REDZONE_BYTE) {
+			ei.ei_error = KMERR_REDZONE;
+			ei.ei_off = (uint64_t)(p - (const uint8_t *)buf);
+			ei.ei_old = KMEM_REDZONE_BYTE;
+			ei.ei_new = *p;
+			kmem_error(&ei);
+			return (-1);
+		}
+	}
+	rz[1] = KMEM_REDZONE_32;
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
+ * Reports.
+ */
+
+static const char *const kmem_error_text[KMERR_NERRORS] = {
+	[KMERR_MODIFIED] = "buffer modified after being freed",
+	[KMERR_REDZONE] = "redzone violation: write past end of buffer",
+	[KMERR_DUPFREE] = "duplicate free: buffer freed twice",
+	[KMERR_BADADDR] = "invalid free: buffer not in cache",
+	[KMERR_BADBUFTAG] = "boundary tag corrupted",
+	[KMERR_BADBUFCTL] = "bufctl corrupted",
+	[KMERR_BADCACHE] = "buffer freed to wrong cache",
+	[KMERR_BADSIZE] = "bad free: free size != alloc size",
+	[KMERR_BADBASE] = "bad free: free address != alloc address",
+	[KMERR_BADROUTINE] = "bad free: freed with the wrong routine",
+};
+
+static uint64_t kmem_report_owner;      /* thread reporting, 0 if none */
+volatile int st_panicking;              /* a panic is being handled */
+
+static void
+kmem_report_lock(void)
+{
+	uint64_t me = st_os_thread_id(), none = 0;
+	int spins = 0;
+
+	if (__atomic_load_n(&kmem_report_owner, __ATOMIC_ACQUIRE) == me)
+		return;
+	/* Wait for another report to finish, but not forever. */
+	while (!__atomic_compare_exchange_n(&kmem_report_owner, &none, me, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) && spins++ < 20000) {
+		none = 0;
+		st_os_sleep_ns(100000);
+	}
+}
+
+static void
+kmem_report_unlock(void)
+{
+	__atomic_store_n(&kmem_report_owner, 0, __ATOMIC_RELEASE);
+}
+
+void
+kmem_print_stack(const uintptr_t *pcs, uint32_t depth, const char *indent)
+{
+	char sym[256];
+	uint32_t i;
+
+	for (i = 0; i < depth; i++) {
+		(void) st_symbolize(pcs[i], sym, sizeof (sym));
+		st_msg("%s%s\n", indent, sym);
+	}
+}
+
+/* "T-21.196117909": how long before now. */
+static void
+kmem_print_time(char *buf, size_t len, uint64_t then)
+{
+	uint64_t now = st_os_now_ns(), d = now > then ? now - then : 0;
+
+	st_snprintf(buf, len, "T-%lu.%09lu", (unsigned long)(d / 1000000000),
+	    (unsigned long)(d % 1000000000));
+}
+
+static void
+kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
+    void *buf)
+{
+	char t[48];
+
+	kmem_print_time(t, sizeof (t), bcap->bc_timestamp);
+	st_msg("%s on buffer %lx:\n", what, (unsigned long)(uintptr_t)buf);
+	st_msg("thread=%lu  time=%s  slab=%lx  cache: %s\n",
+	    (unsigned long)bcap->bc_thread, t,
+	    (unsigned long)(uintptr_t)bcap->bc_slab,
+	    bcap->bc_cache != NULL ? bcap->bc_cache->cache_name : "?");
+	kmem_print_stack(bcap->bc_stack, ST_MIN(bcap->bc_depth,
+	    st_opts.so_stack_depth), "");
+}
+
+/* Is rec a log record that still describes buf? */
+static int
+kmem_log_record_of(const kmem_bufctl_audit_t *rec, const void *buf)
+{
+	const kmem_log_t *lp = &kmem_transaction_log;
+
+	return (rec != NULL && lp->lh_base != NULL &&
+	    (const uint8_t *)rec >= lp->lh_base &&
+	    (const uint8_t *)rec < lp->lh_base + lp->lh_size &&
+	    rec->bc_addr == buf && rec->bc_depth <= st_opts.so_stack_depth);
+}
+
+/* The newest transaction log record for buf, for buffers we lost. */
+static const kmem_bufctl_audit_t *
+kmem_log_find(const void *buf)
+{
+	const kmem_log_t *lp = &kmem_transaction_log;
+	uint64_t next = __atomic_load_n(&lp->lh_next, __ATOMIC_RELAXED), n;
+
+	if (lp->lh_base == NULL)
+		return (NULL);
+	for (n = next; n > 0 && next - n < lp->lh_nrecs; n--) {
+		const kmem_bufctl_audit_t *rec = (const void *)(lp->lh_base +
+		    ((n - 1) % lp->lh_nrecs) * lp->lh_recsize);
+
+		if (rec->bc_addr == buf)
+			return (rec);
+	}
+	return (NULL);
+}
+
+/* The last transactions of buf: from its bufctl, or from the log. */
+static void
+kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
+    kmem_error_t error)
+{
+	const kmem_bufctl_audit_t *bcap = NULL, *rec;
+	kmem_buftag_lite_t *btlp;
+	int i;
+
+	if (cp != NULL && (cp->cache_flags & KMF_AUDIT) &&
+	    error != KMERR_BADBUFCTL && bcp != NULL)
+		bcap = (const kmem_bufctl_audit_t *)bcp;
+	else if (cp == NULL || (cp->cache_flags & KMF_AUDIT))
+		bcap = kmem_log_find(buf);
+	if (bcap != NULL && bcap->bc_timestamp != 0) {
+		kmem_print_transaction("previous transaction", bcap, buf);
+		rec = bcap->bc_lastlog;
+		if (kmem_log_record_of(rec, buf) && rec->bc_timestamp ==
+		    bcap->bc_timestamp)
+			rec = rec->bc_lastlog;  /* the copy of bcap itself */
+		if (kmem_log_record_of(rec, buf))
+			kmem_print_transaction("transaction before that",
+			    rec, buf);
+		return;
+	}
+	if (cp != NULL && (cp->cache_flags & KMF_LITE)) {
+		char sym[256];
+
+		btlp = (kmem_buftag_lite_t *)KMEM_BUFTAG(cp, buf);
+		st_msg("last callers (newest first):\n");
+		for (i = 0; i < KMEM_LITE_DEPTH; i++) {
+			if (btlp->bt_history[i] == 0)
+				continue;
+			(void) st_symbolize(btlp->bt_history[i], sym,
+			    sizeof (sym));
+			st_msg("%s\n", sym);
+		}
+	}
+}
+
+static void
+kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
+{
+	switch (ei->ei_error) {
+	case KMERR_MODIFIED:
+		st_msg("modification occurred at offset 0x%lx "
+		    "(0x%lx replaced by 0x%lx)\n", (unsigned long)ei->ei_off,
+		    (unsigned long)ei->ei_old, (unsigned long)ei->ei_new);
+		break;
+	case KMERR_REDZONE:
+		if (ei->ei_alloc_size != 0 || ei->ei_off != 0)
+			st_msg("write at offset 0x%lx, %lu bytes past the "
+			    "end of the %lu-byte buffer (0x%02lx replaced by "
+			    "0x%02lx)\n", (unsigned long)ei->ei_off,
+			    (unsigned long)(ei->ei_off - ei->ei_alloc_size),
+			    (unsigned long)ei->ei_alloc_size,
+			    (unsigned long)ei->ei_old,
+			    (unsigned long)ei->ei_new);
+		break;
+	case KMERR_BADBUFTAG:
+		if (btp != NULL)
+			st_msg("bcp ^ bxstat = %lx, should be %lx\n",
+			    (unsigned long)((intptr_t)btp->bt_bufctl ^
+			    btp->bt_bxstat), (unsigned long)KMEM_BUFTAG_FREE);
+		break;
+	case KMERR_BADCACHE:
+		st_msg("buffer was allocated from %s,\n",
+		    ei->ei_realcache->cache_name);
+		st_msg("caller attempting free to %s.\n",
+		    ei->ei_cache->cache_name);
+		break;
+	case KMERR_BADSIZE:
+		st_msg("free size (%lu) != alloc size (%lu)\n",
+		    (unsigned long)ei->ei_size,
+		    (unsigned long)ei->ei_alloc_size);
+		break;
+	case KMERR_BADBASE:
+		st_msg("free address (%p) != alloc address (%p)\n",
+		    ei->ei_buf, ei->ei_base);
+		break;
+	case KMERR_BADROUTINE:
+		st_msg("buffer allocated with %s, freed with %s\n",
+		    st_kind_alloc_name(ei->ei_alloc_kind),
+		    ei->ei_routine != NULL ? ei->ei_routine :
+		    st_kind_free_name(ei->ei_kind));
+		break;
+	default:
+		break;
+	}
+}
+
+void
+kmem_error(const kmem_errinfo_t *ei)
+{
+	kmem_cache_t *cp = ei->ei_realcache;
+	void *buf = ei->ei_base != NULL ? ei->ei_base : ei->ei_buf;
+	kmem_buftag_t *btp = NULL;
+	kmem_bufctl_t *bcp = NULL;
+
+	kmem_report_lock();
+	if (cp != NULL && (cp->cache_flags & KMF_BUFTAG)) {
+		btp = KMEM_BUFTAG(cp, buf);
+		bcp = btp->bt_bufctl;
+	}
+	if (ei->ei_error == KMERR_BADADDR && cp == NULL) {
+		/* Not ours at all: OpenBSD-style, one line. */
+		st_msg("slabtrace: %s(%p): invalid pointer, not from this "
+		    "allocator\n", ei->ei_routine != NULL ? ei->ei_routine :
+		    "free", ei->ei_buf);
+	} else {
+		st_msg("slabtrace: %s\n", kmem_error_text[ei->ei_error]);
+		kmem_print_error_detail(ei, btp);
+		st_msg("buffer=%lx  bufctl=%lx  cache: %s\n",
+		    (unsigned long)(uintptr_t)ei->ei_buf,
+		    (unsigned long)(uintptr_t)bcp, ei->ei_cache != NULL ?
+		    ei->ei_cache->cache_name : "(none)");
+	}
+	if (kmem_flags & (KMF_AUDIT | KMF_LITE))
+		kmem_print_history(cp, buf, bcp, ei->ei_error);
+	if (st_opts.so_noabort) {
+		kmem_report_unlock();
+		return;
+	}
+	st_panic_dump("heap corruption detected", NULL, 0, 0);
+	st_os_abort();
+}
+
+/*
+ * The panic: its line and the panicking stack (from uc, a signal's
+ * ucontext, or from here), then the dump.  The caller then dies.
+ */
+void
+st_panic_dump(const char *msg, const void *uc, int signo, uintptr_t addr)
+{
+	uintptr_t pcs[KMEM_STACK_MAX];
+	uint32_t n;
+
+	st_panicking = 1;
+	st_msg("panic[cpu%d]/thread=%lu: %s\n", st_os_cpu(),
+	    (unsigned long)st_os_thread_id(), msg);
+	n = uc != NULL ? st_stack_capture_uc(uc, pcs, KMEM_STACK_MAX) :
+	    st_stack_capture(pcs, KMEM_STACK_MAX, 0);
+	kmem_print_stack(pcs, n, "    ");
+	if (st_opts.so_dump)
+		(void) st_dump_write(msg, uc, signo, addr);
+}

@@ -1,0 +1,127 @@
+/*
+ * log.c: the kernel's kmem logs and the message buffer, in memory, so that
+ * a crash dump carries them and the debugger can read them (::kmalog,
+ * ::msgbuf, ::bufctl -h).
+ *
+ * 1. The logs.  Four rings of fixed-size records, each allocated once at
+ *    start-up with st_os_map (never from the allocator, which they
+ *    describe):
+ *      transaction  a copy of a buffer's audit bufctl at each allocation
+ *                   and free (KMF_AUDIT): thread, time, stack;
+ *      contents     the first bytes of each freed buffer (KMF_CONTENTS);
+ *      fail         an audit record for each failed allocation;
+ *      slab         an audit record for each slab created.
+ *    UMEM_LOGGING sizes them (options.c); a log of size 0 does not exist
+ *    and kmem_log_enter() on it returns NULL.
+ *
+ * 2. Writing without a lock.  A writer claims a record with one atomic
+ *    fetch-and-add of lh_next, then copies into slot lh_next % lh_nrecs.
+ *    lh_next only grows: the debugger reads the newest lh_nrecs records
+ *    behind it.  A writer that is overtaken by a whole lap of other
+ *    writers can leave a torn record; the debugger checks records (their
+ *    bc_addr, bc_cache) before trusting them, as mdb does.
+ *
+ * 3. History chains.  A record is a copy of the bufctl, whose bc_lastlog
+ *    pointed at the buffer's previous record; so from a bufctl the whole
+ *    history of a buffer is walked record by record, until a record no
+ *    longer describes the same buffer (it was overwritten).
+ *
+ * 4. The message buffer.  Every report (debug.c) goes to stderr and into
+ *    st_msgbuf, a ring of text in the library's own data, which ::msgbuf
+ *    prints from a dump.  Writers claim bytes with fetch-and-add too.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "slabtrace_impl.h"
+
+kmem_log_t kmem_transaction_log = { .lh_name = "transaction" };
+kmem_log_t kmem_contents_log = { .lh_name = "contents" };
+kmem_log_t kmem_failure_log = { .lh_name = "fail" };
+kmem_log_t kmem_slab_log = { .lh_name = "slab" };
+
+static char st_msgbuf_data[ST_MSGBUF_SIZE];
+st_msgbuf_t st_msgbuf = {
+	.mb_magic = ST_MSGBUF_MAGIC,
+	.mb_base = st_msgbuf_data,
+	.mb_size = ST_MSGBUF_SIZE,
+};
+
+static void
+kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize)
+{
+	uint64_t nrecs;
+
+	lp->lh_magic = KMEM_LOG_MAGIC;
+	lp->lh_recsize = ST_P2ROUNDUP(recsize, 16);
+	if (size == 0)
+		return;
+	nrecs = ST_MAX(size / lp->lh_recsize, 16);
+	size = ST_P2ROUNDUP(nrecs * lp->lh_recsize, ST_PAGESIZE);
+	lp->lh_base = st_os_map(size, 0);
+	if (lp->lh_base == NULL) {
+		st_printf(2, "slabtrace: cannot map the %s log (%lu bytes); "
+		    "going on without it\n", lp->lh_name, (unsigned long)size);
+		return;
+	}
+	lp->lh_size = size;
+	lp->lh_nrecs = size / lp->lh_recsize;
+}
+
+void
+kmem_log_init(void)
+{
+	uint64_t audit = KMEM_BUFCTL_AUDIT_SIZE(st_opts.so_stack_depth);
+
+	kmem_log_create(&kmem_transaction_log, st_opts.so_log_transaction,
+	    audit);
+	kmem_log_create(&kmem_contents_log, st_opts.so_log_contents,
+	    ST_MAX(st_opts.so_contents, 16));
+	kmem_log_create(&kmem_failure_log, st_opts.so_log_fail, audit);
+	kmem_log_create(&kmem_slab_log, st_opts.so_log_slab, audit);
+}
+
+/* Copy size bytes (at most a record) into the next record. */
+void *
+kmem_log_enter(kmem_log_t *lp, const void *data, size_t size)
+{
+	uint64_t n;
+	uint8_t *rec;
+
+	if (lp->lh_base == NULL)
+		return (NULL);
+	n = __atomic_fetch_add(&lp->lh_next, 1, __ATOMIC_RELAXED);
+	rec = lp->lh_base + (n % lp->lh_nrecs) * lp->lh_recsize;
+	memcpy(rec, data, ST_MIN(size, lp->lh_recsize));
+	return (rec);
+}
+
+/* ------------------------------------------------------------------------
+ * The message buffer.
+ */
+
+void
+st_msg_write(const char *buf, size_t len)
+{
+	uint64_t n, i;
+
+	st_os_write(2, buf, len);
+	if (len > st_msgbuf.mb_size)
+		return;
+	n = __atomic_fetch_add(&st_msgbuf.mb_next, len, __ATOMIC_RELAXED);
+	for (i = 0; i < len; i++)
+		st_msgbuf.mb_base[(n + i) % st_msgbuf.mb_size] = buf[i];
+}
+
+void
+st_msg(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = st_vsnprintf(line, sizeof (line), fmt, ap);
+	va_end(ap);
+	st_msg_write(line, ST_MIN(n, sizeof (line) - 1));
+}
