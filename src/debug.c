@@ -51,11 +51,10 @@
 #include "slabtrace_impl.h"
 
 uint32_t kmem_flags;                    /* KMF_* in force (options.c) */
+int kmem_debugging;                     /* malloc & co. take debug paths */
 kmem_cache_t *kmem_bufctl_audit_cache;
 static uint32_t kmem_audit_size;        /* bytes of an audit bufctl */
 
-#define KMF_CACHE_DEBUG (KMF_AUDIT | KMF_DEADBEEF | KMF_REDZONE | \
-    KMF_CONTENTS | KMF_LITE | KMF_NOMAGAZINE)
 #define KMEM_REDZONE_32         0xfeedfaceU
 #define KMEM_BUFTAG(cp, buf)    \
 	((kmem_buftag_t *)((char *)(buf) + (cp)->cache_buftag))
@@ -69,6 +68,8 @@ kmem_debug_init(void)
 {
 	st_options_init();
 	kmem_flags = st_opts.so_kmem_flags;
+	kmem_debugging = (kmem_flags & KMF_CACHE_DEBUG) != 0 ||
+	    st_opts.so_firewall != UINT64_MAX;
 	kmem_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
 	    st_opts.so_stack_depth);
 	kmem_log_init();
@@ -82,6 +83,7 @@ kmem_debug_init(void)
 	st_root.sr_options = &st_opts;
 	st_root.sr_start_mono = st_os_now_ns();
 	st_root.sr_start_real = st_os_realtime_ns();
+	st_fault_init();
 }
 
 uint32_t
@@ -227,8 +229,9 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 	bcp->bc_timestamp = st_os_now_ns();
 	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
 	    kmem_thread_self->kt_tid : st_os_thread_id();
+	/* From our caller: kmem_cache_free_debug+0x.., as in the kernel. */
 	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
-	    st_opts.so_stack_depth, 0);
+	    st_opts.so_stack_depth, 1);
 	bcp->bc_lastlog = kmem_log_enter(lp, bcp, kmem_audit_size);
 }
 
@@ -342,9 +345,40 @@ kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
 	    cp->cache_constructor(buf, cp->cache_private, kmflag) != 0) {
 		(void) kmem_cache_free_debug(cp, buf);
 		kmem_slab_free(cp, buf);
-		return (-1);
+		return (-2);
 	}
 	return (0);
+}
+
+/*
+ * A free buffer leaves the magazine layer or the quarantine without being
+ * allocated: check its pattern now, while the culprit may still be near.
+ */
+void
+kmem_debug_verify_free(kmem_cache_t *cp, void *buf)
+{
+	uint64_t *bad, badval = *(uint64_t *)buf;
+	kmem_errinfo_t ei;
+
+	if (!(cp->cache_flags & KMF_DEADBEEF))
+		return;
+	if (cp->cache_flags & KMF_LITE) {
+		bad = badval != KMEM_FREE_PATTERN ? buf : NULL;
+		*(uint64_t *)buf = KMEM_FREE_PATTERN;
+	} else {
+		bad = verify_and_copy_pattern(KMEM_FREE_PATTERN,
+		    KMEM_FREE_PATTERN, buf, cp->cache_verify, &badval);
+	}
+	if (bad == NULL)
+		return;
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = KMERR_MODIFIED;
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
+	ei.ei_old = KMEM_FREE_PATTERN;
+	ei.ei_new = badval;
+	kmem_error(&ei);
 }
 
 /* Is bcp a bufctl that the tag of buf in cp may point to? */
@@ -635,9 +669,9 @@ kmem_print_time(char *buf, size_t len, uint64_t then)
 	    (unsigned long)(d % 1000000000));
 }
 
-static void
+void
 kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
-    void *buf)
+    const void *buf)
 {
 	char t[48];
 
@@ -785,6 +819,8 @@ kmem_error(const kmem_errinfo_t *ei)
 	if (cp != NULL && (cp->cache_flags & KMF_BUFTAG)) {
 		btp = KMEM_BUFTAG(cp, buf);
 		bcp = btp->bt_bufctl;
+	} else if (ei->ei_bufctl != NULL) {
+		bcp = ei->ei_bufctl;
 	}
 	if (ei->ei_error == KMERR_BADADDR && cp == NULL) {
 		/* Not ours at all: OpenBSD-style, one line. */
@@ -799,8 +835,15 @@ kmem_error(const kmem_errinfo_t *ei)
 		    (unsigned long)(uintptr_t)bcp, ei->ei_cache != NULL ?
 		    ei->ei_cache->cache_name : "(none)");
 	}
-	if (kmem_flags & (KMF_AUDIT | KMF_LITE))
+	if (ei->ei_audit[0] != NULL) {
+		kmem_print_transaction("previous transaction", ei->ei_audit[0],
+		    buf);
+		if (ei->ei_audit[1] != NULL)
+			kmem_print_transaction("transaction before that",
+			    ei->ei_audit[1], buf);
+	} else if (kmem_flags & (KMF_AUDIT | KMF_LITE)) {
 		kmem_print_history(cp, buf, bcp, ei->ei_error);
+	}
 	if (st_opts.so_noabort) {
 		kmem_report_unlock();
 		return;

@@ -207,6 +207,7 @@ kmem_init_slow(void)
 	}
 	if (st_os_pagesize() != ST_PAGESIZE)
 		st_panic("page size %zu is not supported", st_os_pagesize());
+	kmem_debug_init();
 	kmem_arenas_create();
 	kmem_cache_init();
 	kmem_magazine_init();
@@ -327,16 +328,21 @@ kmem_nomem(size_t size, int kmflag)
 }
 
 static void *
-kmem_alloc_flags(size_t size, int kmflag)
+kmem_alloc_flags(size_t size, int kmflag, st_kind_t kind)
 {
 	kmem_cache_t *cp;
 	uint32_t tries;
 	void *buf;
 
+	if (ST_UNLIKELY(kmem_debugging) && size >= st_opts.so_firewall &&
+	    (buf = st_firewall_alloc(size, 0, kind)) != NULL)
+		return (buf);
 	for (tries = 0; ; tries++) {
 		cp = kmem_alloc_cache_for(size, 0);
 		buf = cp != NULL ? kmem_cache_alloc(cp, kmflag) :
 		    kmem_oversize_alloc(size, 0, kmflag | KM_NOSLEEP);
+		if (buf != NULL && cp != NULL && (cp->cache_flags & KMF_BUFTAG))
+			kmem_debug_set_size(cp, buf, size, kind);
 		if (buf != NULL || (kmflag & KM_NOSLEEP))
 			return (buf);
 		if (tries >= kmem_sleep_retries)
@@ -347,11 +353,17 @@ kmem_alloc_flags(size_t size, int kmflag)
 }
 
 void *
-kmem_alloc(size_t size, int kmflag)
+kmem_alloc_kind(size_t size, int kmflag, st_kind_t kind)
 {
 	if (size == 0)
 		return (NULL);
-	return (kmem_alloc_flags(size, kmflag));
+	return (kmem_alloc_flags(size, kmflag, kind));
+}
+
+void *
+kmem_alloc(size_t size, int kmflag)
+{
+	return (kmem_alloc_kind(size, kmflag, ST_KIND_KMEM));
 }
 
 void *
@@ -364,8 +376,14 @@ kmem_zalloc(size_t size, int kmflag)
 	return (buf);
 }
 
+/*
+ * kmem_free(buf, size): size must be what kmem_alloc was asked for.  The
+ * size picks the cache, as in the kernel; when debugging, a size that
+ * picks another cache is reported as a free to the wrong cache, and one
+ * that picks the right cache but differs as a size mismatch.
+ */
 void
-kmem_free(void *buf, size_t size)
+kmem_free_kind(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
 	kmem_cache_t *cp;
 	uintptr_t pm;
@@ -373,16 +391,33 @@ kmem_free(void *buf, size_t size)
 	if (buf == NULL || size == 0)
 		return;
 	cp = kmem_alloc_cache_for(size, 0);
+	pm = pagemap_lookup((uintptr_t)buf);
+	if (pm & PM_FW) {
+		st_firewall_free(buf, size, kind, routine);
+		return;
+	}
 	if (cp != NULL) {
+		kmem_slab_t *sp = (kmem_slab_t *)pm;
+
+		if ((cp->cache_flags & KMF_BUFTAG) && pm != 0 &&
+		    !(pm & PM_TAGS) && sp->slab_cache == cp &&
+		    kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
+		    kmem_debug_check_free(cp, buf, size, kind, routine) != 0)
+			return;
 		kmem_cache_free(cp, buf);
 		return;
 	}
-	pm = pagemap_lookup((uintptr_t)buf);
 	if (!(pm & PM_BIG)) {
-		st_error(KMERR_BADADDR, NULL, buf, "kmem_free");
+		st_error(KMERR_BADADDR, NULL, buf, routine);
 		return;
 	}
 	kmem_oversize_free(buf, pm);
+}
+
+void
+kmem_free(void *buf, size_t size)
+{
+	kmem_free_kind(buf, size, ST_KIND_KMEM, "kmem_free");
 }
 
 /* ------------------------------------------------------------------------

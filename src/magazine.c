@@ -74,6 +74,7 @@ uint64_t kmem_depot_update_ns = 5000000000ULL;  /* working-set interval */
 uint32_t kmem_depot_window = 1024;      /* depot ops per contention check */
 uint32_t kmem_depot_contention = 16;    /* contended ops that grow mags */
 uint64_t kmem_depot_max_bytes = 1UL << 20; /* full rounds a depot may hold */
+uint64_t kmem_quarantine_bytes = 512UL << 10; /* per thread, debugging */
 
 /*
  * Magazine types: buffers of chunk size <= mt_maxbuf may start with this
@@ -93,6 +94,13 @@ static kmem_magtype_t kmem_magtype[] = {
 #define KMEM_NMAGTYPE   (sizeof (kmem_magtype) / sizeof (kmem_magtype[0]))
 
 __thread kmem_thread_t *kmem_thread_self
+    __attribute__((tls_model("initial-exec"))) = &kmem_thread_dead;
+/*
+ * What malloc's inlined fast paths use: kmem_thread_self, or the sentinel
+ * when debugging is on, so that every malloc and free of a debugged
+ * process falls through to the slow path, which checks (malloc.c).
+ */
+__thread kmem_thread_t *kmem_thread_fast
     __attribute__((tls_model("initial-exec"))) = &kmem_thread_dead;
 /*
  * A sentinel whose caches are all disabled (zero rounds, zero size), so that
@@ -132,8 +140,11 @@ kmem_magazine_destroy(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
 {
 	int32_t i;
 
-	for (i = 0; i < nrounds; i++)
+	for (i = 0; i < nrounds; i++) {
+		if (cp->cache_flags & KMF_DEADBEEF)
+			kmem_debug_verify_free(cp, mp->mag_round[i]);
 		kmem_buf_destruct_free(cp, mp->mag_round[i]);
+	}
 	kmem_cache_free(kmem_magtype_of_size(magsize)->mt_cache, mp);
 }
 
@@ -534,8 +545,8 @@ kmem_cpu_cache(kmem_thread_t *kt, kmem_cache_t *cp)
 	return (cp->cache_ccidx >= 0 ? &kt->kt_cc[cp->cache_ccidx] : NULL);
 }
 
-void *
-kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
+static inline void *
+kmem_cache_alloc_nodebug(kmem_cache_t *cp, int kmflag)
 {
 	kmem_thread_t *kt = kmem_thread_self;
 	kmem_cpu_cache_t *cc;
@@ -557,8 +568,8 @@ kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
 	return (buf);
 }
 
-void
-kmem_cache_free(kmem_cache_t *cp, void *buf)
+static inline void
+kmem_cache_free_nodebug(kmem_cache_t *cp, void *buf)
 {
 	kmem_thread_t *kt = kmem_thread_self;
 	kmem_cpu_cache_t *cc;
@@ -581,6 +592,103 @@ kmem_cache_free(kmem_cache_t *cp, void *buf)
 	st_unlock(&kt->kt_lock);
 }
 
+/*
+ * A debugged cache: buffers come out of, and go into, the layers below in
+ * the free state (debug.c); the checks happen here, above the magazines,
+ * as in the kernel, so a buffer is verified whichever layer it is in.
+ */
+static void *
+kmem_cache_alloc_debugged(kmem_cache_t *cp, int kmflag)
+{
+	for (;;) {
+		void *buf = kmem_cache_alloc_nodebug(cp, kmflag);
+		int rc;
+
+		if (buf == NULL) {
+			kmem_log_failure(cp, cp->cache_bufsize);
+			return (NULL);
+		}
+		rc = kmem_cache_alloc_debug(cp, buf, kmflag);
+		if (rc == 0)
+			return (buf);
+		if (rc == -2)           /* the constructor failed */
+			return (NULL);
+		/* A corrupt tag (reported): leave that buffer, take another. */
+	}
+}
+
+void *
+kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
+{
+	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG))
+		return (kmem_cache_alloc_debugged(cp, kmflag));
+	return (kmem_cache_alloc_nodebug(cp, kmflag));
+}
+
+/*
+ * Debugging: the quarantine.  A freed kmem_alloc_N buffer (malloc's) is
+ * held back by its thread, deadbeef-filled, for the next
+ * KMEM_QUARANTINE_MAX frees (or kmem_quarantine_bytes), then verified and
+ * freed for real.  Without it the magazines hand the buffer straight back
+ * to the next allocation (LIFO), and a stale write lands on a live buffer,
+ * where it corrupts silently, instead of on a free one, where the pattern
+ * shows it.  Only the never-destroyed kmem_alloc_N caches are held.
+ */
+static void
+kmem_quarantine_evict(kmem_thread_t *kt)
+{
+	void *buf = kt->kt_quarantine[kt->kt_qhead];
+	kmem_slab_t *sp = (kmem_slab_t *)pagemap_lookup((uintptr_t)buf);
+	kmem_cache_t *cp = sp->slab_cache;
+
+	kt->kt_qhead = (kt->kt_qhead + 1) % KMEM_QUARANTINE_MAX;
+	kt->kt_qcount--;
+	kt->kt_qbytes -= cp->cache_chunksize;
+	kmem_debug_verify_free(cp, buf);
+	kmem_cache_free_nodebug(cp, buf);
+}
+
+static void
+kmem_quarantine_flush(kmem_thread_t *kt)
+{
+	while (kt->kt_qcount > 0)
+		kmem_quarantine_evict(kt);
+}
+
+static void
+kmem_quarantine(kmem_cache_t *cp, void *buf)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+
+	if (kt == &kmem_thread_dead || (uint32_t)cp->cache_ccidx >=
+	    KMEM_NCACHE_ALLOC || cp->cache_chunksize > kmem_quarantine_bytes) {
+		kmem_cache_free_nodebug(cp, buf);
+		return;
+	}
+	while (kt->kt_qcount == KMEM_QUARANTINE_MAX ||
+	    (kt->kt_qcount > 0 && kt->kt_qbytes + cp->cache_chunksize >
+	    kmem_quarantine_bytes))
+		kmem_quarantine_evict(kt);
+	kt->kt_quarantine[(kt->kt_qhead + kt->kt_qcount) %
+	    KMEM_QUARANTINE_MAX] = buf;
+	kt->kt_qcount++;
+	kt->kt_qbytes += cp->cache_chunksize;
+}
+
+void
+kmem_cache_free(kmem_cache_t *cp, void *buf)
+{
+	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG)) {
+		if (kmem_cache_free_debug(cp, buf) != 0)
+			return;         /* reported, and noabort */
+		if (cp->cache_flags & KMF_DEADBEEF) {
+			kmem_quarantine(cp, buf);
+			return;
+		}
+	}
+	kmem_cache_free_nodebug(cp, buf);
+}
+
 /* ------------------------------------------------------------------------
  * Threads.
  */
@@ -601,8 +709,9 @@ kmem_thread_exit(void *arg)
 
 	if (kt == NULL || kt == &kmem_thread_dead)
 		return;
+	kmem_quarantine_flush(kt);      /* before kmem_thread_self changes */
 	kmem_thread_exited = 1;
-	kmem_thread_self = &kmem_thread_dead;
+	kmem_thread_self = kmem_thread_fast = &kmem_thread_dead;
 	st_lock(&kmem_thread_lock);
 	st_lock(&kt->kt_lock);
 	for (i = 0; i < KMEM_CC_MAX; i++) {
@@ -654,6 +763,8 @@ kmem_thread_self_slow(void)
 	kmem_thread_list.kt_next = kt;
 	st_unlock(&kmem_thread_lock);
 	kmem_thread_self = kt;
+	if (!kmem_debugging)
+		kmem_thread_fast = kt;
 	st_os_thread_key_set(kt);
 	return (kt);
 }
@@ -715,6 +826,7 @@ kmem_thread_flush_self(void)
 
 	if (kt == &kmem_thread_dead)
 		return;
+	kmem_quarantine_flush(kt);
 	for (i = 0; i < KMEM_NCACHE_ALLOC; i++)
 		if (kmem_cc_cache[i] != NULL && kt->kt_cc[i].cc_magsize != 0)
 			kmem_cpu_flush(kmem_cc_cache[i], &kt->kt_cc[i], 0);

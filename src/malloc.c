@@ -25,6 +25,15 @@
  * 4. Invalid frees.  A pointer that the page map does not know, or that is
  *    inside a buffer rather than at its start, is reported on one line and
  *    the process aborts, debugging or not (st_error).
+ *
+ * 5. Debugging.  With kmem_flags or a firewall in force (kmem_debugging),
+ *    the fast paths always fail (they use kmem_thread_fast, which is then
+ *    the sentinel) and st_debug_alloc / st_debug_free do the work: the
+ *    requested size and the allocating routine are recorded in the buffer
+ *    tag (debug.c), and checked on free against the freeing routine, a
+ *    sized free's size, and the bytes past the requested size.  realloc
+ *    always moves the buffer, so that a stale pointer to the old one is
+ *    caught like any use after free.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -44,6 +53,97 @@
  * Internal entry points: allocate and free without errno or C semantics.
  */
 
+/* Debugging: size and kind recorded; align 0 means malloc's alignment. */
+static void *
+st_debug_alloc(size_t size, size_t align, st_kind_t kind)
+{
+	kmem_cache_t *cp;
+	void *buf;
+
+	if (align == 0)
+		align = size >= MALLOC_ALIGN ? MALLOC_ALIGN : KMEM_ALIGN;
+	if (size > PTRDIFF_MAX)
+		return (NULL);
+	if (size >= st_opts.so_firewall && (buf = st_firewall_alloc(size,
+	    align, kind)) != NULL)
+		return (buf);
+	cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	if (cp == NULL)
+		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
+	buf = kmem_cache_alloc(cp, KM_NOSLEEP);
+	if (buf != NULL)
+		kmem_debug_set_size(cp, buf, size, kind);
+	return (buf);
+}
+
+/*
+ * Debugging: the cache and the buffer buf lies in, checked.  NULL (after
+ * a report, with noabort) if buf cannot be freed or sized.
+ */
+static kmem_cache_t *
+st_debug_cache_of(void *buf, uintptr_t pm, const char *routine)
+{
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_errinfo_t ei;
+
+	if (pm != 0 && !(pm & PM_TAGS) && kmem_buf_is_base(sp->slab_cache, sp,
+	    (uintptr_t)buf))
+		return (sp->slab_cache);
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = KMERR_BADADDR;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_routine = routine;
+	if (pm != 0 && !(pm & PM_TAGS)) {       /* inside a buffer */
+		ei.ei_error = KMERR_BADBASE;
+		ei.ei_cache = ei.ei_realcache = sp->slab_cache;
+		ei.ei_base = kmem_buf_base(sp->slab_cache, sp, buf);
+	}
+	kmem_error(&ei);
+	return (NULL);
+}
+
+/*
+ * Debugging: free buf, allocated by kind; size 0 if the caller did not
+ * say.  The routine and size checks come first, then the cache's.
+ */
+static void
+st_debug_free(void *buf, size_t size, st_kind_t kind, const char *routine)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_cache_t *cp;
+
+	if (buf == NULL)
+		return;
+	if (pm & PM_FW) {
+		st_firewall_free(buf, size, kind, routine);
+		return;
+	}
+	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
+		kmem_oversize_free(buf, pm);
+		return;
+	}
+	cp = st_debug_cache_of(buf, pm, routine);
+	if (cp == NULL || ((cp->cache_flags & KMF_BUFTAG) &&
+	    kmem_debug_check_free(cp, buf, size, kind, routine) != 0))
+		return;
+	kmem_cache_free(cp, buf);
+}
+
+/* Debugging: the size buf was asked for; -1 (reported) if invalid. */
+static size_t
+st_debug_usable(void *buf, const char *routine)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_cache_t *cp;
+
+	if (pm & PM_FW)
+		return (st_firewall_size(buf));
+	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0)
+		return (kmem_oversize_size(pm));
+	cp = st_debug_cache_of(buf, pm, routine);
+	return (cp != NULL ? kmem_debug_size(cp, buf) : (size_t)-1);
+}
+
 static void *
 st_alloc_slow(size_t size, size_t align)
 {
@@ -51,6 +151,8 @@ st_alloc_slow(size_t size, size_t align)
 
 	if (!kmem_ready)
 		kmem_init_slow();
+	if (ST_UNLIKELY(kmem_debugging))
+		return (st_debug_alloc(size, align, ST_KIND_MALLOC));
 	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
 		cp = kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]];
 	else
@@ -64,7 +166,7 @@ static inline void *
 st_alloc(size_t size)
 {
 	if (ST_LIKELY(size <= KMEM_SMALL_MAX)) {
-		kmem_cpu_cache_t *cc = &kmem_thread_self->kt_cc[
+		kmem_cpu_cache_t *cc = &kmem_thread_fast->kt_cc[
 		    malloc_size_small[(size + 7) >> 3]];
 
 		if (ST_LIKELY(cc->cc_rounds > 0)) {
@@ -91,6 +193,10 @@ st_free_other(void *buf, uintptr_t pm, const char *routine)
 {
 	if (buf == NULL)
 		return;
+	if (kmem_debugging) {
+		st_debug_free(buf, 0, ST_KIND_MALLOC, routine);
+		return;
+	}
 	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
 		kmem_oversize_free(buf, pm);
 		return;
@@ -106,7 +212,7 @@ st_free(void *buf, const char *routine)
 	kmem_cache_t *cp;
 	kmem_cpu_cache_t *cc;
 
-	if (ST_UNLIKELY(pm == 0 || (pm & PM_BIG))) {
+	if (ST_UNLIKELY(pm == 0 || (pm & PM_TAGS) || kmem_debugging)) {
 		st_free_other(buf, pm, routine);
 		return;
 	}
@@ -119,7 +225,7 @@ st_free(void *buf, const char *routine)
 		kmem_cache_free(cp, buf);       /* a user cache's buffer */
 		return;
 	}
-	cc = &kmem_thread_self->kt_cc[cp->cache_ccidx];
+	cc = &kmem_thread_fast->kt_cc[cp->cache_ccidx];
 	if (ST_LIKELY((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize)) {
 		cc->cc_free++;
 		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
@@ -137,6 +243,11 @@ st_usable(void *buf, const char *routine)
 
 	if (buf == NULL)
 		return (0);
+	if (kmem_debugging) {
+		size_t n = st_debug_usable(buf, routine);
+
+		return (n == (size_t)-1 ? 0 : n);
+	}
 	if (pm & PM_BIG) {
 		if (((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0)
 			return (kmem_oversize_size(pm));
@@ -161,7 +272,11 @@ st_memalign(size_t align, size_t size)
 		return (NULL);
 	}
 	/* A cache aligned to align has chunks that are multiples of it. */
-	buf = st_alloc_slow(ST_P2ROUNDUP(ST_MAX(size, 1), align), align);
+	if (kmem_debugging)
+		buf = st_debug_alloc(size, align, ST_KIND_MALLOC);
+	else
+		buf = st_alloc_slow(ST_P2ROUNDUP(ST_MAX(size, 1), align),
+		    align);
 	if (buf == NULL)
 		errno = ENOMEM;
 	return (buf);
@@ -210,6 +325,25 @@ st_realloc_fits(size_t have, size_t size)
 	return (size <= have && (size > have / 2 || have <= 64));
 }
 
+/* Debugging: always move, so that stale pointers to the old buffer show. */
+static void *
+st_debug_realloc(void *buf, size_t size)
+{
+	size_t have = st_debug_usable(buf, "realloc");
+	void *nbuf;
+
+	if (have == (size_t)-1)
+		return (NULL);
+	nbuf = st_debug_alloc(size, 0, ST_KIND_MALLOC);
+	if (nbuf == NULL) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	memcpy(nbuf, buf, ST_MIN(have, size));
+	st_debug_free(buf, 0, ST_KIND_MALLOC, "realloc");
+	return (nbuf);
+}
+
 ST_EXPORT void *
 realloc(void *buf, size_t size)
 {
@@ -222,6 +356,8 @@ realloc(void *buf, size_t size)
 		st_free(buf, "realloc");
 		return (NULL);
 	}
+	if (kmem_debugging)
+		return (st_debug_realloc(buf, size));
 	have = st_usable(buf, "realloc");
 	if (st_realloc_fits(have, size))
 		return (buf);
@@ -323,16 +459,22 @@ malloc_usable_size(void *buf)
 ST_EXPORT void
 free_sized(void *buf, size_t size)
 {
-	(void) size;
-	st_free(buf, "free_sized");
+	if (kmem_debugging)
+		st_debug_free(buf, size != 0 ? size : 1, ST_KIND_MALLOC,
+		    "free_sized");
+	else
+		st_free(buf, "free_sized");
 }
 
 ST_EXPORT void
 free_aligned_sized(void *buf, size_t align, size_t size)
 {
 	(void) align;
-	(void) size;
-	st_free(buf, "free_aligned_sized");
+	if (kmem_debugging)
+		st_debug_free(buf, size != 0 ? size : 1, ST_KIND_MALLOC,
+		    "free_aligned_sized");
+	else
+		st_free(buf, "free_aligned_sized");
 }
 
 ST_EXPORT void
@@ -500,15 +642,24 @@ void *__libc_pvalloc(size_t size) { return (pvalloc(size)); }
  */
 
 void *
-st_malloc_internal(size_t size, size_t align)
+st_malloc_internal(size_t size, size_t align, st_kind_t kind)
 {
+	if (ST_UNLIKELY(kmem_debugging)) {
+		if (!kmem_ready)
+			kmem_init_slow();
+		return (st_debug_alloc(size, align, kind));
+	}
 	if (align == 0)
 		return (size <= PTRDIFF_MAX ? st_alloc(size) : NULL);
 	return (st_memalign(align, size));
 }
 
+/* size 0: not given (delete without size). */
 void
-st_free_internal(void *buf, const char *routine)
+st_free_internal(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
-	st_free(buf, routine);
+	if (ST_UNLIKELY(kmem_debugging))
+		st_debug_free(buf, size, kind, routine);
+	else
+		st_free(buf, routine);
 }

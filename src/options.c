@@ -77,6 +77,7 @@ typedef struct st_opt {
 } st_opt_t;
 
 static int st_opt_nosignals;    /* "nosignals" given: it wins */
+static int st_opt_dump_given;   /* "dump=" given: it wins */
 
 #define OFF(f)  offsetof(st_options_t, f)
 #define NONE    ((size_t)-1)
@@ -253,6 +254,7 @@ st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
 		    (int)vlen, val);
 		break;
 	case OT_DUMP:
+		st_opt_dump_given = 1;
 		if (st_word_eq(val, vlen, "all"))
 			st_opts.so_dump_content = ST_DUMP_ALL;
 		else if (st_word_eq(val, vlen, "heap"))
@@ -375,6 +377,12 @@ st_options_init(void)
 	if (run != NULL && run[0] == '1')
 		st_opts.so_catch_signals = 1;
 	st_opt_adjust();
+	/*
+	 * Dumps are written when debugging or under `slabtrace run`, not
+	 * for the invalid free that aborts a plain LD_PRELOAD run.
+	 */
+	if (!st_opt_dump_given && !st_opts.so_catch_signals)
+		st_opts.so_dump = 0;
 	if (st_opt_nosignals)
 		st_opts.so_catch_signals = 0;
 }

@@ -80,6 +80,12 @@ int st_os_protect(void *addr, size_t size, int prot);
 void *st_os_reserve(size_t size, size_t align);
 /* Identity of the system, for dump headers: fields NUL-terminated. */
 void st_os_uname(char *host, char *release, char *machine, size_t len);
+/*
+ * Catch a fatal signal: handler(sig, siginfo_t *, ucontext_t *) runs with
+ * every signal blocked, on the alternate stack if the thread has one.
+ */
+typedef void st_os_sighandler_t(int sig, void *info, void *uc);
+int st_os_catch_signal(int sig, st_os_sighandler_t *handler);
 /* Send sig to the calling thread with the default action restored. */
 void st_os_die_by_signal(int sig) __attribute__((noreturn));
 

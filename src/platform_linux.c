@@ -168,6 +168,18 @@ st_os_die_by_signal(int sig)
 	_exit(128 + sig);
 }
 
+int
+st_os_catch_signal(int sig, st_os_sighandler_t *handler)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))(void *)handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	(void) sigfillset(&sa.sa_mask);
+	return (sigaction(sig, &sa, NULL));
+}
+
 void
 st_os_abort(void)
 {

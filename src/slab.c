@@ -12,8 +12,9 @@
  *    once per slab trip, not once per allocation.
  *
  * 2. Chunks.  Each buffer occupies a chunk: cache_bufsize rounded up to
- *    cache_align (later issues add a debug tag after the buffer).  A slab is
- *    cache_chunks chunks, starting at the slab's colour offset.
+ *    cache_align, plus, in a debugged cache, the buffer tag after the
+ *    buffer (debug.c).  A slab is cache_chunks chunks, starting at the
+ *    slab's colour offset.
  *
  * 3. Two layouts.
  *    - Small (chunks under 1/8 page, no KMC_NOTOUCH, not a quantum cache):
@@ -21,11 +22,15 @@
  *      A free buffer's bufctl is just a link, stored inside the buffer at
  *      cache_bufctl; so the free list costs no memory, and the slab of a
  *      buffer is found by arithmetic.
+ *      In a debugged cache the link is the tag's redzone word, so that
+ *      the tag's bufctl and bxstat words survive in a free buffer.
  *    - Large (KMF_HASH): the slab size is the multiple of the page that
  *      wastes the least (at most 1/KMEM_VOID_FRACTION), the kmem_slab_t and
  *      one kmem_bufctl_t per buffer are allocated from kmem_slab_cache and
  *      kmem_bufctl_cache, and an allocated buffer's bufctl is found through
- *      the cache's hash of buffer addresses (cache_hash_table).
+ *      the cache's hash of buffer addresses (cache_hash_table).  Audited
+ *      caches always use it: their bufctls are kmem_bufctl_audit_t, from
+ *      kmem_bufctl_audit_cache, and hold the last transaction.
  *
  * 4. Colouring.  Successive slabs start their first buffer at different
  *    offsets (cache_color, advancing by cache_align up to cache_maxcolor,
@@ -71,6 +76,14 @@ vmem_t *kmem_oversize_arena;    /* buffers larger than KMEM_MAXBUF */
 static kmem_cache_t *kmem_slab_cache;   /* kmem_slab_t, large layout */
 static kmem_cache_t *kmem_bufctl_cache; /* kmem_bufctl_t, large layout */
 
+/* Where the bufctls of cp's large slabs come from. */
+static inline kmem_cache_t *
+kmem_bufctl_cache_of(const kmem_cache_t *cp)
+{
+	return ((cp->cache_flags & KMF_AUDIT) ? kmem_bufctl_audit_cache :
+	    kmem_bufctl_cache);
+}
+
 /* Slab sizes prefer more chunks at equal waste, up to this size. */
 #define KMEM_SLAB_PREFER_MAX    (64 * 1024)
 
@@ -92,7 +105,8 @@ kmem_cache_layout_small(kmem_cache_t *cp)
 	cp->cache_slabsize = ST_PAGESIZE;
 	cp->cache_chunks = (uint32_t)(usable / cp->cache_chunksize);
 	cp->cache_maxcolor = usable % cp->cache_chunksize;
-	cp->cache_bufctl = cp->cache_chunksize - sizeof (void *);
+	cp->cache_bufctl = (cp->cache_flags & KMF_BUFTAG) ? cp->cache_buftag :
+	    cp->cache_chunksize - sizeof (void *);
 }
 
 static void
@@ -167,8 +181,11 @@ kmem_cache_create_internal(const char *name, size_t bufsize, size_t align,
 	cp->cache_ccidx = ccidx;
 	st_lock_init(&cp->cache_lock);
 	st_lock_init(&cp->cache_depot_lock);
+	cp->cache_flags = kmem_cache_debug_flags((uint32_t)cflags);
+	kmem_cache_debug_layout(cp);
 	if (cp->cache_chunksize < ST_PAGESIZE / KMEM_VOID_FRACTION &&
-	    !(cflags & (KMC_NOTOUCH | KMC_QCACHE)))
+	    !(cflags & (KMC_NOTOUCH | KMC_QCACHE)) &&
+	    !(cp->cache_flags & KMF_AUDIT))
 		kmem_cache_layout_small(cp);
 	else
 		kmem_cache_layout_large(cp, cp->cache_arena);
@@ -330,13 +347,14 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 	if (sp == NULL)
 		return (NULL);
 	for (i = cp->cache_chunks; i-- > 0; ) {
-		kmem_bufctl_t *bcp = kmem_cache_alloc(kmem_bufctl_cache,
-		    kmflag);
+		kmem_bufctl_t *bcp = kmem_cache_alloc(
+		    kmem_bufctl_cache_of(cp), kmflag);
 
 		if (bcp == NULL) {
 			for (; next != NULL; next = bcp) {
 				bcp = next->bc_next;
-				kmem_cache_free(kmem_bufctl_cache, next);
+				kmem_cache_free(kmem_bufctl_cache_of(cp),
+				    next);
 			}
 			kmem_cache_free(kmem_slab_cache, sp);
 			return (NULL);
@@ -380,6 +398,8 @@ kmem_slab_create(kmem_cache_t *cp, int kmflag)
 		kmem_slab_destroy(cp, sp);      /* gives base back too */
 		return (NULL);
 	}
+	if (cp->cache_flags & KMF_BUFTAG)
+		kmem_debug_slab_init(cp, sp);
 	return (sp);
 }
 
@@ -395,7 +415,7 @@ kmem_slab_destroy(kmem_cache_t *cp, kmem_slab_t *sp)
 
 		for (bcp = sp->slab_head; bcp != NULL; bcp = next) {
 			next = bcp->bc_next;
-			kmem_cache_free(kmem_bufctl_cache, bcp);
+			kmem_cache_free(kmem_bufctl_cache_of(cp), bcp);
 		}
 		kmem_cache_free(kmem_slab_cache, sp);
 	}
@@ -569,10 +589,16 @@ kmem_slab_free(kmem_cache_t *cp, void *buf)
 	st_unlock(&cp->cache_lock);
 }
 
+/*
+ * A buffer leaves the slab layer constructed, and is destructed on its way
+ * back, except in DEADBEEF caches: the pattern destroys the constructed
+ * state, so debug.c constructs on every allocation instead.
+ */
 int
 kmem_buf_constructed_alloc(kmem_cache_t *cp, void *buf, int kmflag)
 {
 	if (cp->cache_constructor != NULL &&
+	    !(cp->cache_flags & KMF_DEADBEEF) &&
 	    cp->cache_constructor(buf, cp->cache_private, kmflag) != 0) {
 		kmem_slab_free(cp, buf);
 		return (-1);
@@ -583,7 +609,7 @@ kmem_buf_constructed_alloc(kmem_cache_t *cp, void *buf, int kmflag)
 void
 kmem_buf_destruct_free(kmem_cache_t *cp, void *buf)
 {
-	if (cp->cache_destructor != NULL)
+	if (cp->cache_destructor != NULL && !(cp->cache_flags & KMF_DEADBEEF))
 		cp->cache_destructor(buf, cp->cache_private);
 	kmem_slab_free(cp, buf);
 }
@@ -605,6 +631,14 @@ kmem_cache_init(void)
 	    kmem_internal_arena, flags, -1);
 	if (kmem_slab_cache == NULL || kmem_bufctl_cache == NULL)
 		st_panic("cannot create the slab layer's caches");
+	if (kmem_flags & KMF_AUDIT) {
+		kmem_bufctl_audit_cache = kmem_cache_create_internal(
+		    "kmem_bufctl_audit_cache",
+		    KMEM_BUFCTL_AUDIT_SIZE(st_opts.so_stack_depth), KMEM_ALIGN,
+		    NULL, NULL, NULL, NULL, kmem_internal_arena, flags, -1);
+		if (kmem_bufctl_audit_cache == NULL)
+			st_panic("cannot create kmem_bufctl_audit_cache");
+	}
 }
 
 #define VERIFY_FAIL(...) do {                                           \

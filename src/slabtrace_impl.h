@@ -200,6 +200,7 @@ struct vmem {
 #define KMEM_STACK_DEPTH        15      /* audit stack depth (default) */
 #define KMEM_STACK_MAX          64      /* largest audit=N */
 #define KMEM_LITE_DEPTH         4       /* callers kept in lite mode */
+#define KMEM_QUARANTINE_MAX     128     /* freed buffers a thread holds */
 #define KMEM_HASH_INITIAL       64
 #define KMEM_MAXBUF             131072  /* largest kmem_alloc cache */
 #define KMEM_SMALL_MAX          4096    /* sizes served by the small table */
@@ -346,6 +347,11 @@ typedef struct kmem_thread {
 	st_lock_t kt_lock;              /* taken by owner for user caches and
 	                                   by others to flush them */
 	kmem_cpu_cache_t kt_cc[KMEM_CC_MAX];
+	/* debugging: freed kmem_alloc_N buffers held back (magazine.c) */
+	uint32_t kt_qhead;              /* oldest entry */
+	uint32_t kt_qcount;             /* entries */
+	uint64_t kt_qbytes;             /* their chunk bytes */
+	void *kt_quarantine[KMEM_QUARANTINE_MAX];
 } kmem_thread_t;
 #define KT_DEAD                 0x01    /* the sentinel of exited threads */
 
@@ -416,7 +422,9 @@ struct kmem_cache {
 #define PM_BITS                 48      /* user address bits covered */
 #define PM_L1_BITS              18
 #define PM_L2_BITS              (PM_BITS - ST_PAGESHIFT - PM_L1_BITS)
-#define PM_BIG                  0x1UL
+#define PM_BIG                  0x1UL   /* an oversize buffer's first page */
+#define PM_FW                   0x2UL   /* a firewall buffer's page */
+#define PM_TAGS                 (PM_BIG | PM_FW)
 #define PM_SHIFT                4
 
 /* ------------------------------------------------------------------------
@@ -562,14 +570,22 @@ typedef struct kmem_errinfo {
 	uint64_t ei_alloc_size;         /* ... and alloc size */
 	uint32_t ei_kind;               /* KMERR_BADROUTINE: freeing kind */
 	uint32_t ei_alloc_kind;         /* ... and allocating kind */
+	void *ei_bufctl;                /* shown as bufctl= when no buftag */
+	/* the buffer's last transactions, newest first, when not in a tag */
+	const kmem_bufctl_audit_t *ei_audit[2];
 } kmem_errinfo_t;
 
 extern uint32_t kmem_flags;             /* KMF_* in force, process-wide */
+extern int kmem_debugging;              /* malloc & co. take debug paths */
+extern volatile int st_panicking;       /* a panic is being handled */
 extern kmem_cache_t *kmem_bufctl_audit_cache;
+#define KMF_CACHE_DEBUG (KMF_AUDIT | KMF_DEADBEEF | KMF_REDZONE | \
+    KMF_CONTENTS | KMF_LITE | KMF_NOMAGAZINE)
 void kmem_debug_init(void);
 uint32_t kmem_cache_debug_flags(uint32_t cflags);
 void kmem_cache_debug_layout(kmem_cache_t *cp);
 void kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp);
+/* 0: hand buf out; -1: its tag was corrupt (buf is lost); -2: ctor failed */
 int kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag);
 int kmem_cache_free_debug(kmem_cache_t *cp, void *buf);
 void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
@@ -577,11 +593,16 @@ void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
 int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind, const char *routine);
 size_t kmem_debug_size(kmem_cache_t *cp, void *buf);
+void kmem_debug_verify_free(kmem_cache_t *cp, void *buf);
 void kmem_log_failure(kmem_cache_t *cp, size_t size);
 void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);
 void kmem_error(const kmem_errinfo_t *ei);  /* returns only if noabort */
 void st_panic_dump(const char *msg, const void *uc, int signo,
     uintptr_t addr);
+void kmem_print_stack(const uintptr_t *pcs, uint32_t depth,
+    const char *indent);
+void kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
+    const void *buf);
 const char *st_kind_alloc_name(uint32_t kind);
 const char *st_kind_free_name(uint32_t kind);
 
@@ -669,6 +690,9 @@ void kmem_thread_fork_prepare(void);
 void kmem_thread_fork_parent(void);
 extern __thread kmem_thread_t *kmem_thread_self
     __attribute__((tls_model("initial-exec")));
+/* kmem_thread_self for malloc's fast paths; kmem_thread_dead if debugging */
+extern __thread kmem_thread_t *kmem_thread_fast
+    __attribute__((tls_model("initial-exec")));
 extern kmem_thread_t kmem_thread_dead;
 extern kmem_thread_t kmem_thread_list;      /* list head (a sentinel) */
 
@@ -680,6 +704,9 @@ extern uint8_t kmem_size_small[];       /* (size + 7) >> 3 -> index */
 extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
 extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
 extern uint64_t kmem_oversize_decommit;
+void *kmem_alloc_kind(size_t size, int kmflag, st_kind_t kind);
+void kmem_free_kind(void *buf, size_t size, st_kind_t kind,
+    const char *routine);
 extern vmem_t *kmem_cache_arena;
 void kmem_init_slow(void);
 void kmem_periodic(uint64_t now);
@@ -722,8 +749,20 @@ kmem_buf_base(const kmem_cache_t *cp, const kmem_slab_t *sp, const void *buf)
 }
 
 /* malloc.c: the malloc paths, for new.c and umem.c */
-void *st_malloc_internal(size_t size, size_t align);
-void st_free_internal(void *buf, const char *routine);
+void *st_malloc_internal(size_t size, size_t align, st_kind_t kind);
+void st_free_internal(void *buf, size_t size, st_kind_t kind,
+    const char *routine);
+
+/* firewall.c: buffers against an inaccessible page (UMEM_DEBUG=firewall) */
+void *st_firewall_alloc(size_t size, size_t align, st_kind_t kind);
+void st_firewall_free(void *buf, size_t size, st_kind_t kind,
+    const char *routine);
+size_t st_firewall_size(void *buf);
+/* A fault at addr (write 1, read 0, -1 unknown): 1 if reported as ours. */
+int st_firewall_fault(uintptr_t addr, const void *uc, int write);
+
+/* fault.c: fatal signals become panics with a dump. */
+void st_fault_init(void);
 
 /* print.c: formatted output with no malloc; the one error function. */
 size_t st_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);

@@ -50,7 +50,7 @@ umem_alloc(size_t size, int umflag)
 	if (size == 0)
 		return (NULL);
 	do {
-		buf = kmem_alloc(size, KM_NOSLEEP);
+		buf = kmem_alloc_kind(size, KM_NOSLEEP, ST_KIND_UMEM);
 	} while (buf == NULL && umem_retry(umflag));
 	return (buf);
 }
@@ -68,7 +68,7 @@ umem_zalloc(size_t size, int umflag)
 ST_EXPORT void
 umem_free(void *buf, size_t size)
 {
-	kmem_free(buf, size);
+	kmem_free_kind(buf, size, ST_KIND_UMEM, "umem_free");
 }
 
 ST_EXPORT void *
@@ -79,7 +79,7 @@ umem_alloc_align(size_t size, size_t align, int umflag)
 	if (size == 0 || align == 0 || !ST_ISP2(align))
 		return (NULL);
 	do {
-		buf = st_malloc_internal(size, align);
+		buf = st_malloc_internal(size, align, ST_KIND_UMEM);
 	} while (buf == NULL && umem_retry(umflag));
 	return (buf);
 }
@@ -87,8 +87,7 @@ umem_alloc_align(size_t size, size_t align, int umflag)
 ST_EXPORT void
 umem_free_align(void *buf, size_t size)
 {
-	(void) size;
-	st_free_internal(buf, "umem_free_align");
+	st_free_internal(buf, size, ST_KIND_UMEM, "umem_free_align");
 }
 
 ST_EXPORT umem_cache_t *

@@ -1,0 +1,207 @@
+/*
+ * fault.c: fatal signals become panics, like a kernel's bad trap.
+ *
+ * 1. When.  With debugging on, or under `slabtrace run` (SLABTRACE_RUN=1),
+ *    or with UMEM_OPTIONS=signals, the allocator catches SIGSEGV, SIGBUS,
+ *    SIGILL, SIGFPE and SIGABRT when it starts (UMEM_OPTIONS=nosignals
+ *    prevents it).  A program that installs its own handlers later
+ *    replaces ours, as it should.
+ *
+ * 2. What.  A fault in a firewall buffer's pages is a heap error: it is
+ *    reported by firewall.c (read or write, after free or past the end,
+ *    the buffer, its history).  Any other fatal signal is reported as what
+ *    it is, with the faulting address.  On x86-64 a general protection
+ *    fault (a non-canonical address, such as a pointer read from memory
+ *    filled with '?', 0x3f3f3f3f3f3f3f3f) arrives with no address; the
+ *    faulting instruction's memory operand is decoded from the registers
+ *    to name it, as the seed's first dump does.  Then the panic line, the
+ *    faulting thread's stack, the dump (dump.c), and death by the same
+ *    signal with its default action, so the exit status is unchanged.
+ *
+ * 3. Safety.  The handler allocates nothing and calls only async-signal-
+ *    safe functions plus our own no-allocation code.  A second fatal
+ *    signal while panicking (say the dump writer faults) kills the
+ *    process at once.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "slabtrace_impl.h"
+
+static const struct {
+	int fs_signo;
+	const char *fs_name;
+	const char *fs_what;
+} st_fault_signals[] = {
+	{ SIGSEGV, "SIGSEGV", "segmentation violation" },
+	{ SIGBUS, "SIGBUS", "bus error" },
+	{ SIGILL, "SIGILL", "illegal instruction" },
+	{ SIGFPE, "SIGFPE", "arithmetic exception" },
+	{ SIGABRT, "SIGABRT", "abort" },
+};
+#define ST_NFAULT_SIGNALS \
+	(sizeof (st_fault_signals) / sizeof (st_fault_signals[0]))
+
+/* ------------------------------------------------------------------------
+ * x86-64: the memory operand of the faulting instruction.
+ */
+#if defined(__x86_64__)
+static const int st_gregs_of[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+/*
+ * Decode the ModRM memory operand at pc: 1 and the address in *addrp, or
+ * 0 if the instruction has none we understand (VEX/EVEX, string and moffs
+ * forms, RIP-relative operands, which cannot be non-canonical anyway).
+ */
+static int
+st_decode_operand(const ucontext_t *uc, uintptr_t *addrp)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *p = (const uint8_t *)g[REG_RIP];
+	uint8_t rex = 0, modrm, mod, rm, sib;
+	uint64_t addr = 0;
+	int i;
+
+	for (i = 0; i < 14; i++, p++) {         /* legacy prefixes */
+		uint8_t b = *p;
+
+		if (b != 0x66 && b != 0x67 && b != 0xf0 && b != 0xf2 &&
+		    b != 0xf3 && b != 0x2e && b != 0x36 && b != 0x3e &&
+		    b != 0x26 && b != 0x64 && b != 0x65)
+			break;
+	}
+	if ((*p & 0xf0) == 0x40)
+		rex = *p++;
+	if (*p == 0xc4 || *p == 0xc5 || *p == 0x62)
+		return (0);                     /* VEX, EVEX */
+	if (*p == 0x0f) {
+		p++;
+		if (*p == 0x38 || *p == 0x3a)
+			p++;
+	} else if ((*p >= 0xa0 && *p <= 0xa7) || (*p >= 0xaa && *p <= 0xaf)) {
+		return (0);                     /* moffs, string ops */
+	}
+	p++;                                    /* the opcode */
+	modrm = *p++;
+	mod = modrm >> 6;
+	rm = (modrm & 7) | ((rex & 1) << 3);
+	if (mod == 3)
+		return (0);
+	if ((modrm & 7) == 4) {                 /* SIB */
+		uint8_t idx, base;
+
+		sib = *p++;
+		idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+		base = (sib & 7) | ((rex & 1) << 3);
+		if (idx != 4)
+			addr += (uint64_t)g[st_gregs_of[idx]] << (sib >> 6);
+		if ((sib & 7) == 5 && mod == 0) {
+			int32_t d;
+
+			memcpy(&d, p, 4);
+			p += 4;
+			addr += (uint64_t)(int64_t)d;
+		} else {
+			addr += (uint64_t)g[st_gregs_of[base]];
+		}
+	} else if (mod == 0 && (modrm & 7) == 5) {
+		return (0);                     /* RIP-relative */
+	} else {
+		addr += (uint64_t)g[st_gregs_of[rm]];
+	}
+	if (mod == 1) {
+		addr += (uint64_t)(int64_t)(int8_t)*p;
+	} else if (mod == 2) {
+		int32_t d;
+
+		memcpy(&d, p, 4);
+		addr += (uint64_t)(int64_t)d;
+	}
+	*addrp = (uintptr_t)addr;
+	return (1);
+}
+
+static int
+st_fault_is_write(const ucontext_t *uc)
+{
+	return ((uc->uc_mcontext.gregs[REG_ERR] & 2) != 0);
+}
+#else
+static int
+st_decode_operand(const ucontext_t *uc, uintptr_t *addrp)
+{
+	(void) uc;
+	(void) addrp;
+	return (0);
+}
+
+static int
+st_fault_is_write(const ucontext_t *uc)
+{
+	(void) uc;
+	return (-1);
+}
+#endif
+
+/* ------------------------------------------------------------------------
+ * The handler.
+ */
+
+static void
+st_fault_handler(int sig, void *siv, void *ucv)
+{
+	const siginfo_t *si = siv;
+	const ucontext_t *uc = ucv;
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	char msg[200], sym[128];
+	const char *name = "signal", *what = "fatal signal";
+	size_t i;
+
+	if (__atomic_exchange_n(&st_panicking, 1, __ATOMIC_ACQ_REL))
+		st_os_die_by_signal(sig);       /* a fault while panicking */
+	for (i = 0; i < ST_NFAULT_SIGNALS; i++) {
+		if (st_fault_signals[i].fs_signo == sig) {
+			name = st_fault_signals[i].fs_name;
+			what = st_fault_signals[i].fs_what;
+		}
+	}
+	if ((sig == SIGSEGV || sig == SIGBUS) && si->si_code == SI_KERNEL &&
+	    addr == 0 && st_decode_operand(uc, &addr)) {
+		/* x86-64 #GP: the address is the operand's. */
+		(void) st_symbolize((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+		    sym, sizeof (sym));
+		st_snprintf(msg, sizeof (msg), "%s: general protection fault "
+		    "on address 0x%lx, pc=%s", name, (unsigned long)addr, sym);
+	} else if (sig == SIGSEGV && st_firewall_fault(addr, uc,
+	    st_fault_is_write(uc))) {
+		st_snprintf(msg, sizeof (msg), "%s: firewall fault on address "
+		    "0x%lx (heap corruption)", name, (unsigned long)addr);
+	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	    sig == SIGFPE) {
+		st_snprintf(msg, sizeof (msg), "%s: %s on address 0x%lx", name,
+		    what, (unsigned long)addr);
+	} else {
+		st_snprintf(msg, sizeof (msg), "%s: %s", name, what);
+	}
+	st_panic_dump(msg, uc, sig, addr);
+	st_os_die_by_signal(sig);
+}
+
+void
+st_fault_init(void)
+{
+	size_t i;
+
+	if (!st_opts.so_catch_signals)
+		return;
+	for (i = 0; i < ST_NFAULT_SIGNALS; i++)
+		(void) st_os_catch_signal(st_fault_signals[i].fs_signo,
+		    st_fault_handler);
+}
