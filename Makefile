@@ -14,7 +14,8 @@ OPT       ?= -O2 -g
 CFLAGS_LIB = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden \
              -fno-semantic-interposition -fno-builtin-malloc \
              -fno-builtin-calloc -fno-builtin-free -fno-builtin-realloc \
-             -ftls-model=initial-exec -Iinclude -Isrc $(EXTRA_CFLAGS)
+             -ftls-model=initial-exec -fno-optimize-sibling-calls \
+             -Iinclude -Isrc $(EXTRA_CFLAGS)
 
 LIB_SRCS  := src/platform_linux.c src/print.c src/vmem.c src/pagemap.c \
              src/slab.c src/magazine.c src/kmem.c src/malloc.c src/new.c \

@@ -43,7 +43,7 @@ typedef struct itx {
 
 static list_node_t itx_list = { &itx_list, &itx_list };
 static void *volatile kbad_timer_arg;
-static volatile int kbad_timer_fired, stop;
+static volatile int kbad_timer_fired, kbad_requests, stop;
 
 static void
 sleep_ms(long ms)
@@ -91,6 +91,7 @@ kbad_bad(void)
 	snprintf(buf, 256, "kbad request");
 	kbad_timer_arg = buf;           /* arm the timer on buf ... */
 	free(buf);                      /* ... and free it: the bug */
+	kbad_requests++;
 }
 
 __attribute__((noinline)) void

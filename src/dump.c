@@ -1,10 +1,1472 @@
-/* dump.c: placeholder, being written (issue 3). */
+/*
+ * dump.c: the crash dump.  When slabtrace panics (a heap corruption report,
+ * or a fatal signal it catches), the process writes an ELF core file of
+ * itself, vmcore.N, the way a Solaris kernel writes its dump before it
+ * reboots; `slabtrace mdb` (and gdb) read it later.
+ *
+ * 1. Where.  In st_opts.so_dumpdir (empty: the current directory), as
+ *    vmcore.N with N the first number for which an exclusive create
+ *    (O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600) succeeds: an existing file
+ *    or symbolic link is skipped, never followed and never overwritten.
+ *    st_dump_write() returns N, or -1 after one line saying why not.
+ *
+ * 2. Where it may run.  From a signal handler, possibly on a small
+ *    alternate stack, in a process whose heap is corrupt: so no malloc and
+ *    no stdio; the working storage is static (guarded by the dump lock,
+ *    section 7) and the stack frames are small.  Output goes through
+ *    st_msg() (write(2) to stderr, and into the message buffer, so that
+ *    "dumping to ..." is in the dump as in the kernel's).
+ *
+ * 3. What is in the file.  An ELF64 ET_CORE for the host's machine
+ *    (x86-64; aarch64 compiled, untested), laid out as:
+ *
+ *      ELF header | PT_NOTE, PT_LOAD x nmaps | notes | pad | memory ...
+ *
+ *    one PT_LOAD per line of /proc/self/smaps (or /proc/self/maps when
+ *    smaps is missing), in address order.  A PT_LOAD always has p_memsz =
+ *    the mapping's size; p_filesz is the size when its memory is in the
+ *    file and 0 when it is not.  The memory goes in at page-aligned
+ *    offsets, most important first (dump_rank): the panicking thread's
+ *    stack, then the modules' data and the mapping holding st_root and the
+ *    message buffer, then the rest; so a dump cut short still has them.
+ *    The notes, in the order gdb expects them from the kernel:
+ *      NT_PRSTATUS  "CORE"       the panicking thread's registers (from
+ *                                the signal's ucontext, or getcontext()
+ *                                here), pid = its thread id, cursig
+ *      NT_FPREGSET  "CORE"       its FPU/SSE state, when the context has it
+ *      NT_PRPSINFO  "CORE"       program name and arguments
+ *      NT_AUXV      "CORE"       /proc/self/auxv (gdb relocates PIEs by it)
+ *      NT_FILE      "CORE"       the file mappings (gdb finds libraries)
+ *      NT_SLABTRACE "SLABTRACE"  st_dump_note_t: panic message, time,
+ *                                &st_root (where the debugger starts), ...
+ *    Only the panicking thread has registers: the other threads go on
+ *    running while we write (section 6).
+ *
+ * 4. Which memory.  Never: unreadable mappings, [vvar], [vsyscall],
+ *    device memory (VmFlags io/pf, /dev/ files), MADV_DONTDUMP (dd), and
+ *    userfaultfd-missing (um) ranges, whose reads could block forever.
+ *    Then, by st_opts.so_dump_content:
+ *      all   every private anonymous mapping ([heap], [stack], thread
+ *            stacks, the allocator's spans), shared anonymous memory
+ *            (/dev/zero, SysV, memfd), [vdso], and the private file
+ *            mappings that hold modified pages (data, bss, relocated
+ *            RELRO: smaps "Anonymous" > 0; without smaps, the private
+ *            mappings that are not executable).  Not the text and other
+ *            unmodified file pages: gdb reads those from the files NT_FILE
+ *            names, as it does for a kernel-written core.
+ *      heap  the same less shared memory and read-only anonymous memory:
+ *            the allocator's memory, the stacks, and the data segments
+ *            (which hold st_root and what gdb needs for `bt`).  We cannot
+ *            tell the allocator's anonymous mappings from the program's,
+ *            so "heap" is not much smaller than "all" today.
+ *    Pages of private anonymous memory never touched (neither present nor
+ *    swapped, says /proc/self/pagemap; a whole mapping when smaps says Rss
+ *    and Swap are 0) are left as holes: the file is sparse, and a large
+ *    untouched reservation costs neither time nor disk.
+ *
+ * 5. Reading memory.  Each included mapping is written with write(2)
+ *    straight from its address, so an unreadable page makes write() fail
+ *    with EFAULT instead of faulting the dumper.  The file offset (lseek)
+ *    tells how far it got; the bad page becomes a hole (zeros) and the
+ *    write goes on after it.  Any other error (ENOSPC, EFBIG, EDQUOT, EIO)
+ *    ends the dump.  The file is kept if its headers and notes are
+ *    complete (the panic message and the registers are in the first
+ *    pages): the program headers are rewritten in place (no new blocks
+ *    needed) so that p_filesz claims only what was written, and gdb reads
+ *    the rest as "not in the dump".  Otherwise the file is removed.  The
+ *    message says which.  SIGXFSZ is blocked while we write, so
+ *    RLIMIT_FSIZE gives EFBIG rather than killing the process.
+ *
+ * 6. What we do not stop.  The kernel stops the world before it dumps; we
+ *    cannot cheaply, so other threads go on running and may change memory,
+ *    or map and unmap, while we copy.  The mapping table is a snapshot
+ *    taken before the file is created; a mapping that goes away meanwhile
+ *    reads as zeros (section 5), one that appears is not in the dump.
+ *
+ * 7. One dump at a time.  dump_owner holds the thread id of the dumping
+ *    thread.  A second thread that panics waits for the first to finish
+ *    (it would otherwise kill the process in the middle of the dump); a
+ *    panic inside the dump (the dumper itself faulted) returns -1 at once.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/procfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <sys/user.h>
+#include <asm/prctl.h>
+#endif
+
 #include "slabtrace_impl.h"
 
+#define DUMP_MAXNUM             10000   /* vmcore.0 .. vmcore.9999 */
+#define DUMP_STATIC_MAPS        1024    /* mappings before a scratch map */
+#define DUMP_STATIC_NAMES       32768   /* NT_FILE names, same */
+#define DUMP_MAXLOADS           65533   /* e_phnum is 16 bits (PN_XNUM) */
+#define DUMP_CHUNK              (8UL << 20) /* bytes per write(2) */
+#define DUMP_PMBATCH            4096    /* pagemap entries per read */
+#define DUMP_WAIT_NS            10000000ULL /* poll of a busy dump lock */
+
+#if defined(__x86_64__)
+#define DUMP_MACHINE            EM_X86_64
+#elif defined(__aarch64__)
+#define DUMP_MACHINE            EM_AARCH64
+#endif
+
+/* dm_flags: the low three bits are PF_X, PF_W, PF_R. */
+#define DM_PERMS        0x0007
+#define DM_SHARED       0x0008  /* MAP_SHARED */
+#define DM_FILE         0x0010  /* backed by a named file: NT_FILE */
+#define DM_ANON         0x0020  /* private anonymous ([heap], [stack]) */
+#define DM_SHM          0x0040  /* shared anonymous (/dev/zero, SysV) */
+#define DM_VDSO         0x0080
+#define DM_NODUMP       0x0100  /* never read: see section 4 */
+#define DM_HASANON      0x0200  /* smaps: has modified (anonymous) pages */
+#define DM_SMAPS        0x0400  /* smaps told us about this mapping */
+#define DM_INCLUDE      0x0800  /* its memory is in the file */
+#define DM_INUSE        0x1000  /* smaps: some pages resident or swapped */
+#define DM_NONAME       UINT32_MAX
+
+/* One mapping of the process, from a line of /proc/self/(s)maps. */
+typedef struct dump_map {
+	uint64_t dm_start;
+	uint64_t dm_end;
+	uint64_t dm_offset;             /* offset in the mapped file */
+	uint64_t dm_fileoff;            /* offset of its memory in the dump */
+	uint32_t dm_flags;              /* DM_* */
+	uint32_t dm_name;               /* offset in ds_names, or DM_NONAME */
+} dump_map_t;
+
+/* The state of one dump (one at a time: dump_state is static). */
+typedef struct dump_state {
+	int ds_fd;                      /* the dump file */
+	int ds_pmfd;                    /* /proc/self/pagemap, or -1 */
+	int ds_err;                     /* errno of the failure */
+	uint32_t ds_content;            /* ST_DUMP_* */
+	uint64_t ds_pagesize;
+	dump_map_t *ds_maps;            /* the mapping table */
+	uint32_t ds_nmaps;
+	uint32_t ds_maxmaps;
+	uint32_t ds_allmaps;            /* lines seen (may exceed maxmaps) */
+	uint32_t ds_nfiles;             /* entries of NT_FILE */
+	char *ds_names;                 /* file names, NUL-terminated */
+	uint64_t ds_nameslen;
+	uint64_t ds_namesmax;
+	uint64_t ds_allnames;           /* bytes the names needed */
+	uint64_t ds_filenames;          /* NT_FILE name bytes, one per entry */
+	void *ds_scratch;               /* st_os_map'd table, if any */
+	uint64_t ds_scratchsize;
+	int ds_smaps;                   /* the table came from smaps */
+	uint64_t ds_off;                /* the file offset we are at */
+	uint64_t ds_end;                /* bytes written so far, high mark */
+	uint64_t ds_written;            /* bytes of memory actually written */
+	uint64_t ds_holes;              /* unreadable pages left as holes */
+	uint64_t ds_notes_end;          /* the file is usable past this */
+	uint32_t ds_buflen;             /* bytes in dump_wbuf */
+	const ucontext_t *ds_uc;        /* the panicking context */
+	int ds_signo;
+	uintptr_t ds_fault;
+	const char *ds_panic;
+	uint64_t ds_time;               /* CLOCK_REALTIME at entry */
+	uint64_t ds_mono;
+} dump_state_t;
+
+/* A line reader over a /proc file, with no allocation. */
+typedef struct dump_reader {
+	int dr_fd;
+	size_t dr_len;                  /* bytes in dump_rbuf */
+	size_t dr_pos;                  /* start of the next line */
+	int dr_eof;
+	int dr_skip;                    /* drop the rest of an overlong line */
+	int dr_err;                     /* errno of a failed read */
+} dump_reader_t;
+
+static volatile uint64_t dump_owner;    /* tid of the dumping thread */
+static dump_state_t dump_state;
+static ucontext_t dump_uc;              /* getcontext() when uc is NULL */
+static dump_map_t dump_maps_static[DUMP_STATIC_MAPS];
+static char dump_names_static[DUMP_STATIC_NAMES];
+static char dump_rbuf[8192];            /* /proc line reader */
+static char dump_wbuf[65536];           /* headers and notes */
+static uint64_t dump_pm[DUMP_PMBATCH];  /* pagemap entries */
+static char dump_auxv[4096];
+static char dump_cmdline[4096];
+static st_dump_note_t dump_stnote;
+static const char dump_zeros[64];
+
+/* ------------------------------------------------------------------------
+ * What platform.h does not offer, used only here.
+ */
+
+static void
+dump_unlink(const char *path)
+{
+	(void) unlink(path);
+}
+
+/* Block SIGXFSZ in this thread (writes past RLIMIT_FSIZE get EFBIG). */
+static void
+dump_block_xfsz(sigset_t *old)
+{
+	sigset_t set;
+
+	(void) sigemptyset(&set);
+	(void) sigaddset(&set, SIGXFSZ);
+	(void) pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* Drop a SIGXFSZ our writes raised, then restore the mask. */
+static void
+dump_unblock_xfsz(const sigset_t *old)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	(void) sigemptyset(&set);
+	(void) sigaddset(&set, SIGXFSZ);
+	if (!sigismember(old, SIGXFSZ))
+		while (sigtimedwait(&set, NULL, &zero) == SIGXFSZ)
+			continue;
+	(void) pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* Is thread tid of this process alive? */
+static int
+dump_thread_alive(uint64_t tid)
+{
+	return (syscall(SYS_tgkill, (pid_t)st_os_pid(), (pid_t)tid, 0) == 0 ||
+	    st_os_errno() != ESRCH);
+}
+
+/* ------------------------------------------------------------------------
+ * Messages.
+ */
+
+static const struct {
+	int de_errno;
+	const char *de_text;
+} dump_errtab[] = {
+	{ ENOSPC, "no space left on device" },
+	{ EACCES, "permission denied" },
+	{ EROFS, "read-only file system" },
+	{ EDQUOT, "disk quota exceeded" },
+	{ EEXIST, "file exists" },
+	{ ENOENT, "no such file or directory" },
+	{ ENOTDIR, "not a directory" },
+	{ EFBIG, "file too large" },
+	{ EIO, "input/output error" },
+	{ ELOOP, "too many levels of symbolic links" },
+	{ EPERM, "operation not permitted" },
+	{ ENAMETOOLONG, "file name too long" },
+	{ EISDIR, "is a directory" },
+	{ EMFILE, "too many open files" },
+	{ ENFILE, "too many open files in system" },
+	{ ENOMEM, "cannot allocate memory" },
+	{ EINVAL, "invalid argument" },
+	{ EFAULT, "bad address" },
+	{ EBADF, "bad file descriptor" },
+};
+
+/* strerror() without the locale machinery; buf holds "error N". */
+static const char *
+dump_strerror(int err, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof (dump_errtab) / sizeof (dump_errtab[0]); i++)
+		if (dump_errtab[i].de_errno == err)
+			return (dump_errtab[i].de_text);
+	(void) st_snprintf(buf, len, "error %d", err);
+	return (buf);
+}
+
+/* "12.3 MB" for a byte count, or "40 KB" below a megabyte. */
+static void
+dump_size(char *buf, size_t len, uint64_t bytes)
+{
+	uint64_t tenths = (bytes * 10 + (1UL << 19)) >> 20;
+
+	if (bytes < (1UL << 20))
+		(void) st_snprintf(buf, len, "%lu KB",
+		    (unsigned long)((bytes + 1023) >> 10));
+	else
+		(void) st_snprintf(buf, len, "%lu.%lu MB",
+		    (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
+}
+
+/* The dump directory as printed: so_dumpdir without a trailing slash. */
+static void
+dump_dirname(char *buf, size_t len)
+{
+	size_t n = strnlen(st_opts.so_dumpdir, sizeof (st_opts.so_dumpdir));
+
+	while (n > 1 && st_opts.so_dumpdir[n - 1] == '/')
+		n--;
+	if (n == 0)
+		(void) st_snprintf(buf, len, ".");
+	else
+		(void) st_snprintf(buf, len, "%.*s", (int)n,
+		    st_opts.so_dumpdir);
+}
+
+static void
+dump_fail(const char *dir, const char *what, int err)
+{
+	char eb[32];
+
+	st_msg("slabtrace: cannot write dump to %s: %s%s%s\n", dir,
+	    what != NULL ? what : "", what != NULL ? ": " : "",
+	    dump_strerror(err, eb, sizeof (eb)));
+}
+
+/* ------------------------------------------------------------------------
+ * Reading /proc files line by line into dump_rbuf.
+ */
+
+static int
+dump_reader_open(dump_reader_t *dr, const char *path)
+{
+	memset(dr, 0, sizeof (*dr));
+	dr->dr_fd = st_os_open_read(path);
+	if (dr->dr_fd < 0) {
+		dr->dr_err = st_os_errno();
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The next line, NUL-terminated and without its newline, valid until the
+ * next call; NULL at the end or on an error (dr_err).  A line longer than
+ * the buffer is cut, and the rest of it dropped.
+ */
+static char *
+dump_reader_line(dump_reader_t *dr)
+{
+	for (;;) {
+		char *s = dump_rbuf + dr->dr_pos;
+		size_t left = dr->dr_len - dr->dr_pos;
+		char *nl = memchr(s, '\n', left);
+		long n;
+
+		if (nl != NULL) {
+			*nl = '\0';
+			dr->dr_pos = (size_t)(nl + 1 - dump_rbuf);
+			if (dr->dr_skip) {
+				dr->dr_skip = 0;
+				continue;
+			}
+			return (s);
+		}
+		memmove(dump_rbuf, s, left);
+		dr->dr_len = left;
+		dr->dr_pos = 0;
+		if (dr->dr_eof) {
+			if (left == 0 || dr->dr_skip)
+				return (NULL);
+			dump_rbuf[left] = '\0';  /* a last, unended line */
+			dr->dr_len = dr->dr_pos = 0;
+			return (dump_rbuf);
+		}
+		if (left == sizeof (dump_rbuf) - 1) {   /* overlong: cut it */
+			dump_rbuf[left] = '\0';
+			dr->dr_len = 0;
+			if (dr->dr_skip)
+				continue;
+			dr->dr_skip = 1;
+			return (dump_rbuf);
+		}
+		n = st_os_read(dr->dr_fd, dump_rbuf + left,
+		    sizeof (dump_rbuf) - 1 - left);
+		if (n < 0) {
+			dr->dr_err = st_os_errno();
+			return (NULL);
+		}
+		if (n == 0)
+			dr->dr_eof = 1;
+		dr->dr_len += (size_t)n;
+	}
+}
+
+/* A whole small /proc file into buf; its length, or -1. */
+static long
+dump_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = st_os_open_read(path);
+	size_t got = 0;
+	long n;
+
+	if (fd < 0)
+		return (-1);
+	while (got < len && (n = st_os_read(fd, buf + got, len - got)) > 0)
+		got += (size_t)n;
+	st_os_close(fd);
+	return ((long)got);
+}
+
+/* ------------------------------------------------------------------------
+ * The mapping table.
+ */
+
+static uint64_t
+dump_hex(const char **sp)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = v << 4 | (uint64_t)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v = v << 4 | (uint64_t)(*s - 'a' + 10);
+		else
+			break;
+	}
+	*sp = s;
+	return (v);
+}
+
+static uint64_t
+dump_dec(const char **sp)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	*sp = s;
+	return (v);
+}
+
+static int
+dump_prefix(const char *s, const char *prefix)
+{
+	return (strncmp(s, prefix, strlen(prefix)) == 0);
+}
+
+/* What a mapping's name says about it (DM_* flags). */
+static uint32_t
+dump_classify(const char *name, uint64_t inode, uint32_t shared)
+{
+	if (name[0] == '\0' || strcmp(name, "[heap]") == 0 ||
+	    dump_prefix(name, "[stack") || dump_prefix(name, "[anon:"))
+		return (shared ? DM_SHM : DM_ANON);
+	if (dump_prefix(name, "[anon_shmem:"))
+		return (DM_SHM);
+	if (strcmp(name, "[vdso]") == 0)
+		return (DM_VDSO);
+	if (name[0] == '[')             /* [vvar], [vsyscall], [uprobes] */
+		return (DM_NODUMP);
+	if (name[0] != '/' || inode == 0)
+		return (shared ? DM_SHM : DM_ANON);
+	if (shared && (dump_prefix(name, "/dev/zero") ||
+	    dump_prefix(name, "/SYSV") || dump_prefix(name, "/memfd:")))
+		return (DM_FILE | DM_SHM);
+	if (dump_prefix(name, "/dev/") && !dump_prefix(name, "/dev/zero") &&
+	    !dump_prefix(name, "/dev/shm/"))
+		return (DM_FILE | DM_NODUMP);   /* device memory */
+	return (DM_FILE);
+}
+
+/* Keep name for NT_FILE; consecutive mappings of a file share it. */
+static uint32_t
+dump_add_name(dump_state_t *ds, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	const dump_map_t *prev = ds->ds_nmaps > 0 ?
+	    &ds->ds_maps[ds->ds_nmaps - 1] : NULL;
+
+	ds->ds_filenames += len;
+	if (prev != NULL && prev->dm_name != DM_NONAME &&
+	    strcmp(ds->ds_names + prev->dm_name, name) == 0)
+		return (prev->dm_name);
+	ds->ds_allnames += len;
+	if (ds->ds_nameslen + len > ds->ds_namesmax)
+		return (DM_NONAME);
+	memcpy(ds->ds_names + ds->ds_nameslen, name, len);
+	ds->ds_nameslen += len;
+	return ((uint32_t)(ds->ds_nameslen - len));
+}
+
+/* A header line "start-end perms offset dev inode name" into the table. */
+static void
+dump_add_map(dump_state_t *ds, const char *s)
+{
+	dump_map_t m;
+	uint64_t inode;
+
+	m.dm_fileoff = 0;
+	m.dm_start = dump_hex(&s);
+	if (*s++ != '-')
+		return;
+	m.dm_end = dump_hex(&s);
+	if (*s++ != ' ' || strlen(s) < 5 || m.dm_end <= m.dm_start)
+		return;
+	m.dm_flags = (s[0] == 'r' ? PF_R : 0) | (s[1] == 'w' ? PF_W : 0) |
+	    (s[2] == 'x' ? PF_X : 0) | (s[3] == 's' ? DM_SHARED : 0);
+	s += 5;
+	m.dm_offset = dump_hex(&s);
+	while (*s == ' ')
+		s++;
+	while (*s != ' ' && *s != '\0')        /* device */
+		s++;
+	while (*s == ' ')
+		s++;
+	inode = dump_dec(&s);
+	while (*s == ' ')
+		s++;
+	m.dm_flags |= dump_classify(s, inode, m.dm_flags & DM_SHARED);
+	ds->ds_allmaps++;
+	if (ds->ds_nmaps >= ds->ds_maxmaps || ds->ds_nmaps >= DUMP_MAXLOADS) {
+		if ((m.dm_flags & (DM_FILE | DM_SHM)) == DM_FILE)
+			ds->ds_allnames += strlen(s) + 1;
+		return;
+	}
+	m.dm_name = DM_NONAME;
+	/* Shared anonymous memory has no file to read: it is in the dump. */
+	if ((m.dm_flags & (DM_FILE | DM_SHM)) == DM_FILE) {
+		m.dm_name = dump_add_name(ds, s);
+		if (m.dm_name != DM_NONAME)
+			ds->ds_nfiles++;
+		else
+			ds->ds_filenames -= strlen(s) + 1;
+	}
+	ds->ds_maps[ds->ds_nmaps++] = m;
+}
+
+/* An smaps attribute line about the last mapping. */
+static void
+dump_add_attr(dump_state_t *ds, const char *s)
+{
+	dump_map_t *m;
+
+	if (ds->ds_nmaps == 0)
+		return;
+	m = &ds->ds_maps[ds->ds_nmaps - 1];
+	m->dm_flags |= DM_SMAPS;
+	if (dump_prefix(s, "Anonymous:")) {
+		s += strlen("Anonymous:");
+		while (*s == ' ')
+			s++;
+		if (dump_dec(&s) != 0)
+			m->dm_flags |= DM_HASANON;
+	} else if (dump_prefix(s, "Rss:") || dump_prefix(s, "Swap:")) {
+		while (*s != ' ' && *s != '\0')
+			s++;
+		while (*s == ' ')
+			s++;
+		if (dump_dec(&s) != 0)
+			m->dm_flags |= DM_INUSE;
+	} else if (dump_prefix(s, "VmFlags:")) {
+		for (s += strlen("VmFlags:"); *s != '\0'; s++) {
+			if (*s == ' ')
+				continue;
+			/* io, pf: device memory; dd: MADV_DONTDUMP; um: uffd */
+			if (dump_prefix(s, "io") || dump_prefix(s, "pf") ||
+			    dump_prefix(s, "dd") || dump_prefix(s, "um"))
+				m->dm_flags |= DM_NODUMP;
+			while (s[1] != ' ' && s[1] != '\0')
+				s++;
+		}
+	}
+}
+
+/* Read the mappings into the table; 0, or -1 with ds_err. */
+static int
+dump_read_maps(dump_state_t *ds)
+{
+	dump_reader_t dr;
+	char *line;
+
+	ds->ds_smaps = 1;
+	if (dump_reader_open(&dr, "/proc/self/smaps") != 0) {
+		ds->ds_smaps = 0;
+		if (dump_reader_open(&dr, "/proc/self/maps") != 0) {
+			ds->ds_err = dr.dr_err;
+			return (-1);
+		}
+	}
+	ds->ds_nmaps = ds->ds_allmaps = ds->ds_nfiles = 0;
+	ds->ds_nameslen = ds->ds_allnames = ds->ds_filenames = 0;
+	while ((line = dump_reader_line(&dr)) != NULL) {
+		if ((line[0] >= '0' && line[0] <= '9') ||
+		    (line[0] >= 'a' && line[0] <= 'f'))
+			dump_add_map(ds, line);
+		else if (ds->ds_allmaps == ds->ds_nmaps)
+			dump_add_attr(ds, line);
+	}
+	st_os_close(dr.dr_fd);
+	if (dr.dr_err != 0 || ds->ds_nmaps == 0) {
+		ds->ds_err = dr.dr_err != 0 ? dr.dr_err : EIO;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Does this mapping's memory go into the file?  See section 4. */
+static int
+dump_wanted(const dump_state_t *ds, uint32_t f)
+{
+	if (!(f & PF_R) || (f & DM_NODUMP))
+		return (0);
+	if (f & DM_VDSO)
+		return (1);
+	if (f & DM_ANON)
+		return (ds->ds_content == ST_DUMP_ALL || (f & PF_W));
+	if (f & DM_SHM)
+		return (ds->ds_content == ST_DUMP_ALL);
+	if ((f & DM_FILE) && !(f & DM_SHARED))
+		return ((f & DM_SMAPS) ? (f & DM_HASANON) != 0 : !(f & PF_X));
+	return (0);
+}
+
+/*
+ * Build the table: into the static arrays, or, when the process has more
+ * mappings than they hold, into a scratch mapping sized from the first
+ * count.  If that cannot be had, the table keeps what fit.
+ */
+static int
+dump_build_table(dump_state_t *ds)
+{
+	uint32_t i;
+
+	ds->ds_maps = dump_maps_static;
+	ds->ds_maxmaps = DUMP_STATIC_MAPS;
+	ds->ds_names = dump_names_static;
+	ds->ds_namesmax = DUMP_STATIC_NAMES;
+	if (dump_read_maps(ds) != 0)
+		return (-1);
+	if (ds->ds_allmaps > ds->ds_nmaps ||
+	    ds->ds_allnames > ds->ds_nameslen) {
+		uint64_t nmaps = ds->ds_allmaps + ds->ds_allmaps / 4 + 256;
+		uint64_t names = ds->ds_allnames + ds->ds_allnames / 4 + 65536;
+		uint64_t size = ST_P2ROUNDUP(nmaps * sizeof (dump_map_t) +
+		    names, ds->ds_pagesize);
+		void *p = st_os_map(size, 0);
+
+		if (p != NULL) {
+			ds->ds_scratch = p;
+			ds->ds_scratchsize = size;
+			ds->ds_maps = p;
+			ds->ds_maxmaps = (uint32_t)ST_MIN(nmaps, UINT32_MAX);
+			ds->ds_names = (char *)p + nmaps * sizeof (dump_map_t);
+			ds->ds_namesmax = names;
+			if (dump_read_maps(ds) != 0)
+				return (-1);
+		}
+	}
+	for (i = 0; i < ds->ds_nmaps; i++)
+		if (dump_wanted(ds, ds->ds_maps[i].dm_flags))
+			ds->ds_maps[i].dm_flags |= DM_INCLUDE;
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
+ * Writing: a buffer for the headers and notes, then memory straight from
+ * its addresses.  ds_off is always the descriptor's file offset.
+ */
+
+static int
+dump_flush(dump_state_t *ds)
+{
+	uint32_t n = ds->ds_buflen;
+
+	ds->ds_buflen = 0;
+	if (n == 0)
+		return (0);
+	if (st_os_write_all(ds->ds_fd, dump_wbuf, n) != (long)n) {
+		ds->ds_err = st_os_errno();
+		return (-1);
+	}
+	ds->ds_end = ST_MAX(ds->ds_end, ds->ds_off);
+	return (0);
+}
+
+static int
+dump_put(dump_state_t *ds, const void *p, size_t len)
+{
+	const char *s = p;
+
+	while (len > 0) {
+		size_t n = ST_MIN(len, sizeof (dump_wbuf) - ds->ds_buflen);
+
+		memcpy(dump_wbuf + ds->ds_buflen, s, n);
+		ds->ds_buflen += (uint32_t)n;
+		ds->ds_off += n;
+		s += n;
+		len -= n;
+		if (ds->ds_buflen == sizeof (dump_wbuf) && dump_flush(ds) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+dump_put_zeros(dump_state_t *ds, uint64_t len)
+{
+	while (len > 0) {
+		size_t n = ST_MIN(len, sizeof (dump_zeros));
+
+		if (dump_put(ds, dump_zeros, n) != 0)
+			return (-1);
+		len -= n;
+	}
+	return (0);
+}
+
+/* Leave len bytes as a hole. */
+static int
+dump_skip(dump_state_t *ds, uint64_t len)
+{
+	ds->ds_off += len;
+	if (st_os_lseek(ds->ds_fd, (int64_t)ds->ds_off, SEEK_SET) < 0) {
+		ds->ds_err = st_os_errno();
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Memory [addr, addr + len) at ds_off.  A page that cannot be read
+ * (EFAULT) becomes a hole; any other error ends the dump.
+ */
+static int
+dump_write_mem(dump_state_t *ds, uintptr_t addr, uint64_t len)
+{
+	uint64_t pg = ds->ds_pagesize;
+
+	while (len > 0) {
+		size_t n = (size_t)ST_MIN(len, DUMP_CHUNK);
+		uint64_t skip;
+		long cur;
+		int err;
+
+		if (st_os_write_all(ds->ds_fd, (const void *)addr, n) ==
+		    (long)n) {
+			ds->ds_off += n;
+			ds->ds_end = ST_MAX(ds->ds_end, ds->ds_off);
+			ds->ds_written += n;
+			addr += n;
+			len -= n;
+			continue;
+		}
+		err = st_os_errno();
+		cur = st_os_lseek(ds->ds_fd, 0, SEEK_CUR);
+		if (err != EFAULT || cur < (long)ds->ds_off ||
+		    (uint64_t)cur > ds->ds_off + n) {
+			if (cur > (long)ds->ds_off)     /* a part was written */
+				ds->ds_end = ST_MAX(ds->ds_end, (uint64_t)cur);
+			ds->ds_err = err;
+			return (-1);
+		}
+		/* The page at addr + done could not be read: skip it. */
+		skip = ST_P2ALIGN(addr + ((uint64_t)cur - ds->ds_off), pg) +
+		    pg - addr;
+		skip = ST_MIN(skip, len);
+		if (cur > (long)ds->ds_off)
+			ds->ds_end = ST_MAX(ds->ds_end, (uint64_t)cur);
+		ds->ds_written += (uint64_t)cur - ds->ds_off;
+		ds->ds_holes++;
+		if (dump_skip(ds, skip) != 0)
+			return (-1);
+		addr += skip;
+		len -= skip;
+	}
+	return (0);
+}
+
+/* Pagemap: present (bit 63) or swapped (bit 62). */
+#define DUMP_PM_INUSE(e)        (((e) >> 62) != 0)
+
+/*
+ * A private anonymous mapping: the pages the process never touched stay
+ * holes.  Without /proc/self/pagemap, everything is written.
+ */
+static int
+dump_write_anon(dump_state_t *ds, uintptr_t addr, uint64_t len)
+{
+	uint64_t pg = ds->ds_pagesize;
+
+	while (len > 0 && ds->ds_pmfd >= 0) {
+		uint64_t npg = ST_MIN(len / pg, DUMP_PMBATCH), i, j;
+		long got = st_os_pread(ds->ds_pmfd, dump_pm, npg * 8,
+		    (addr / pg) * 8);
+
+		if (got < 8)
+			break;
+		npg = (uint64_t)got / 8;
+		for (i = 0; i < npg; i = j) {
+			int inuse = DUMP_PM_INUSE(dump_pm[i]);
+
+			for (j = i + 1; j < npg &&
+			    DUMP_PM_INUSE(dump_pm[j]) == inuse; j++)
+				continue;
+			if (inuse ? dump_write_mem(ds, addr + i * pg,
+			    (j - i) * pg) : dump_skip(ds, (j - i) * pg))
+				return (-1);
+		}
+		addr += npg * pg;
+		len -= npg * pg;
+	}
+	return (len > 0 ? dump_write_mem(ds, addr, len) : 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Notes.
+ */
+
+static uint64_t
+dump_note_size(const char *name, uint64_t descsz)
+{
+	return (sizeof (Elf64_Nhdr) + ST_P2ROUNDUP(strlen(name) + 1, 4) +
+	    ST_P2ROUNDUP(descsz, 4));
+}
+
+/* A note's header and name; its desc follows, then dump_note_pad(). */
+static int
+dump_note_begin(dump_state_t *ds, const char *name, uint32_t type,
+    uint64_t descsz)
+{
+	Elf64_Nhdr nh;
+	size_t namesz = strlen(name) + 1;
+
+	nh.n_namesz = (Elf64_Word)namesz;
+	nh.n_descsz = (Elf64_Word)descsz;
+	nh.n_type = type;
+	if (dump_put(ds, &nh, sizeof (nh)) != 0 ||
+	    dump_put(ds, name, namesz) != 0)
+		return (-1);
+	return (dump_put_zeros(ds, ST_P2ROUNDUP(namesz, 4) - namesz));
+}
+
+static int
+dump_note_pad(dump_state_t *ds, uint64_t descsz)
+{
+	return (dump_put_zeros(ds, ST_P2ROUNDUP(descsz, 4) - descsz));
+}
+
+static int
+dump_note(dump_state_t *ds, const char *name, uint32_t type,
+    const void *desc, uint64_t descsz)
+{
+	if (dump_note_begin(ds, name, type, descsz) != 0 ||
+	    dump_put(ds, desc, descsz) != 0)
+		return (-1);
+	return (dump_note_pad(ds, descsz));
+}
+
+/* The context's general registers, in the kernel's elf_gregset_t order. */
+static void
+dump_gregs(const dump_state_t *ds, elf_gregset_t *out)
+{
+	const ucontext_t *uc = ds->ds_uc;
+
+	memset(out, 0, sizeof (*out));
+#if defined(__x86_64__)
+	{
+		const greg_t *g = uc->uc_mcontext.gregs;
+		struct user_regs_struct r;
+		unsigned long base = 0;
+
+		_Static_assert(sizeof (r) == sizeof (*out), "user_regs");
+		memset(&r, 0, sizeof (r));
+		r.r15 = (uint64_t)g[REG_R15];
+		r.r14 = (uint64_t)g[REG_R14];
+		r.r13 = (uint64_t)g[REG_R13];
+		r.r12 = (uint64_t)g[REG_R12];
+		r.rbp = (uint64_t)g[REG_RBP];
+		r.rbx = (uint64_t)g[REG_RBX];
+		r.r11 = (uint64_t)g[REG_R11];
+		r.r10 = (uint64_t)g[REG_R10];
+		r.r9 = (uint64_t)g[REG_R9];
+		r.r8 = (uint64_t)g[REG_R8];
+		r.rax = (uint64_t)g[REG_RAX];
+		r.rcx = (uint64_t)g[REG_RCX];
+		r.rdx = (uint64_t)g[REG_RDX];
+		r.rsi = (uint64_t)g[REG_RSI];
+		r.rdi = (uint64_t)g[REG_RDI];
+		r.orig_rax = (uint64_t)-1;      /* not in a system call */
+		r.rip = (uint64_t)g[REG_RIP];
+		r.eflags = (uint64_t)g[REG_EFL];
+		r.rsp = (uint64_t)g[REG_RSP];
+		/* REG_CSGSFS: cs, gs, fs, ss 16 bits each (ss since 4.8). */
+		r.cs = (uint64_t)g[REG_CSGSFS] & 0xffff;
+		r.ss = ((uint64_t)g[REG_CSGSFS] >> 48) & 0xffff;
+		if (r.cs == 0)
+			r.cs = 0x33;            /* __USER_CS */
+		if (r.ss == 0)
+			r.ss = 0x2b;            /* __USER_DS */
+		/* This thread's TLS bases: we run on the panicking thread. */
+		if (syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0)
+			r.fs_base = base;
+		if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0)
+			r.gs_base = base;
+		memcpy(out, &r, sizeof (r));
+	}
+#elif defined(__aarch64__)
+	{
+		uint64_t *o = (uint64_t *)out;
+		int i;
+
+		/* x0..x30, sp, pc, pstate: user_pt_regs. */
+		for (i = 0; i < 31; i++)
+			o[i] = uc->uc_mcontext.regs[i];
+		o[31] = uc->uc_mcontext.sp;
+		o[32] = uc->uc_mcontext.pc;
+		o[33] = uc->uc_mcontext.pstate;
+	}
+#else
+	(void) uc;
+#endif
+}
+
+/* The FPU state of the context (512 bytes, fxsave layout), or NULL. */
+static const void *
+dump_fpregs(const dump_state_t *ds)
+{
+#if defined(__x86_64__)
+	_Static_assert(sizeof (*ds->ds_uc->uc_mcontext.fpregs) ==
+	    sizeof (elf_fpregset_t), "fpregs");
+	return (ds->ds_uc->uc_mcontext.fpregs);
+#else
+	(void) ds;
+	return (NULL);
+#endif
+}
+
+static int
+dump_note_prstatus(dump_state_t *ds)
+{
+	struct elf_prstatus pr;
+
+	memset(&pr, 0, sizeof (pr));
+	pr.pr_info.si_signo = ds->ds_signo;
+	pr.pr_cursig = (short)ds->ds_signo;
+	memcpy(&pr.pr_sighold, &ds->ds_uc->uc_sigmask,
+	    ST_MIN(sizeof (pr.pr_sighold), sizeof (ds->ds_uc->uc_sigmask)));
+	pr.pr_pid = (pid_t)st_os_thread_id();
+	pr.pr_ppid = getppid();
+	pr.pr_pgrp = getpgrp();
+	pr.pr_sid = getsid(0);
+	dump_gregs(ds, &pr.pr_reg);
+	pr.pr_fpvalid = dump_fpregs(ds) != NULL;
+	return (dump_note(ds, "CORE", NT_PRSTATUS, &pr, sizeof (pr)));
+}
+
+/* cmdline's arguments joined by spaces into buf; its length. */
+static size_t
+dump_join_args(char *buf, size_t len, long cmdlen)
+{
+	size_t i, n = ST_MIN((size_t)(cmdlen > 0 ? cmdlen : 0), len - 1);
+
+	for (i = 0; i < n; i++)
+		buf[i] = dump_cmdline[i] == '\0' ? ' ' : dump_cmdline[i];
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return (n);
+}
+
+static int
+dump_note_prpsinfo(dump_state_t *ds, long cmdlen)
+{
+	struct elf_prpsinfo ps;
+	const char *base = strrchr(dump_stnote.sn_program, '/');
+
+	memset(&ps, 0, sizeof (ps));
+	ps.pr_state = 0;
+	ps.pr_sname = 'R';
+	ps.pr_uid = getuid();
+	ps.pr_gid = getgid();
+	ps.pr_pid = (int)st_os_pid();
+	ps.pr_ppid = getppid();
+	ps.pr_pgrp = getpgrp();
+	ps.pr_sid = getsid(0);
+	(void) st_snprintf(ps.pr_fname, sizeof (ps.pr_fname), "%s",
+	    base != NULL ? base + 1 : dump_stnote.sn_program);
+	(void) dump_join_args(ps.pr_psargs, sizeof (ps.pr_psargs), cmdlen);
+	return (dump_note(ds, "CORE", NT_PRPSINFO, &ps, sizeof (ps)));
+}
+
+static uint64_t
+dump_file_descsz(const dump_state_t *ds)
+{
+	return (2 * 8 + (uint64_t)ds->ds_nfiles * 3 * 8 + ds->ds_filenames);
+}
+
+/* NT_FILE: count, page size, (start, end, offset in pages)..., names. */
+static int
+dump_note_file(dump_state_t *ds)
+{
+	uint64_t descsz = dump_file_descsz(ds), v[3];
+	uint32_t i;
+
+	if (dump_note_begin(ds, "CORE", NT_FILE, descsz) != 0)
+		return (-1);
+	v[0] = ds->ds_nfiles;
+	v[1] = ds->ds_pagesize;
+	if (dump_put(ds, v, 2 * 8) != 0)
+		return (-1);
+	for (i = 0; i < ds->ds_nmaps; i++) {
+		const dump_map_t *m = &ds->ds_maps[i];
+
+		if (m->dm_name == DM_NONAME)
+			continue;
+		v[0] = m->dm_start;
+		v[1] = m->dm_end;
+		v[2] = m->dm_offset / ds->ds_pagesize;
+		if (dump_put(ds, v, sizeof (v)) != 0)
+			return (-1);
+	}
+	for (i = 0; i < ds->ds_nmaps; i++) {
+		const char *name;
+
+		if (ds->ds_maps[i].dm_name == DM_NONAME)
+			continue;
+		name = ds->ds_names + ds->ds_maps[i].dm_name;
+		if (dump_put(ds, name, strlen(name) + 1) != 0)
+			return (-1);
+	}
+	return (dump_note_pad(ds, descsz));
+}
+
+/* Our own note: what ::status prints, and where st_root is. */
+static void
+dump_fill_note(const dump_state_t *ds, long cmdlen)
+{
+	st_dump_note_t *sn = &dump_stnote;
+
+	memset(sn, 0, sizeof (*sn));
+	memcpy(sn->sn_magic, ST_DUMP_MAGIC, sizeof (sn->sn_magic));
+	sn->sn_time = ds->ds_time;
+	sn->sn_mono = ds->ds_mono;
+	sn->sn_root = (uint64_t)(uintptr_t)&st_root;
+	sn->sn_fault_addr = ds->ds_fault;
+	sn->sn_pid = st_os_pid();
+	sn->sn_tid = (uint32_t)st_os_thread_id();
+	sn->sn_signo = ds->ds_signo;
+	sn->sn_content = ds->ds_content;
+	sn->sn_kmem_flags = st_opts.so_kmem_flags;
+	(void) st_snprintf(sn->sn_panic, sizeof (sn->sn_panic), "%s",
+	    ds->ds_panic != NULL ? ds->ds_panic : "");
+	if (st_os_readlink("/proc/self/exe", sn->sn_program,
+	    sizeof (sn->sn_program)) < 0)
+		sn->sn_program[0] = '\0';
+	(void) dump_join_args(sn->sn_cmdline, sizeof (sn->sn_cmdline), cmdlen);
+	st_os_uname(sn->sn_host, sn->sn_release, sn->sn_machine,
+	    sizeof (sn->sn_host));
+}
+
+/* ------------------------------------------------------------------------
+ * The file.
+ */
+
+/* Create DIR/vmcore.N for the first free N; the fd, or -1 with ds_err. */
+static int
+dump_create(dump_state_t *ds, const char *dir, char *path, size_t len,
+    int *np)
+{
+	int n;
+
+	for (n = 0; n < DUMP_MAXNUM; n++) {
+		int fd;
+
+		if (st_snprintf(path, len, "%s/vmcore.%d", dir, n) >= len) {
+			ds->ds_err = ENAMETOOLONG;
+			return (-1);
+		}
+		if ((fd = st_os_create_excl(path)) >= 0) {
+			*np = n;
+			return (fd);
+		}
+		if ((ds->ds_err = st_os_errno()) != EEXIST)
+			return (-1);
+	}
+	return (-1);
+}
+
+/* The panicking thread's stack pointer. */
+static uintptr_t
+dump_sp(const dump_state_t *ds)
+{
+#if defined(__x86_64__)
+	return ((uintptr_t)ds->ds_uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+	return ((uintptr_t)ds->ds_uc->uc_mcontext.sp);
+#else
+	(void) ds;
+	return (0);
+#endif
+}
+
+static int
+dump_covers(const dump_map_t *m, uintptr_t addr)
+{
+	return (addr >= m->dm_start && addr < m->dm_end);
+}
+
+/*
+ * The order memory is written in, so that a dump cut short by a full disk
+ * still has what matters most: 0, the panicking thread's stack; 1, the
+ * modules' data and the allocator's root (st_root, the message buffer);
+ * 2, everything else.
+ */
+static int
+dump_rank(const dump_state_t *ds, const dump_map_t *m)
+{
+	if (dump_covers(m, dump_sp(ds)))
+		return (0);
+	if ((m->dm_flags & (DM_FILE | DM_VDSO)) ||
+	    dump_covers(m, (uintptr_t)&st_root) ||
+	    dump_covers(m, (uintptr_t)st_msgbuf.mb_base))
+		return (1);
+	return (2);
+}
+
+#define DUMP_NRANKS     3
+
+/* Give each included mapping its file offset, in rank order; the end. */
+static uint64_t
+dump_layout(dump_state_t *ds, uint64_t dataoff)
+{
+	uint64_t off = dataoff;
+	uint32_t i;
+	int rank;
+
+	for (rank = 0; rank < DUMP_NRANKS; rank++) {
+		for (i = 0; i < ds->ds_nmaps; i++) {
+			dump_map_t *m = &ds->ds_maps[i];
+
+			if (!(m->dm_flags & DM_INCLUDE) ||
+			    dump_rank(ds, m) != rank)
+				continue;
+			m->dm_fileoff = off;
+			off += m->dm_end - m->dm_start;
+		}
+	}
+	for (i = 0; i < ds->ds_nmaps; i++)     /* the left out: at the end */
+		if (!(ds->ds_maps[i].dm_flags & DM_INCLUDE))
+			ds->ds_maps[i].dm_fileoff = off;
+	return (off);
+}
+
+/* A mapping's PT_LOAD, with only the bytes below end in the file. */
+static int
+dump_put_phdr(dump_state_t *ds, const dump_map_t *m, uint64_t end)
+{
+	Elf64_Phdr ph;
+
+	memset(&ph, 0, sizeof (ph));
+	ph.p_type = PT_LOAD;
+	ph.p_flags = m->dm_flags & DM_PERMS;
+	ph.p_offset = m->dm_fileoff;
+	ph.p_vaddr = m->dm_start;
+	ph.p_memsz = m->dm_end - m->dm_start;
+	if ((m->dm_flags & DM_INCLUDE) && end > m->dm_fileoff)
+		ph.p_filesz = ST_MIN(ph.p_memsz, end - m->dm_fileoff);
+	else if (ph.p_offset > end)
+		ph.p_offset = end;      /* nothing in the file: not past it */
+	ph.p_align = ds->ds_pagesize;
+	return (dump_put(ds, &ph, sizeof (ph)));
+}
+
+static int
+dump_put_ehdr(dump_state_t *ds, uint64_t phnum)
+{
+	Elf64_Ehdr eh;
+
+	memset(&eh, 0, sizeof (eh));
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	eh.e_ident[EI_DATA] = ELFDATA2MSB;
+#else
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+#endif
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh.e_type = ET_CORE;
+	eh.e_machine = DUMP_MACHINE;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof (eh);
+	eh.e_ehsize = sizeof (eh);
+	eh.e_phentsize = sizeof (Elf64_Phdr);
+	eh.e_phnum = (Elf64_Half)phnum;
+	return (dump_put(ds, &eh, sizeof (eh)));
+}
+
+static int
+dump_put_notes(dump_state_t *ds, long auxvlen, long cmdlen)
+{
+	const void *fp = dump_fpregs(ds);
+
+	if (dump_note_prstatus(ds) != 0 || (fp != NULL && dump_note(ds,
+	    "CORE", NT_FPREGSET, fp, sizeof (elf_fpregset_t)) != 0) ||
+	    dump_note_prpsinfo(ds, cmdlen) != 0)
+		return (-1);
+	if (auxvlen > 0 && dump_note(ds, "CORE", NT_AUXV, dump_auxv,
+	    (uint64_t)auxvlen) != 0)
+		return (-1);
+	if (dump_note_file(ds) != 0 || dump_note(ds, ST_NOTE_NAME,
+	    NT_SLABTRACE, &dump_stnote, sizeof (dump_stnote)) != 0)
+		return (-1);
+	return (0);
+}
+
+static uint64_t
+dump_notes_size(const dump_state_t *ds, long auxvlen)
+{
+	return (dump_note_size("CORE", sizeof (struct elf_prstatus)) +
+	    (dump_fpregs(ds) != NULL ? dump_note_size("CORE",
+	    sizeof (elf_fpregset_t)) : 0) +
+	    dump_note_size("CORE", sizeof (struct elf_prpsinfo)) +
+	    (auxvlen > 0 ? dump_note_size("CORE", (uint64_t)auxvlen) : 0) +
+	    dump_note_size("CORE", dump_file_descsz(ds)) +
+	    dump_note_size(ST_NOTE_NAME, sizeof (st_dump_note_t)));
+}
+
+/* The memory of the mappings of one rank, at their offsets. */
+static int
+dump_put_memory(dump_state_t *ds, int rank)
+{
+	uint32_t i;
+
+	for (i = 0; i < ds->ds_nmaps; i++) {
+		const dump_map_t *m = &ds->ds_maps[i];
+		uint64_t len = m->dm_end - m->dm_start;
+		int rc;
+
+		if (!(m->dm_flags & DM_INCLUDE) || dump_rank(ds, m) != rank)
+			continue;
+		if (ds->ds_off != m->dm_fileoff && dump_skip(ds,
+		    m->dm_fileoff - ds->ds_off) != 0)
+			return (-1);
+		if ((m->dm_flags & (DM_ANON | DM_SHARED | DM_SMAPS |
+		    DM_INUSE)) == (DM_ANON | DM_SMAPS))
+			rc = dump_skip(ds, len);        /* never touched */
+		else if ((m->dm_flags & (DM_ANON | DM_SHARED)) == DM_ANON)
+			rc = dump_write_anon(ds, m->dm_start, len);
+		else
+			rc = dump_write_mem(ds, m->dm_start, len);
+		if (rc != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * After a failed write: rewrite the program headers so that the file
+ * claims only the memory that made it (ds_end).  Rewriting blocks already
+ * written needs no new space.  Best effort: a failure changes nothing.
+ */
+static void
+dump_repair(dump_state_t *ds)
+{
+	uint64_t end = ds->ds_end;
+	uint32_t i;
+
+	ds->ds_buflen = 0;
+	ds->ds_off = sizeof (Elf64_Ehdr) + sizeof (Elf64_Phdr);
+	if (st_os_lseek(ds->ds_fd, (int64_t)ds->ds_off, SEEK_SET) < 0)
+		return;
+	for (i = 0; i < ds->ds_nmaps; i++)
+		if (dump_put_phdr(ds, &ds->ds_maps[i], end) != 0)
+			return;
+	(void) dump_flush(ds);
+	ds->ds_end = end;
+}
+
+/* Headers, notes, memory.  0, or -1 with ds_err. */
+static int
+dump_write_file(dump_state_t *ds, long auxvlen, long cmdlen)
+{
+	uint64_t phnum = 1 + (uint64_t)ds->ds_nmaps, notesz, dataoff, end;
+	Elf64_Phdr ph;
+	uint32_t i;
+	int rank;
+
+	notesz = dump_notes_size(ds, auxvlen);
+	dataoff = ST_P2ROUNDUP(sizeof (Elf64_Ehdr) + phnum * sizeof (ph) +
+	    notesz, ds->ds_pagesize);
+	end = dump_layout(ds, dataoff);
+
+	if (dump_put_ehdr(ds, phnum) != 0)
+		return (-1);
+	memset(&ph, 0, sizeof (ph));
+	ph.p_type = PT_NOTE;
+	ph.p_offset = sizeof (Elf64_Ehdr) + phnum * sizeof (ph);
+	ph.p_filesz = notesz;
+	ph.p_align = 4;
+	if (dump_put(ds, &ph, sizeof (ph)) != 0)
+		return (-1);
+	for (i = 0; i < ds->ds_nmaps; i++)
+		if (dump_put_phdr(ds, &ds->ds_maps[i], UINT64_MAX) != 0)
+			return (-1);
+	if (dump_put_notes(ds, auxvlen, cmdlen) != 0 ||
+	    dump_put_zeros(ds, dataoff - ds->ds_off) != 0 ||
+	    dump_flush(ds) != 0)
+		return (-1);
+	ds->ds_notes_end = ds->ds_off;
+
+	for (rank = 0; rank < DUMP_NRANKS; rank++) {
+		if (dump_put_memory(ds, rank) != 0) {
+			dump_repair(ds);
+			return (-1);
+		}
+	}
+	/* A file that ends in a hole needs its last byte written. */
+	if (ds->ds_end < end && (st_os_lseek(ds->ds_fd, (int64_t)end - 1,
+	    SEEK_SET) < 0 || st_os_write_all(ds->ds_fd, dump_zeros, 1) != 1)) {
+		ds->ds_err = st_os_errno();
+		dump_repair(ds);
+		return (-1);
+	}
+	ds->ds_off = ds->ds_end = end;
+	return (0);
+}
+
+/* Take the dump lock: 0, or -1 if this thread already holds it. */
+static int
+dump_lock(uint64_t tid)
+{
+	for (;;) {
+		uint64_t owner = 0;
+
+		if (__atomic_compare_exchange_n(&dump_owner, &owner, tid, 0,
+		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return (0);
+		if (owner == tid)
+			return (-1);
+		/* Another thread is dumping: wait for it, unless it is gone. */
+		if (!dump_thread_alive(owner))
+			(void) __atomic_compare_exchange_n(&dump_owner, &owner,
+			    0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		else
+			st_os_sleep_ns(DUMP_WAIT_NS);
+	}
+}
+
+static int
+dump_run(dump_state_t *ds, const char *dir)
+{
+	char path[ST_DUMP_STRLEN + 32], mb[24], eb[32];
+	long auxvlen, cmdlen;
+	sigset_t oldmask;
+	int n = -1, rc;
+
+	if (dump_build_table(ds) != 0) {
+		dump_fail(dir, ds->ds_smaps ? "cannot read /proc/self/smaps" :
+		    "cannot read /proc/self/maps", ds->ds_err);
+		return (-1);
+	}
+	auxvlen = dump_read_file("/proc/self/auxv", dump_auxv,
+	    sizeof (dump_auxv));
+	cmdlen = dump_read_file("/proc/self/cmdline", dump_cmdline,
+	    sizeof (dump_cmdline));
+	dump_fill_note(ds, cmdlen);
+
+	if ((ds->ds_fd = dump_create(ds, dir, path, sizeof (path), &n)) < 0) {
+		if (ds->ds_err == EEXIST)
+			st_msg("slabtrace: cannot write dump to %s: vmcore.0 "
+			    "to vmcore.%d all exist\n", dir, DUMP_MAXNUM - 1);
+		else
+			dump_fail(dir, NULL, ds->ds_err);
+		return (-1);
+	}
+	st_msg("slabtrace: dumping to %s, content: %s", path,
+	    ds->ds_content == ST_DUMP_HEAP ? "heap" : "all");
+	if (ds->ds_allmaps > ds->ds_nmaps)
+		st_msg(" (%u of %u mappings)", ds->ds_nmaps, ds->ds_allmaps);
+	ds->ds_pmfd = st_os_open_read("/proc/self/pagemap");
+
+	dump_block_xfsz(&oldmask);
+	rc = dump_write_file(ds, auxvlen, cmdlen);
+	dump_unblock_xfsz(&oldmask);
+	if (ds->ds_pmfd >= 0)
+		st_os_close(ds->ds_pmfd);
+	st_os_close(ds->ds_fd);
+
+	if (rc == 0) {
+		dump_size(mb, sizeof (mb), ds->ds_off);
+		st_msg(", done (%s", mb);
+		if (ds->ds_holes != 0)
+			st_msg(", %lu unreadable pages left out",
+			    (unsigned long)ds->ds_holes);
+		st_msg(")\n");
+		return (n);
+	}
+	dump_size(mb, sizeof (mb), ds->ds_end);
+	st_msg(", failed\n");
+	if (ds->ds_notes_end != 0 && ds->ds_end >= ds->ds_notes_end) {
+		st_msg("slabtrace: cannot write dump to %s: %s (vmcore.%d "
+		    "kept, truncated at %s)\n", dir,
+		    dump_strerror(ds->ds_err, eb, sizeof (eb)), n, mb);
+		return (-1);
+	}
+	dump_unlink(path);
+	st_msg("slabtrace: cannot write dump to %s: %s (vmcore.%d "
+	    "removed)\n", dir, dump_strerror(ds->ds_err, eb, sizeof (eb)), n);
+	return (-1);
+}
+
+/*
+ * Write vmcore.N for a panic; uc is the signal's ucontext_t, or NULL for
+ * the registers here.  Returns N, or -1 after one line saying why not.
+ */
 int
 st_dump_write(const char *panicmsg, const void *uc, int signo,
     uintptr_t fault_addr)
 {
+	dump_state_t *ds = &dump_state;
+	uint64_t tid = st_os_thread_id();
+	char dir[ST_DUMP_STRLEN + 4];
+	int n = -1;
+
+	dump_dirname(dir, sizeof (dir));
+#if !defined(DUMP_MACHINE)
 	(void) panicmsg; (void) uc; (void) signo; (void) fault_addr;
+	(void) tid; (void) ds; (void) n;
+	st_msg("slabtrace: cannot write dump to %s: not supported on this "
+	    "machine\n", dir);
 	return (-1);
+#else
+	if (dump_lock(tid) != 0) {
+		st_msg("slabtrace: cannot write dump to %s: a dump of this "
+		    "thread is already in progress\n", dir);
+		return (-1);
+	}
+	memset(ds, 0, sizeof (*ds));
+	ds->ds_time = st_os_realtime_ns();
+	ds->ds_mono = st_os_now_ns();
+	if (uc == NULL) {
+		/*
+		 * Our own registers, here, so that the frame they describe
+		 * (this one) stays live while the stack is written.
+		 */
+		memset(&dump_uc, 0, sizeof (dump_uc));
+		(void) getcontext(&dump_uc);
+		uc = &dump_uc;
+	}
+	ds->ds_uc = uc;
+	ds->ds_signo = signo;
+	ds->ds_fault = fault_addr;
+	ds->ds_panic = panicmsg;
+	ds->ds_content = st_opts.so_dump_content == ST_DUMP_HEAP ?
+	    ST_DUMP_HEAP : ST_DUMP_ALL;
+	ds->ds_pagesize = st_os_pagesize();
+	ds->ds_fd = ds->ds_pmfd = -1;
+
+	n = dump_run(ds, dir);
+
+	if (ds->ds_scratch != NULL)
+		st_os_unmap(ds->ds_scratch, ds->ds_scratchsize);
+	__atomic_store_n(&dump_owner, 0, __ATOMIC_RELEASE);
+	return (n);
+#endif
 }

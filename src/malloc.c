@@ -162,7 +162,7 @@ st_alloc_slow(size_t size, size_t align)
 	return (kmem_cache_alloc_slow(cp, KM_NOSLEEP));
 }
 
-static inline void *
+static inline __attribute__((always_inline)) void *
 st_alloc(size_t size)
 {
 	if (ST_LIKELY(size <= KMEM_SMALL_MAX)) {
@@ -204,7 +204,7 @@ st_free_other(void *buf, uintptr_t pm, const char *routine)
 	st_error(KMERR_BADADDR, NULL, buf, routine);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 st_free(void *buf, const char *routine)
 {
 	uintptr_t pm = pagemap_lookup((uintptr_t)buf);

@@ -21,6 +21,8 @@
 #   tests/programs/*.sh     real programs: stdout and exit status must be the
 #                           same without slabtrace, under LD_PRELOAD and under
 #                           `slabtrace run --`; exit 77 means "skip"
+#   tests/wrong/*.c, *.cc   programs that misuse the heap on purpose and must
+#                           die with the expected report and dump (below)
 #
 # A C or C++ test passes when it exits 0 within its time limit.  A line
 # "modes: static preload" in its source says how it runs: "static" links it
@@ -29,6 +31,21 @@
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
 # stress "preload".  A line "timeout: N" sets the limit in seconds (default
 # 120; 180 for the three runs of a program).
+#
+# A wrong program says what must happen in lines of its source:
+#   env: VAR=value ...      its environment (default KMEM_FLAGS=0xf)
+#   cflags: ...             extra compiler flags (e.g. -fomit-frame-pointer)
+#   signal: ABRT            it must die by this signal (default ABRT);
+#                           "none" with "status: N" for an exit status
+#   expect: REGEX           a line of its stderr must match (extended regular
+#                           expression, whole line); several expect lines
+#                           must match in their order
+#   dump: no                no dump may be written (default: exactly one
+#                           vmcore.N, mode 0600, in its working directory)
+#   gdb: FUNCTION           `gdb -batch -ex bt PROGRAM vmcore.N` must show it
+#   modes: static           link with libslabtrace.a (for the kmem API)
+#                           instead of running under LD_PRELOAD
+# It runs in a directory of its own, which is kept when it fails.
 #
 # Every test runs with ST_EXPECT_SLABTRACE=1 in its environment (tests/check.h
 # reads it), so a test can also be run by hand against plain glibc.
@@ -86,7 +103,12 @@ selected() {
 
 # The value of a "key: value" line in a test's source, if any.
 src_field() {
-	sed -n "s/^[ *#/]*$2:[ ]*\\(.*[^ ]\\)[ ]*\$/\\1/p" "$1" | head -n 1
+	src_fields "$1" "$2" | head -n 1
+}
+
+# Every value of "key: value" lines, in order.
+src_fields() {
+	sed -n "s/^[ *#/]*$2:[ ]*\\(.*[^ ]\\)[ ]*\$/\\1/p" "$1"
 }
 
 add_test() {	# name kind src mode timeout
@@ -127,6 +149,14 @@ collect() {
 			t=$(src_field "$f" timeout)
 			add_test "integration/$base" script "$f" - "${t:-$TIMEOUT}"
 		done
+	done
+	for f in tests/wrong/*.c tests/wrong/*.cc; do
+		[ -f "$f" ] || continue
+		base=$(basename "$f"); base=${base%.*}
+		t=$(src_field "$f" timeout)
+		modes=$(src_field "$f" modes)
+		add_test "wrong/$base" wrong "$f" "${modes:-preload}" \
+		    "${t:-$TIMEOUT}"
 	done
 	for f in tests/programs/*.sh; do
 		[ -f "$f" ] || continue
@@ -187,6 +217,7 @@ build_one() {	# src mode -> status; log next to the binary
 	*.cc) cc=$CXX flags=$CXXFLAGS ;;
 	*) cc=$CC flags=$CFLAGS ;;
 	esac
+	flags="$flags $(src_field "$src" cflags)"
 	if [ "$mode" = static ]; then
 		# shellcheck disable=SC2086
 		$cc $flags -o "$bin" "$src" "$AR" $LIBS >"$log" 2>&1
@@ -200,7 +231,8 @@ build_all() {
 	local i key running=0
 	declare -A seen=()
 	for i in "${!T_NAME[@]}"; do
-		[ "${T_KIND[$i]}" = cbin ] || continue
+		[ "${T_KIND[$i]}" = cbin ] || [ "${T_KIND[$i]}" = wrong ] ||
+		    continue
 		key="${T_SRC[$i]} ${T_MODE[$i]}"
 		[ -n "${seen[$key]:-}" ] && continue
 		seen[$key]=1
@@ -311,6 +343,95 @@ without slabtrace: exit status $st_ref" "$f"
 	pass "$name"
 }
 
+# A wrong program: dies as it says, with the report and the dump it says.
+run_wrong() {	# index
+	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
+	local mode=${T_MODE[$1]} pre=$SO
+	local bin dir log st want sig status re line n=0 dumps d fn
+	bin=$(bin_path "$src" "$mode")
+	[ "$mode" = static ] && pre=
+	dir=$OUT/wrong/$(basename "$bin").run
+	log=$LOGS/$(echo "$name" | tr '/' '_').log
+	if [ ! -x "$bin" ]; then
+		fail "$name" "does not compile" "$bin.build.log"
+		return
+	fi
+	rm -rf "$dir" && mkdir -p "$dir"
+	local -a envs=()
+	read -r -a envs <<<"$(src_field "$src" env)"
+	[ ${#envs[@]} -eq 0 ] && envs=(KMEM_FLAGS=0xf)
+	# (bash's own "Aborted" line about the subshell goes to /dev/null)
+	(cd "$dir" && ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
+	    env LD_PRELOAD="$pre" "${envs[@]}" "$bin" >"$dir/stdout" \
+	    2>"$dir/stderr" </dev/null) 2>/dev/null
+	st=$?
+	cp "$dir/stderr" "$log"
+	sig=$(src_field "$src" signal)
+	sig=${sig:-ABRT}
+	if [ "$sig" = none ]; then
+		want=$(src_field "$src" status)
+		want=${want:-0}
+	else
+		want=$((128 + $(kill -l "$sig")))
+	fi
+	if [ "$st" -ne "$want" ]; then
+		fail "$name" "$(status_reason "$st" "$t"), expected \
+$(status_reason "$want" "$t")" "$log"
+		return
+	fi
+	# The expected lines, in order.
+	status=0
+	while IFS= read -r re; do
+		line=$(tail -n +$((n + 1)) "$dir/stderr" | grep -n -E -m 1 \
+		    -e "^($re)\$" | cut -d: -f1)
+		if [ -z "$line" ]; then
+			echo "--- no line (after line $n) matches: $re" >>"$log"
+			status=1
+			break
+		fi
+		n=$((n + line))
+	done < <(src_fields "$src" expect)
+	if [ $status -ne 0 ]; then
+		fail "$name" "report differs" "$log"
+		return
+	fi
+	dumps=$(cd "$dir" && ls vmcore.* 2>/dev/null | wc -l)
+	if [ "$(src_field "$src" dump)" = no ]; then
+		if [ "$dumps" -ne 0 ]; then
+			fail "$name" "a dump was written" "$log"
+			return
+		fi
+		pass "$name"
+		rm -rf "$dir"
+		return
+	fi
+	d=$dir/vmcore.0
+	if [ "$dumps" -ne 1 ] || [ ! -f "$d" ]; then
+		fail "$name" "$dumps dumps written, expected vmcore.0" "$log"
+		return
+	fi
+	if [ "$(stat -c %a "$d")" != 600 ]; then
+		fail "$name" "dump mode $(stat -c %a "$d"), expected 600" "$log"
+		return
+	fi
+	fn=$(src_field "$src" gdb)
+	if [ -n "$fn" ]; then
+		if ! command -v gdb >/dev/null; then
+			fail "$name" "gdb is not installed" "$log"
+			return
+		fi
+		timeout 120 gdb -batch -nx -ex bt "$bin" "$d" >"$dir/gdb.out" \
+		    2>&1 </dev/null
+		cat "$dir/gdb.out" >>"$log"
+		if ! grep -q -w -e "$fn" "$dir/gdb.out"; then
+			fail "$name" "gdb's bt of the dump lacks $fn" "$log"
+			return
+		fi
+	fi
+	pass "$name"
+	rm -rf "$dir"
+}
+
 # ---- main ----
 
 collect
@@ -337,10 +458,14 @@ fi
 
 # Test a snapshot, so that a rebuild while the suite runs can't change the
 # library under a test.  The CLI looks for libslabtrace.so beside itself.
+# Copies are renamed into place: a run still using the old files keeps them.
+snapshot() {	# from to
+	cp -f "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
+}
 mkdir -p "$LOGS" "$OUT/lib"
-if ! cp -f "$SO" "$OUT/lib/libslabtrace.so" ||
-    ! cp -f "$AR" "$OUT/lib/libslabtrace.a" ||
-    ! cp -f "$CLI" "$OUT/lib/slabtrace"; then
+if ! snapshot "$SO" "$OUT/lib/libslabtrace.so" ||
+    ! snapshot "$AR" "$OUT/lib/libslabtrace.a" ||
+    ! snapshot "$CLI" "$OUT/lib/slabtrace"; then
 	echo "FAIL setup: cannot copy the library to $OUT/lib"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -352,6 +477,7 @@ for i in "${!T_NAME[@]}"; do
 	cbin) run_cbin "$i" ;;
 	script) run_script "$i" ;;
 	program) run_program "$i" ;;
+	wrong) run_wrong "$i" ;;
 	esac
 done
 
