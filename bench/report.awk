@@ -93,14 +93,28 @@ function metric_table(m, title, unit, fmt,    i, j, c, b, x, y, t, lg, cnt) {
 	geomean_row(lg, cnt, nb)
 }
 
-function geomean_row(lg, cnt, want,    j) {
+function geomean_row(lg, cnt, want,    j, s) {
 	printf "| **geomean** | 1.00 |"
+	s = 0
 	for (j = 2; j <= nc; j++) {
+		if (C[j] == "slabtrace")
+			s = j
 		if (cnt[j] == 0)
 			printf " n/a |"
 		else
 			printf " **%.2f**%s |", exp(lg[j] / cnt[j]), \
 			    (cnt[j] < want) ? "*" : ""
+	}
+	printf "\n"
+	if (s == 0 || cnt[s] == 0)
+		return
+	# The debugging configurations (slabtrace-*) against slabtrace.
+	printf "| **geomean, ratio to slabtrace** | |"
+	for (j = 2; j <= nc; j++) {
+		if (C[j] ~ /^slabtrace-/ && cnt[j] > 0)
+			printf " %.2f |", exp(lg[j] / cnt[j] - lg[s] / cnt[s])
+		else
+			printf " |"
 	}
 	printf "\n"
 }

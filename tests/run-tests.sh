@@ -19,8 +19,10 @@
 #   tests/integration/*.sh  scripts (the CLI); get ST_SO, ST_CLI, ST_ROOT
 #   tests/stress/*.c        fixed-seed multi-threaded workloads
 #   tests/programs/*.sh     real programs: stdout and exit status must be the
-#                           same without slabtrace, under LD_PRELOAD and under
-#                           `slabtrace run --`; exit 77 means "skip"
+#                           same without slabtrace, under LD_PRELOAD, under
+#                           `slabtrace run --`, with KMEM_FLAGS=0xf and with
+#                           a firewall on every buffer (and these two may
+#                           print no report); exit 77 means "skip"
 #   tests/wrong/*.c, *.cc   programs that misuse the heap on purpose and must
 #                           die with the expected report and dump (below)
 #
@@ -30,7 +32,7 @@
 # LD_PRELOAD=libslabtrace.so; each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
 # stress "preload".  A line "timeout: N" sets the limit in seconds (default
-# 120; 180 for the three runs of a program).
+# 120; 600 for the five runs of a program).
 #
 # A wrong program says what must happen in lines of its source:
 #   env: VAR=value ...      its environment (default KMEM_FLAGS=0xf)
@@ -74,7 +76,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 TAIL_LINES=25
 
 TIMEOUT=120		# seconds, per test
-TIMEOUT_PROGRAMS=180	# for the three runs of a program together
+TIMEOUT_PROGRAMS=600	# for the five runs of a program together
 
 list_only=0
 if [ "${1:-}" = "-l" ]; then
@@ -295,7 +297,7 @@ run_program() {	# index
 	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
 	local base st_ref st how st f
 	base=$LOGS/$(echo "$name" | tr '/' '_')
-	t=$((t / 3))
+	t=$((t / 5))
 
 	timeout -k 5 "$t" bash "$src" >"$base.ref.out" 2>"$base.ref.err" \
 	    </dev/null
@@ -310,14 +312,24 @@ run_program() {	# index
 		    $st_ref "$t")" "$base.log"
 		return
 	fi
-	for how in preload cli; do
-		if [ $how = preload ]; then
+	for how in preload cli 0xf firewall; do
+		case $how in
+		preload)
 			timeout -k 5 "$t" env LD_PRELOAD="$SO" bash "$src" \
-			    >"$base.$how.out" 2>"$base.$how.err" </dev/null
-		else
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
+		cli)
 			timeout -k 5 "$t" "$CLI" run -- bash "$src" \
-			    >"$base.$how.out" 2>"$base.$how.err" </dev/null
-		fi
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
+		0xf)
+			timeout -k 5 "$t" env LD_PRELOAD="$SO" KMEM_FLAGS=0xf \
+			    UMEM_OPTIONS=dump=off bash "$src" \
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
+		firewall)
+			timeout -k 5 "$t" env LD_PRELOAD="$SO" \
+			    UMEM_DEBUG=default,firewall=1 UMEM_OPTIONS=dump=off \
+			    bash "$src" >"$base.$how.out" 2>"$base.$how.err" \
+			    </dev/null ;;
+		esac
 		st=$?
 		f=$base.$how.log
 		{
@@ -337,6 +349,10 @@ without slabtrace: exit status $st_ref" "$f"
 		fi
 		if grep -q "cannot be preloaded" "$base.$how.err"; then
 			fail "$name" "the library was not preloaded ($how)" "$f"
+			return
+		fi
+		if grep -q "^slabtrace: " "$base.$how.err"; then
+			fail "$name" "slabtrace reported something ($how)" "$f"
 			return
 		fi
 	done

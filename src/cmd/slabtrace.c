@@ -24,7 +24,9 @@
  * The library is prepended to any LD_PRELOAD already set.  The debugging
  * controls (-f, --debug, --logging, --options) are rows of run_options[]:
  * each just sets one environment variable that the library reads at start
- * up, so this command needs to know nothing of their meaning.
+ * up, so this command needs to know nothing of their meaning.  It also sets
+ * SLABTRACE_RUN=1, which makes the library turn fatal signals into panics
+ * that leave a crash dump (vmcore.N), as it does when debugging is on.
  *
  * 3. Exit status
  *
@@ -481,6 +483,11 @@ cmd_run(int argc, char **argv)
 		return (EXIT_NOTFOUND);
 	if (preload_set(lib) != 0)
 		return (EXIT_NOEXEC);
+	/* Fatal signals panic with a dump, as with debugging on. */
+	if (setenv("SLABTRACE_RUN", "1", 1) != 0) {
+		errmsg("run: cannot set SLABTRACE_RUN: %s", strerror(errno));
+		return (EXIT_NOEXEC);
+	}
 
 	prog = argv[first];
 	(void) execvp(prog, &argv[first]);
