@@ -235,18 +235,29 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 	bcp->bc_lastlog = kmem_log_enter(lp, bcp, kmem_audit_size);
 }
 
+__thread uintptr_t kmem_caller __attribute__((tls_model("initial-exec")));
+
+/*
+ * Lite mode keeps the program's caller: malloc and free leave it in
+ * kmem_caller (cheap); other entry points cost a short stack walk.
+ */
 static void
 kmem_lite_history(kmem_buftag_lite_t *btlp)
 {
 	uintptr_t pcs[8];
-	uint32_t n = st_stack_capture(pcs, 8, 1), i;
-	uintptr_t caller = 0;
+	uint32_t n, i;
+	uintptr_t caller = kmem_caller;
 
-	for (i = 0; i < n && caller == 0; i++)
-		if (!kmem_pc_is_ours(pcs[i]))
-			caller = pcs[i];
-	if (caller == 0 && n > 0)
-		caller = pcs[n - 1];
+	if (caller != 0) {
+		kmem_caller = 0;
+	} else {
+		n = st_stack_capture(pcs, 8, 1);
+		for (i = 0; i < n && caller == 0; i++)
+			if (!kmem_pc_is_ours(pcs[i]))
+				caller = pcs[i];
+		if (caller == 0 && n > 0)
+			caller = pcs[n - 1];
+	}
 	memmove(&btlp->bt_history[1], &btlp->bt_history[0],
 	    (KMEM_LITE_DEPTH - 1) * sizeof (uintptr_t));
 	btlp->bt_history[0] = caller;
@@ -412,45 +423,38 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
 	kmem_bufctl_t *bcp;
+	kmem_error_t error;
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
-	ei.ei_routine = "kmem_cache_free";
-	if (pm == 0 || (pm & PM_BIG)) {
-		ei.ei_error = KMERR_BADADDR;
-		ei.ei_realcache = NULL;
-		kmem_error(&ei);
-		return (-1);
-	}
-	if (sp->slab_cache != cp) {
-		ei.ei_error = KMERR_BADCACHE;
-		ei.ei_realcache = sp->slab_cache;
-		kmem_error(&ei);
-		return (-1);
-	}
-	if (!kmem_buf_is_base(cp, sp, (uintptr_t)buf)) {
-		ei.ei_error = KMERR_BADBASE;
-		ei.ei_base = kmem_buf_base(cp, sp, buf);
-		kmem_error(&ei);
-		return (-1);
-	}
-	bcp = btp->bt_bufctl;
-	if (btp->bt_bxstat != ((intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC)) {
-		ei.ei_error = btp->bt_bxstat == ((intptr_t)bcp ^
+	if (pm == 0 || (pm & PM_TAGS))
+		error = KMERR_BADADDR;
+	else if (sp->slab_cache != cp)
+		error = KMERR_BADCACHE;
+	else if (!kmem_buf_is_base(cp, sp, (uintptr_t)buf))
+		error = KMERR_BADBASE;
+	else if (btp->bt_bxstat != ((intptr_t)(bcp = btp->bt_bufctl) ^
+	    (intptr_t)KMEM_BUFTAG_ALLOC))
+		error = btp->bt_bxstat == ((intptr_t)bcp ^
 		    (intptr_t)KMEM_BUFTAG_FREE) ? KMERR_DUPFREE :
 		    KMERR_BADBUFTAG;
-		kmem_error(&ei);
-		return (-1);
-	}
-	if (!kmem_bufctl_valid(cp, buf, bcp)) {
-		ei.ei_error = KMERR_BADBUFCTL;
-		kmem_error(&ei);
-		return (-1);
-	}
-	if (btp->bt_redzone != KMEM_REDZONE_PATTERN) {
-		ei.ei_error = KMERR_REDZONE;
+	else if (!kmem_bufctl_valid(cp, buf, bcp))
+		error = KMERR_BADBUFCTL;
+	else if (btp->bt_redzone != KMEM_REDZONE_PATTERN)
+		error = KMERR_REDZONE;
+	else
+		error = KMERR_NERRORS;          /* none */
+	if (ST_UNLIKELY(error != KMERR_NERRORS)) {
+		memset(&ei, 0, sizeof (ei));
+		ei.ei_error = error;
+		ei.ei_cache = ei.ei_realcache = cp;
+		ei.ei_buf = ei.ei_base = buf;
+		ei.ei_routine = "kmem_cache_free";
+		if (error == KMERR_BADADDR)
+			ei.ei_realcache = NULL;
+		else if (error == KMERR_BADCACHE)
+			ei.ei_realcache = sp->slab_cache;
+		else if (error == KMERR_BADBASE)
+			ei.ei_base = kmem_buf_base(cp, sp, buf);
 		kmem_error(&ei);
 		return (-1);
 	}
@@ -540,6 +544,17 @@ kmem_debug_size(kmem_cache_t *cp, void *buf)
 	return (KMEM_SIZE_DECODE(w & KMEM_SIZE_MASK));
 }
 
+static void
+kmem_check_free_error(kmem_errinfo_t *ei, kmem_cache_t *cp, void *buf,
+    st_kind_t kind, const char *routine)
+{
+	memset(ei, 0, sizeof (*ei));
+	ei->ei_cache = ei->ei_realcache = cp;
+	ei->ei_buf = ei->ei_base = buf;
+	ei->ei_routine = routine;
+	ei->ei_kind = kind;
+}
+
 /*
  * The checks of kmem_free, free and delete before kmem_cache_free_debug:
  * the routine matches, the size matches (size 0: not given), nothing was
@@ -559,13 +574,9 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	if (!(cp->cache_flags & KMF_REDZONE) || btp->bt_bxstat !=
 	    ((intptr_t)btp->bt_bufctl ^ (intptr_t)KMEM_BUFTAG_ALLOC))
 		return (0);     /* kmem_cache_free_debug will say why */
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
-	ei.ei_routine = routine;
-	ei.ei_kind = kind;
-	if (rz[0] != KMEM_REDZONE_32 || (rz[1] != KMEM_REDZONE_32 &&
-	    !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK))) {
+	if (ST_UNLIKELY(rz[0] != KMEM_REDZONE_32 || (rz[1] !=
+	    KMEM_REDZONE_32 && !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK)))) {
+		kmem_check_free_error(&ei, cp, buf, kind, routine);
 		ei.ei_error = KMERR_REDZONE;
 		ei.ei_off = cp->cache_buftag;
 		kmem_error(&ei);
@@ -575,28 +586,40 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	    rz[1] >> KMEM_KIND_SHIFT;
 	asize = rz[1] == KMEM_REDZONE_32 ? (uint32_t)cp->cache_bufsize :
 	    KMEM_SIZE_DECODE(rz[1] & KMEM_SIZE_MASK);
-	ei.ei_alloc_kind = akind;
-	ei.ei_alloc_size = asize;
-	if (akind != (uint32_t)kind && !(akind == ST_KIND_KMEM &&
+	if (ST_UNLIKELY(akind != (uint32_t)kind) && !(akind == ST_KIND_KMEM &&
 	    kind == ST_KIND_UMEM) && !(akind == ST_KIND_UMEM &&
 	    kind == ST_KIND_KMEM)) {
+		kmem_check_free_error(&ei, cp, buf, kind, routine);
 		ei.ei_error = KMERR_BADROUTINE;
+		ei.ei_alloc_kind = akind;
+		ei.ei_alloc_size = asize;
 		kmem_error(&ei);
 		return (-1);
 	}
-	if (size != 0 && size != asize) {
+	if (ST_UNLIKELY(size != 0 && size != asize)) {
+		kmem_check_free_error(&ei, cp, buf, kind, routine);
 		ei.ei_error = KMERR_BADSIZE;
 		ei.ei_size = size;
+		ei.ei_alloc_kind = akind;
+		ei.ei_alloc_size = asize;
 		kmem_error(&ei);
 		return (-1);
 	}
 	end = (const uint8_t *)buf + cp->cache_buftag;
 	for (p = (const uint8_t *)buf + asize; p < end; p++) {
-		if (*p != KMEM_REDZONE_BYTE) {
+		if (((uintptr_t)p & 7) == 0 && p + 8 <= end &&
+		    *(const uint64_t *)(const void *)p ==
+		    0xbbbbbbbbbbbbbbbbULL) {
+			p += 7;                 /* a whole word of 0xbb */
+			continue;
+		}
+		if (ST_UNLIKELY(*p != KMEM_REDZONE_BYTE)) {
+			kmem_check_free_error(&ei, cp, buf, kind, routine);
 			ei.ei_error = KMERR_REDZONE;
 			ei.ei_off = (uint64_t)(p - (const uint8_t *)buf);
 			ei.ei_old = KMEM_REDZONE_BYTE;
 			ei.ei_new = *p;
+			ei.ei_alloc_size = asize;
 			kmem_error(&ei);
 			return (-1);
 		}

@@ -644,7 +644,7 @@ kmem_quarantine_evict(kmem_thread_t *kt)
 	kt->kt_qhead = (kt->kt_qhead + 1) % KMEM_QUARANTINE_MAX;
 	kt->kt_qcount--;
 	kt->kt_qbytes -= cp->cache_chunksize;
-	kmem_debug_verify_free(cp, buf);
+	/* Verified when next allocated: it is the magazine's top round. */
 	kmem_cache_free_nodebug(cp, buf);
 }
 
@@ -681,7 +681,8 @@ kmem_cache_free(kmem_cache_t *cp, void *buf)
 	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG)) {
 		if (kmem_cache_free_debug(cp, buf) != 0)
 			return;         /* reported, and noabort */
-		if (cp->cache_flags & KMF_DEADBEEF) {
+		if ((cp->cache_flags & (KMF_DEADBEEF | KMF_LITE)) ==
+		    KMF_DEADBEEF) {
 			kmem_quarantine(cp, buf);
 			return;
 		}

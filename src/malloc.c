@@ -174,10 +174,12 @@ st_alloc(size_t size)
 			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
 		}
 	}
+	/* Inlined into the exported function: its caller, for lite mode. */
+	kmem_caller = (uintptr_t)__builtin_return_address(0);
 	return (st_alloc_slow(size, 0));
 }
 
-static void *
+static inline __attribute__((always_inline)) void *
 st_alloc_errno(size_t size)
 {
 	void *buf = size <= PTRDIFF_MAX ? st_alloc(size) : NULL;
@@ -213,6 +215,7 @@ st_free(void *buf, const char *routine)
 	kmem_cpu_cache_t *cc;
 
 	if (ST_UNLIKELY(pm == 0 || (pm & PM_TAGS) || kmem_debugging)) {
+		kmem_caller = (uintptr_t)__builtin_return_address(0);
 		st_free_other(buf, pm, routine);
 		return;
 	}

@@ -693,6 +693,9 @@ extern __thread kmem_thread_t *kmem_thread_self
 /* kmem_thread_self for malloc's fast paths; kmem_thread_dead if debugging */
 extern __thread kmem_thread_t *kmem_thread_fast
     __attribute__((tls_model("initial-exec")));
+/* The program's call into malloc or free, set on their slow paths (lite) */
+extern __thread uintptr_t kmem_caller
+    __attribute__((tls_model("initial-exec")));
 extern kmem_thread_t kmem_thread_dead;
 extern kmem_thread_t kmem_thread_list;      /* list head (a sentinel) */
 

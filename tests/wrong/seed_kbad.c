@@ -18,6 +18,6 @@
  * expect: kbad_bad\+0x[0-9a-f]+
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * expect: slabtrace: dumping to \./vmcore\.0, content: all, done.*
- * gdb: zil_itxg_clean
+ * gdb: zil_itx_create
  */
 #include "../../demo/kbad.c"
