@@ -616,6 +616,10 @@ uint32_t st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max);
 
 /* symtab.c: "function+0xoff" for a code address, from the ELF symbols. */
 size_t st_symbolize(uintptr_t pc, char *buf, size_t len);
+/* 1 if found: name and module point into mapped files (valid for good). */
+int st_symbol_lookup(uintptr_t pc, const char **namep, uintptr_t *offp,
+    const char **modulep);
+int st_symbol_addr(const char *name, uintptr_t *addrp);
 
 /* dump.c: write vmcore.N; returns N or -1 (reported on one line). */
 int st_dump_write(const char *panicmsg, const void *uc, int signo,
