@@ -54,10 +54,10 @@ CONFIGS=(
 	"mimalloc       $LIBDIR/libmimalloc.so.2"
 	"slabtrace      build/libslabtrace.so"
 	# Debugging: kmem_flags 0xf (audit, deadbeef, redzone, contents);
-	# libumem's lite mode; a firewall under every buffer of 4 KiB and more.
+	# libumem's lite mode; a firewall under every buffer of 16 KiB and more.
 	"slabtrace-0xf  build/libslabtrace.so KMEM_FLAGS=0xf UMEM_OPTIONS=dump=off"
 	"slabtrace-lite build/libslabtrace.so UMEM_DEBUG=lite UMEM_OPTIONS=dump=off"
-	"slabtrace-fw   build/libslabtrace.so UMEM_DEBUG=default,firewall=4096 UMEM_OPTIONS=dump=off"
+	"slabtrace-fw   build/libslabtrace.so UMEM_DEBUG=default,firewall=16384 UMEM_OPTIONS=dump=off"
 )
 
 # Benchmarks: name, then the command line.  Leading VAR=VALUE words set

@@ -52,7 +52,8 @@
 uint64_t fw_reserve_bytes = 64ULL << 30;        /* address space */
 uint64_t fw_quarantine_max = 65536;             /* freed buffers kept */
 uint64_t fw_quarantine_bytes = 8ULL << 30;      /* ... and their space */
-uint64_t fw_map_reserve = 4096;         /* mappings left for the program */
+uint64_t fw_map_reserve = 4096;         /* mappings left for the program,
+                                           at least (and a quarter) */
 
 #define FW_MAGIC        0x6669726577616c6cULL   /* "firewall" */
 #define FW_ALLOC        1
@@ -131,9 +132,10 @@ fw_init_locked(void)
 		    "firewall off\n");
 		return (-1);
 	}
+	/* A quarter of the limit (at least fw_map_reserve) stays the program's. */
 	maps = fw_max_map_count();
-	fw_live_max = maps > 2 * fw_map_reserve ?
-	    (maps - fw_map_reserve) / 2 : maps / 4;
+	fw_live_max = (maps - ST_MIN(maps, ST_MAX(fw_map_reserve, maps / 4))) /
+	    2;
 	fw_state = 1;
 	return (1);
 }

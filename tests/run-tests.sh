@@ -31,7 +31,8 @@
 # with libslabtrace.a, "preload" builds it plainly and runs it with
 # LD_PRELOAD=libslabtrace.so; each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
-# stress "preload".  A line "timeout: N" sets the limit in seconds (default
+# stress "preload".  A line "env: VAR=value ..." sets its environment.
+# A line "timeout: N" sets the limit in seconds (default
 # 120; 600 for the five runs of a program).
 #
 # A wrong program says what must happen in lines of its source:
@@ -260,12 +261,15 @@ run_cbin() {	# index
 		fail "$name" "does not compile" "$bin.build.log"
 		return
 	fi
+	local -a envs=()
+	read -r -a envs <<<"$(src_field "$src" env)"
 	if [ "$mode" = preload ]; then
 		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
-		    env LD_PRELOAD="$SO" "$bin" >"$log" 2>&1 </dev/null
+		    env LD_PRELOAD="$SO" "${envs[@]}" "$bin" >"$log" 2>&1 \
+		    </dev/null
 	else
 		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
-		    "$bin" >"$log" 2>&1 </dev/null
+		    env "${envs[@]}" "$bin" >"$log" 2>&1 </dev/null
 	fi
 	st=$?
 	if [ $st -ne 0 ]; then
