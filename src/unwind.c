@@ -1,27 +1,1988 @@
-/* unwind.c: placeholder, being written (issue 3). */
+/*
+ * unwind.c: stack traces for the audit log, the lite history and panics.
+ *
+ * st_stack_capture() runs on every allocation and free when auditing is on,
+ * inside the allocator, with its locks held, possibly in a signal handler.
+ * So it never allocates, never blocks on a lock, never faults, and in the
+ * steady state costs one hash lookup and two or three loads per frame.
+ *
+ * 1. What is captured.  st_stack_capture(pcs, max, skip): pcs[0] is the
+ *    return address into the function that called st_stack_capture (a PC
+ *    inside the caller), pcs[1] the return address into the caller's
+ *    caller, and so on, innermost first; the first `skip` of those are left
+ *    out (skip 1: pcs[0] is inside the caller's caller).  At most max are
+ *    stored; the count is returned.  st_stack_capture_uc(uc, pcs, max)
+ *    starts from a signal's ucontext_t: pcs[0] is the interrupted (faulting)
+ *    PC itself, then the return addresses above it.
+ *
+ * 2. How a frame is unwound (x86-64).  A frame is {pc, sp, rbp}.  Our own
+ *    frame has a frame pointer (__builtin_frame_address forces one), which
+ *    gives the first frame.  For each further frame, the rule that recovers
+ *    the caller's frame comes from the DWARF call frame information that
+ *    every x86-64 ELF object carries in .eh_frame (code built with
+ *    -fomit-frame-pointer included):
+ *        CFA     = rsp + off | rbp + off | *(rsp + off) | *(rbp + off)
+ *        RA      = *(CFA + off)
+ *        rbp     = unchanged | *(CFA + off) | *(rbp + off) | lost
+ *        rsp     = CFA
+ *    The rule is found by looking up the module containing pc (section 4),
+ *    binary-searching its .eh_frame_hdr table for the FDE, parsing the FDE
+ *    and its CIE and running the CFA program up to pc (pc - 1 for a return
+ *    address, which may lie past the end of a call to a noreturn function).
+ *    Expressions (DW_CFA_def_cfa_expression, DW_CFA_expression) are folded
+ *    symbolically when they are linear in rsp or rbp, with at most one
+ *    dereference at the end: that covers the PLT's rule and gcc's stack
+ *    realignment (DRAP) rules.  Anything else (a CFA in another register,
+ *    the return address in a register) makes the rule "no information".
+ *
+ * 3. The rule cache.  Rules are packed in 64 bits and cached by pc in a
+ *    fixed open-addressing hash (UW_CACHE_SHIFT, mapped on first use, probed
+ *    UW_CACHE_PROBE slots).  A slot is {key, rule}; the key holds the pc,
+ *    whether the pc is exact (section 5), the module-table epoch (section
+ *    4), a 7-bit write sequence and a busy bit.  Readers take no lock: they
+ *    read the key, the rule, then the key again (a per-slot seqlock), and
+ *    treat a busy or changed slot as a miss.  Writers claim a slot by
+ *    compare-and-swap on its key and simply give up when it is busy.  A miss
+ *    computes the rule from .eh_frame (a few microseconds) and inserts it.
+ *    "No information" (no module, no FDE, unsupported CFI) is cached too,
+ *    so code without unwind information (JIT code) costs no more than a hit.
+ *
+ * 4. Modules.  Only a cache miss looks for the object holding pc (its
+ *    readable PT_LOAD segments, executable span and PT_GNU_EH_FRAME).
+ *    With glibc 2.35 or later that is _dl_find_object, which takes no lock,
+ *    is async-signal-safe and always current; the program headers are read
+ *    from the ELF header in the first page of the object's mapping.  So the
+ *    unwinder never waits for the loader's lock, which dlclose holds while
+ *    it calls free() (a thread auditing a free with an allocator lock held
+ *    and a thread in dlclose would otherwise deadlock).
+ *    Without it (older glibc, or headers it cannot vouch for), a module table
+ *    built with dl_iterate_phdr is searched.  On every miss one
+ *    dl_iterate_phdr callback compares dlpi_adds/dlpi_subs with those of the
+ *    last build (a stale table could send us to a dlclose'd object's
+ *    unmapped .eh_frame_hdr) and the table is rebuilt if they differ.  The
+ *    rebuild runs under uw_lock_word (pid << 32 | tid of the holder), which
+ *    is never waited for by its own thread (a signal handler interrupting
+ *    the rebuild does without) and only a bounded time by others; the table
+ *    is rewritten in place under a sequence count (odd while writing) that
+ *    lock-free readers check, and every change bumps uw_epoch, part of every
+ *    cache key, which invalidates the whole cache.  A child forked while
+ *    another thread held the lock sees a foreign pid and takes it over.
+ *
+ * 5. Signal frames.  A signal handler returns to the kernel's trampoline
+ *    __restore_rt (mov $15, %rax; syscall), which is recognised by its
+ *    bytes.  Its frame is the kernel's rt_sigframe: the ucontext_t sits at
+ *    the trampoline's rsp, and the interrupted rip, rsp and rbp are read
+ *    from it.  The interrupted pc is exact (not a return address: the
+ *    instruction at pc had not run), so its rule is looked up for pc, not
+ *    pc - 1, and cached under a separate key.  The interrupted rsp may be on
+ *    another stack (sigaltstack), which is why stack bounds are per range.
+ *
+ * 6. Never faulting.  Every stack word is read only if it lies inside the
+ *    mapping that holds the current sp.  Those ranges come from
+ *    /proc/self/maps (read with st_os_open_read into a small stack buffer),
+ *    once per thread and per stack, and are kept in a per-thread cache of
+ *    UW_NRANGES entries; without /proc, the range from sp up to the thread's
+ *    descriptor (pthread_self) or __libc_stack_end is used.  .eh_frame and
+ *    code bytes are read only inside the readable segments of the object
+ *    holding pc.  (An object unloaded while a thread still runs its code is
+ *    the program's own use-after-free; we do not guard against that.)  A
+ *    library unloaded and another loaded at the same address is noticed by
+ *    the cache only at its next refresh (section 4; never, with
+ *    _dl_find_object): until then old rules may give wrong frames, though
+ *    every read stays inside the stack.
+ *
+ * 7. When it stops.  At max frames, at a return address below 4096, at an
+ *    sp that does not increase (except across a signal frame, at most
+ *    UW_MAXSIGFRAMES of them), at the outermost frame (return address
+ *    undefined in the CFI: _start, clone), at a read outside the stack, or
+ *    when a frame has no unwind information and the frame-pointer walk (rbp
+ *    chain) cannot continue either.  Code built without frame pointers
+ *    leaves anything in rbp, so a pc found by that walk must lie in a
+ *    loaded object (unless the walk started in code outside every object,
+ *    JIT code).  A static executable (gcc -static) has no .eh_frame_hdr:
+ *    its stacks end at the first frame without a frame pointer.
+ *
+ * 8. Other architectures.  Elsewhere (aarch64 included) the capture walks
+ *    frame records (fp, lr pairs) with the same stack-bound checks; code
+ *    built without frame pointers ends the stack there.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <ucontext.h>
+
 #include "slabtrace_impl.h"
 
+/* Tunables. */
+#define UW_CACHE_SHIFT		15	/* 2^15 cached rules, 16 bytes each */
+#define UW_CACHE_PROBE		8	/* slots searched per lookup */
+#define UW_MAXMOD		1024	/* loaded objects tracked */
+#define UW_MAXSEG		8	/* readable PT_LOAD segments kept */
+#define UW_NRANGES		4	/* stack ranges cached per thread */
+#define UW_MAXSTATE		8	/* DW_CFA_remember_state depth */
+#define UW_MAXSIGFRAMES		8	/* signal frames crossed per capture */
+#define UW_MAXFRAMES		1024	/* frames walked, skipped included */
+#define UW_MAPS_CHUNK		512	/* bytes of /proc/self/maps per read */
+#define UW_LOCK_SPINS		(1U << 16) /* waits for another refresher */
+#define UW_GUESS_MAX		(256UL << 20) /* stack size, without /proc */
+
+#define UW_MINPC		4096	/* return addresses below are garbage */
+
+/* ------------------------------------------------------------------------
+ * Stack ranges (section 6).
+ */
+
+typedef struct uw_range {
+	uintptr_t ur_lo;		/* first readable byte */
+	uintptr_t ur_hi;		/* one past the last */
+} uw_range_t;
+
+static __thread uw_range_t uw_ranges[UW_NRANGES];
+static __thread uint32_t uw_range_next;
+
+extern void *__libc_stack_end __attribute__((weak));
+
+static uintptr_t
+uw_hex(const char **sp)
+{
+	const char *s = *sp;
+	uintptr_t v = 0;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = v << 4 | (uintptr_t)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v = v << 4 | (uintptr_t)(*s - 'a' + 10);
+		else
+			break;
+	}
+	*sp = s;
+	return (v);
+}
+
+/*
+ * One line of /proc/self/maps ("lo-hi rwxp ..."): 1 if it holds addr and is
+ * readable, -1 if it holds addr and is not, 0 if it does not hold addr.
+ */
+static int
+uw_maps_line(const char *line, uintptr_t addr, uw_range_t *rp)
+{
+	const char *s = line;
+	uintptr_t lo, hi;
+
+	lo = uw_hex(&s);
+	if (*s++ != '-')
+		return (0);
+	hi = uw_hex(&s);
+	if (*s++ != ' ' || addr < lo || addr >= hi)
+		return (0);
+	if (*s != 'r')
+		return (-1);
+	rp->ur_lo = lo;
+	rp->ur_hi = hi;
+	return (1);
+}
+
+/* The readable mapping holding addr, from /proc/self/maps. */
+static int
+uw_maps_find(uintptr_t addr, uw_range_t *rp)
+{
+	char buf[UW_MAPS_CHUNK], line[64];
+	size_t len = 0;
+	long n, i;
+	int fd, found = 0;
+
+	if ((fd = st_os_open_read("/proc/self/maps")) < 0)
+		return (-1);
+	while (found == 0 && (n = st_os_read(fd, buf, sizeof (buf))) > 0) {
+		for (i = 0; i < n && found == 0; i++) {
+			if (buf[i] != '\n') {
+				/* Only the start of a line matters. */
+				if (len < sizeof (line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			found = uw_maps_line(line, addr, rp);
+			len = 0;
+		}
+	}
+	st_os_close(fd);
+	return (found == 1 ? 1 : 0);
+}
+
+/* Without /proc: from sp up to the top of this thread's stack. */
+static int
+uw_range_guess(uintptr_t sp, uw_range_t *rp)
+{
+	uintptr_t top;
+
+	if (st_os_thread_id() == st_os_pid()) {
+		if (&__libc_stack_end == NULL || __libc_stack_end == NULL)
+			return (0);
+		top = ST_P2ROUNDUP((uintptr_t)__libc_stack_end, ST_PAGESIZE);
+	} else {
+		/* glibc puts the thread descriptor at the top of the stack. */
+		top = (uintptr_t)pthread_self();
+	}
+	if (sp >= top || top - sp > UW_GUESS_MAX)
+		return (0);
+	rp->ur_lo = ST_P2ALIGN(sp, ST_PAGESIZE);
+	rp->ur_hi = top;
+	return (1);
+}
+
+/*
+ * The cached range holding sp.  A signal handler on this thread may rewrite
+ * an entry while we read it: ur_lo is set to UINTPTR_MAX first and last to
+ * its value, and a reader that sees ur_lo change discards what it read.
+ */
+static inline int
+uw_range_cached(uintptr_t sp, uw_range_t *rp)
+{
+	uint32_t i;
+
+	for (i = 0; i < UW_NRANGES; i++) {
+		uintptr_t lo = uw_ranges[i].ur_lo, hi;
+
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		hi = uw_ranges[i].ur_hi;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (sp >= lo && sp < hi && uw_ranges[i].ur_lo == lo) {
+			rp->ur_lo = lo;
+			rp->ur_hi = hi;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+static int
+uw_range_slow(uintptr_t sp, uw_range_t *rp)
+{
+	uint32_t i;
+	int r;
+
+	if ((r = uw_maps_find(sp, rp)) < 0)
+		r = uw_range_guess(sp, rp);
+	if (r <= 0)
+		return (0);
+	i = uw_range_next++ % UW_NRANGES;
+	uw_ranges[i].ur_lo = UINTPTR_MAX;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uw_ranges[i].ur_hi = rp->ur_hi;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uw_ranges[i].ur_lo = rp->ur_lo;
+	return (1);
+}
+
+/* The readable stack range holding sp: cached, else from /proc. */
+static inline int
+uw_range_for(uintptr_t sp, uw_range_t *rp)
+{
+	if (ST_LIKELY(uw_range_cached(sp, rp)))
+		return (1);
+	return (uw_range_slow(sp, rp));
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+
+/* ------------------------------------------------------------------------
+ * Packed rules (section 2) and the frame they apply to.
+ *
+ *   bits 0-2    UW_K_*, how to find the CFA, or a special frame
+ *   bits 3-4    UW_F_*, how to recover rbp
+ *   bit  5      UW_FLAG_NOMOD: no module holds pc (with UW_K_NOINFO)
+ *   bits 8-15   RA offset from the CFA, in 8-byte words (signed)
+ *   bits 16-31  rbp offset (signed bytes)
+ *   bits 32-63  CFA offset (signed bytes)
+ * A rule is never 0, so a zeroed slot never holds one.
+ */
+#define UW_K_RSP	1	/* CFA = rsp + off */
+#define UW_K_RBP	2	/* CFA = rbp + off */
+#define UW_K_DREF_RSP	3	/* CFA = *(rsp + off) */
+#define UW_K_DREF_RBP	4	/* CFA = *(rbp + off) */
+#define UW_K_SIGFRAME	5	/* pc is the sigreturn trampoline */
+#define UW_K_END	6	/* outermost frame */
+#define UW_K_NOINFO	7	/* no CFI: walk the rbp chain */
+
+#define UW_F_SAME	0	/* rbp unchanged */
+#define UW_F_CFA	1	/* rbp = *(CFA + off) */
+#define UW_F_RBP	2	/* rbp = *(rbp + off) */
+#define UW_F_LOST	3	/* rbp not recoverable */
+
+#define UW_FLAG_NOMOD	0x20
+
+#define UW_RULE_KIND(r)		((uint32_t)(r) & 7)
+#define UW_RULE_FPK(r)		((uint32_t)((r) >> 3) & 3)
+#define UW_RULE_RAOFF(r)	((int64_t)(int8_t)((r) >> 8) * 8)
+#define UW_RULE_FPOFF(r)	((int64_t)(int16_t)((r) >> 16))
+#define UW_RULE_CFAOFF(r)	((int64_t)(int32_t)((r) >> 32))
+
+/* DWARF register numbers (x86-64 psABI). */
+#define UW_DW_RBP	6
+#define UW_DW_RSP	7
+#define UW_DW_RIP	16
+
+typedef struct uw_frame {
+	uintptr_t uf_pc;
+	uintptr_t uf_sp;
+	uintptr_t uf_fp;		/* rbp */
+	uintptr_t uf_lo;		/* the stack range holding uf_sp */
+	uintptr_t uf_hi;
+	uint32_t uf_exact;		/* uf_pc is not a return address */
+	uint32_t uf_fpok;		/* uf_fp is the caller's real rbp */
+	uint32_t uf_nsig;		/* signal frames crossed */
+} uw_frame_t;
+
+static inline uint64_t
+uw_pack(uint32_t kind, uint32_t fpk, int64_t cfaoff, int64_t raoff,
+    int64_t fpoff)
+{
+	return ((uint64_t)kind | (uint64_t)fpk << 3 |
+	    (uint64_t)(uint8_t)(int8_t)(raoff / 8) << 8 |
+	    (uint64_t)(uint16_t)(int16_t)fpoff << 16 |
+	    (uint64_t)(uint32_t)(int32_t)cfaoff << 32);
+}
+
+#define UW_RULE_NOINFO	((uint64_t)UW_K_NOINFO)
+#define UW_RULE_NOMOD	((uint64_t)UW_K_NOINFO | UW_FLAG_NOMOD)
+
+/* ------------------------------------------------------------------------
+ * The module table (section 4).
+ */
+
+typedef struct uw_seg {
+	uintptr_t sg_lo;
+	uintptr_t sg_hi;
+	uint32_t sg_flags;		/* PF_R, PF_X */
+} uw_seg_t;
+
+typedef struct uw_module {
+	uintptr_t um_text_lo;		/* span of the executable segments */
+	uintptr_t um_text_hi;
+	uintptr_t um_hdr;		/* .eh_frame_hdr, or 0 */
+	uintptr_t um_hdr_hi;
+	uint32_t um_nseg;
+	uw_seg_t um_seg[UW_MAXSEG];	/* readable PT_LOAD segments */
+} uw_module_t;
+
+typedef struct uw_modtab {
+	uint32_t mt_seq;		/* odd while being rewritten */
+	uint32_t mt_count;
+	uint64_t mt_adds;		/* dlpi_adds, dlpi_subs when built */
+	uint64_t mt_subs;
+	uint16_t mt_order[UW_MAXMOD];	/* scratch: sort order */
+	uw_module_t mt_mod[UW_MAXMOD];	/* sorted by um_text_lo */
+} uw_modtab_t;
+
+typedef struct uw_build {
+	uw_modtab_t *ub_tab;		/* the scratch table being filled */
+	const uw_modtab_t *ub_live;
+	int ub_first;
+	int ub_same;			/* nothing loaded or unloaded since */
+} uw_build_t;
+
+static uw_modtab_t *uw_live;		/* the table readers search */
+static uw_modtab_t *uw_scratch;		/* where a refresh builds */
+static uint64_t uw_lock_word;		/* pid << 32 | tid of the refresher */
+static uint32_t uw_epoch;		/* bumped when the table changes */
+
+static inline void
+uw_pause(void)
+{
+	__builtin_ia32_pause();
+}
+
+/*
+ * Take the refresh lock, waiting a bounded time for another thread; never
+ * for ourselves (a signal handler that interrupted our own refresh).
+ */
+static int
+uw_lock_take(void)
+{
+	uint64_t me = (uint64_t)st_os_pid() << 32 |
+	    (uint32_t)st_os_thread_id(), cur;
+	uint32_t spins;
+
+	for (spins = 0; ; spins++) {
+		cur = 0;
+		if (__atomic_compare_exchange_n(&uw_lock_word, &cur, me, 0,
+		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return (1);
+		if (cur == me)
+			return (0);
+		if ((cur >> 32) != (me >> 32))
+			break;
+		if (spins >= UW_LOCK_SPINS)
+			return (0);
+		uw_pause();
+	}
+	/* Held in the parent when it forked: nobody will release it here. */
+	if (!__atomic_compare_exchange_n(&uw_lock_word, &cur, me, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return (0);
+	if (uw_live != NULL) {
+		uw_live->mt_seq = (uw_live->mt_seq + 1) & ~1U;
+		uw_live->mt_count = 0;
+		uw_live->mt_adds = UINT64_MAX;
+	}
+	return (1);
+}
+
+static void
+uw_unlock(void)
+{
+	__atomic_store_n(&uw_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+/* An object's segments from its program headers; 0 if it has no code. */
+static int
+uw_module_fill(uw_module_t *m, uintptr_t bias, const ElfW(Phdr) *phdr,
+    uint32_t phnum)
+{
+	uint32_t i;
+
+	memset(m, 0, sizeof (*m));
+	m->um_text_lo = UINTPTR_MAX;
+	for (i = 0; i < phnum; i++) {
+		const ElfW(Phdr) *ph = &phdr[i];
+		uintptr_t lo = bias + ph->p_vaddr;
+		uintptr_t hi = lo + ph->p_memsz;
+
+		if (ph->p_type == PT_GNU_EH_FRAME) {
+			m->um_hdr = lo;
+			m->um_hdr_hi = hi;
+		}
+		if (ph->p_type != PT_LOAD || hi <= lo)
+			continue;
+		if (ph->p_flags & PF_X) {
+			m->um_text_lo = ST_MIN(m->um_text_lo, lo);
+			m->um_text_hi = ST_MAX(m->um_text_hi, hi);
+		}
+		if ((ph->p_flags & PF_R) && m->um_nseg < UW_MAXSEG) {
+			m->um_seg[m->um_nseg].sg_lo = lo;
+			m->um_seg[m->um_nseg].sg_hi = hi;
+			m->um_seg[m->um_nseg].sg_flags = ph->p_flags;
+			m->um_nseg++;
+		}
+	}
+	return (m->um_text_lo < m->um_text_hi);
+}
+
+static int
+uw_phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uw_build_t *b = arg;
+	uw_modtab_t *t = b->ub_tab;
+	uw_module_t *m;
+	int gen = size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+	    sizeof (info->dlpi_subs);
+
+	if (b->ub_first) {
+		b->ub_first = 0;
+		if (gen && b->ub_live->mt_count > 0 &&
+		    info->dlpi_adds == b->ub_live->mt_adds &&
+		    info->dlpi_subs == b->ub_live->mt_subs) {
+			b->ub_same = 1;
+			return (1);
+		}
+		t->mt_adds = gen ? info->dlpi_adds : 0;
+		t->mt_subs = gen ? info->dlpi_subs : 0;
+	}
+	if (t->mt_count >= UW_MAXMOD)
+		return (0);
+	m = &t->mt_mod[t->mt_count];
+	if (uw_module_fill(m, info->dlpi_addr, info->dlpi_phdr,
+	    info->dlpi_phnum))
+		t->mt_count++;
+	return (0);
+}
+
+/* Copy the scratch table, sorted, into the live one, under mt_seq. */
+static void
+uw_publish(uw_modtab_t *live, uw_modtab_t *scr)
+{
+	uint32_t i, j, n = scr->mt_count, seq = live->mt_seq;
+
+	for (i = 0; i < n; i++) {
+		uint16_t x = (uint16_t)i;
+
+		for (j = i; j > 0 && scr->mt_mod[scr->mt_order[j - 1]].
+		    um_text_lo > scr->mt_mod[x].um_text_lo; j--)
+			scr->mt_order[j] = scr->mt_order[j - 1];
+		scr->mt_order[j] = x;
+	}
+	__atomic_store_n(&live->mt_seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (i = 0; i < n; i++)
+		live->mt_mod[i] = scr->mt_mod[scr->mt_order[i]];
+	live->mt_count = n;
+	live->mt_adds = scr->mt_adds;
+	live->mt_subs = scr->mt_subs;
+	__atomic_store_n(&live->mt_seq, seq + 2, __ATOMIC_RELEASE);
+	(void) __atomic_add_fetch(&uw_epoch, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Bring the table up to date with the loaded objects.  0 if another thread
+ * (or this one, interrupted) is doing it: the caller does without.
+ */
+static int
+uw_refresh(void)
+{
+	uw_build_t b;
+
+	if (!uw_lock_take())
+		return (0);
+	if (uw_live == NULL) {
+		uw_modtab_t *t = st_os_map(2 * sizeof (uw_modtab_t),
+		    st_os_pagesize());
+
+		if (t == NULL) {
+			uw_unlock();
+			return (0);
+		}
+		uw_scratch = &t[1];
+		__atomic_store_n(&uw_live, &t[0], __ATOMIC_RELEASE);
+	}
+	b.ub_tab = uw_scratch;
+	b.ub_live = uw_live;
+	b.ub_first = 1;
+	b.ub_same = 0;
+	uw_scratch->mt_count = 0;
+	(void) dl_iterate_phdr(uw_phdr_cb, &b);
+	if (!b.ub_same)
+		uw_publish(uw_live, uw_scratch);
+	uw_unlock();
+	return (1);
+}
+
+typedef struct uw_gen {
+	uint64_t ug_adds;
+	uint64_t ug_subs;
+	int ug_ok;
+} uw_gen_t;
+
+static int
+uw_gen_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uw_gen_t *g = arg;
+
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+	    sizeof (info->dlpi_subs)) {
+		g->ug_adds = info->dlpi_adds;
+		g->ug_subs = info->dlpi_subs;
+		g->ug_ok = 1;
+	}
+	return (1);
+}
+
+/*
+ * Make sure the table describes the objects loaded now: one
+ * dl_iterate_phdr callback tells whether anything was loaded or unloaded
+ * since it was built.  A stale table could send us to a dlclose'd object's
+ * unmapped .eh_frame_hdr.  0 if it is stale and we cannot refresh it.
+ */
+static int
+uw_table_current(void)
+{
+	const uw_modtab_t *t = __atomic_load_n(&uw_live, __ATOMIC_ACQUIRE);
+	uw_gen_t g = { 0, 0, 0 };
+	uint32_t s1;
+	int same;
+
+	(void) dl_iterate_phdr(uw_gen_cb, &g);
+	if (t != NULL && g.ug_ok) {
+		s1 = __atomic_load_n(&t->mt_seq, __ATOMIC_ACQUIRE);
+		same = t->mt_count > 0 && t->mt_adds == g.ug_adds &&
+		    t->mt_subs == g.ug_subs;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (same && (s1 & 1) == 0 &&
+		    __atomic_load_n(&t->mt_seq, __ATOMIC_RELAXED) == s1)
+			return (1);
+	}
+	return (uw_refresh());
+}
+
+/*
+ * Copy out the module whose executable span holds pc: 1 if found, 0 if
+ * none, -1 if the table kept changing under us.
+ */
+static int
+uw_module_find(uintptr_t pc, uw_module_t *mp)
+{
+	const uw_modtab_t *t = __atomic_load_n(&uw_live, __ATOMIC_ACQUIRE);
+	uint32_t tries, s1, lo, hi, mid, n;
+	int found;
+
+	if (t == NULL)
+		return (0);
+	for (tries = 0; tries < UW_LOCK_SPINS; tries++) {
+		s1 = __atomic_load_n(&t->mt_seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1) {
+			uw_pause();
+			continue;
+		}
+		n = ST_MIN(t->mt_count, UW_MAXMOD);
+		for (lo = 0, hi = n; lo < hi; ) {
+			mid = (lo + hi) / 2;
+			if (t->mt_mod[mid].um_text_lo <= pc)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		found = lo > 0 && pc < t->mt_mod[lo - 1].um_text_hi;
+		if (found)
+			*mp = t->mt_mod[lo - 1];
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->mt_seq, __ATOMIC_RELAXED) == s1)
+			return (found && mp->um_nseg <= UW_MAXSEG ? 1 : found);
+	}
+	return (-1);
+}
+
+#if defined(__GLIBC__) && defined(__GLIBC_PREREQ) && !defined(UW_NO_DLFO)
+#if __GLIBC_PREREQ(2, 35)
+#define UW_HAVE_DLFO	1
+#endif
+#endif
+
+#ifdef UW_HAVE_DLFO
+/*
+ * glibc's _dl_find_object: lock-free and async-signal-safe, and always
+ * current.  The program headers are read from the ELF header at the start
+ * of the object's mapping, only if they lie in its first page (mapped, with
+ * the first segment, which holds the headers).  -1 if anything looks odd:
+ * the caller falls back on the table.
+ */
+static int
+uw_module_dlfo(uintptr_t pc, uw_module_t *m)
+{
+	struct dl_find_object fo;
+	const ElfW(Ehdr) *eh;
+	uintptr_t base;
+
+	if (_dl_find_object((void *)pc, &fo) != 0)
+		return (0);
+	base = (uintptr_t)fo.dlfo_map_start;
+	eh = (const ElfW(Ehdr) *)base;
+	if (fo.dlfo_link_map == NULL || (base & (ST_PAGESIZE - 1)) != 0 ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_phentsize != sizeof (ElfW(Phdr)) ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof (ElfW(Phdr)) >
+	    ST_PAGESIZE)
+		return (-1);
+	if (!uw_module_fill(m, fo.dlfo_link_map->l_addr,
+	    (const ElfW(Phdr) *)(base + eh->e_phoff), eh->e_phnum) ||
+	    pc < m->um_text_lo || pc >= m->um_text_hi ||
+	    m->um_hdr != (uintptr_t)fo.dlfo_eh_frame)
+		return (-1);
+	return (1);
+}
+#endif
+
+/*
+ * The object holding pc: 1 if found, 0 if none, -1 if we cannot tell just
+ * now (the table is being rebuilt by someone else).
+ */
+static int
+uw_module_lookup(uintptr_t pc, uw_module_t *m)
+{
+#ifdef UW_HAVE_DLFO
+	int r = uw_module_dlfo(pc, m);
+
+	if (r >= 0)
+		return (r);
+#endif
+	if (!uw_table_current())
+		return (-1);
+	return (uw_module_find(pc, m));
+}
+
+/* The end of m's segment holding [addr, addr + len) with flags, or 0. */
+static uintptr_t
+uw_module_bound(const uw_module_t *m, uintptr_t addr, size_t len,
+    uint32_t flags)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->um_nseg; i++) {
+		const uw_seg_t *sg = &m->um_seg[i];
+
+		if (addr >= sg->sg_lo && addr < sg->sg_hi &&
+		    sg->sg_hi - addr >= len && (sg->sg_flags & flags) == flags)
+			return (sg->sg_hi);
+	}
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading .eh_frame_hdr and .eh_frame, bounds-checked.
+ */
+
+#define DW_EH_PE_omit		0xff
+#define DW_EH_PE_indirect	0x80
+#define DW_EH_PE_pcrel		0x10
+#define DW_EH_PE_datarel	0x30
+#define DW_EH_PE_sdata4		0x0b
+
+typedef struct uw_rd {
+	const uint8_t *rd_p;
+	const uint8_t *rd_end;
+	int rd_bad;			/* a read went past rd_end */
+} uw_rd_t;
+
+static inline void
+uw_rd_init(uw_rd_t *rd, uintptr_t p, uintptr_t end)
+{
+	rd->rd_p = (const uint8_t *)p;
+	rd->rd_end = (const uint8_t *)end;
+	rd->rd_bad = p > end;
+}
+
+static inline int
+uw_rd_need(uw_rd_t *rd, size_t n)
+{
+	if (rd->rd_bad || (size_t)(rd->rd_end - rd->rd_p) < n) {
+		rd->rd_bad = 1;
+		return (0);
+	}
+	return (1);
+}
+
+static uint64_t
+uw_rd_u(uw_rd_t *rd, size_t n)
+{
+	uint64_t v = 0;
+
+	if (!uw_rd_need(rd, n))
+		return (0);
+	memcpy(&v, rd->rd_p, n);	/* little-endian */
+	rd->rd_p += n;
+	return (v);
+}
+
+static uint64_t
+uw_rd_uleb(uw_rd_t *rd)
+{
+	uint64_t v = 0;
+	uint32_t shift = 0;
+	uint8_t b;
+
+	do {
+		if (!uw_rd_need(rd, 1))
+			return (0);
+		b = *rd->rd_p++;
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	return (v);
+}
+
+static int64_t
+uw_rd_sleb(uw_rd_t *rd)
+{
+	uint64_t v = 0;
+	uint32_t shift = 0;
+	uint8_t b;
+
+	do {
+		if (!uw_rd_need(rd, 1))
+			return (0);
+		b = *rd->rd_p++;
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	if (shift < 64 && (b & 0x40))
+		v |= ~0ULL << shift;
+	return ((int64_t)v);
+}
+
+/* A DW_EH_PE-encoded value; datarel is the .eh_frame_hdr base, or 0. */
+static uintptr_t
+uw_rd_enc(uw_rd_t *rd, uint8_t enc, uintptr_t datarel)
+{
+	uintptr_t field = (uintptr_t)rd->rd_p, v;
+
+	switch (enc & 0x0f) {
+	case 0x00: v = (uintptr_t)uw_rd_u(rd, 8); break;
+	case 0x01: v = (uintptr_t)uw_rd_uleb(rd); break;
+	case 0x02: v = (uintptr_t)uw_rd_u(rd, 2); break;
+	case 0x03: v = (uintptr_t)uw_rd_u(rd, 4); break;
+	case 0x04: v = (uintptr_t)uw_rd_u(rd, 8); break;
+	case 0x09: v = (uintptr_t)uw_rd_sleb(rd); break;
+	case 0x0a: v = (uintptr_t)(int16_t)uw_rd_u(rd, 2); break;
+	case 0x0b: v = (uintptr_t)(int32_t)uw_rd_u(rd, 4); break;
+	case 0x0c: v = (uintptr_t)uw_rd_u(rd, 8); break;
+	default: rd->rd_bad = 1; return (0);
+	}
+	switch (enc & 0x70) {
+	case 0x00: break;
+	case DW_EH_PE_pcrel: v += field; break;
+	case DW_EH_PE_datarel:
+		if (datarel == 0)
+			rd->rd_bad = 1;
+		v += datarel;
+		break;
+	default: rd->rd_bad = 1; break;
+	}
+	return (v);
+}
+
+/*
+ * The FDE that may cover target, from the binary search table of the
+ * module's .eh_frame_hdr (only the usual datarel|sdata4 encoding).
+ */
+static int
+uw_fde_find(const uw_module_t *m, uintptr_t target, uintptr_t *fdep)
+{
+	uintptr_t hdr = m->um_hdr, tab;
+	uint8_t ptr_enc, cnt_enc, tab_enc;
+	uint64_t count, lo, hi, mid;
+	int32_t v[2];
+	uw_rd_t rd;
+
+	if (hdr == 0)
+		return (0);
+	uw_rd_init(&rd, hdr, m->um_hdr_hi);
+	if (uw_rd_u(&rd, 1) != 1)
+		return (0);
+	ptr_enc = (uint8_t)uw_rd_u(&rd, 1);
+	cnt_enc = (uint8_t)uw_rd_u(&rd, 1);
+	tab_enc = (uint8_t)uw_rd_u(&rd, 1);
+	if (ptr_enc != DW_EH_PE_omit)
+		(void) uw_rd_enc(&rd, ptr_enc & 0x7f, hdr);
+	if (cnt_enc == DW_EH_PE_omit ||
+	    tab_enc != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+		return (0);
+	count = uw_rd_enc(&rd, cnt_enc & 0x7f, hdr);
+	if (rd.rd_bad || count == 0 ||
+	    (uint64_t)(rd.rd_end - rd.rd_p) / 8 < count)
+		return (0);
+	tab = (uintptr_t)rd.rd_p;
+	for (lo = 0, hi = count; lo < hi; ) {	/* the last init <= target */
+		mid = (lo + hi) / 2;
+		memcpy(v, (const void *)(tab + mid * 8), sizeof (v));
+		if (hdr + (intptr_t)v[0] <= target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return (0);
+	memcpy(v, (const void *)(tab + (lo - 1) * 8), sizeof (v));
+	*fdep = hdr + (intptr_t)v[1];
+	return (1);
+}
+
+typedef struct uw_cie {
+	uint64_t ci_code_align;
+	int64_t ci_data_align;
+	uint64_t ci_ra_reg;
+	uint8_t ci_fde_enc;
+	uint8_t ci_aug_z;		/* FDEs carry augmentation data */
+	uint8_t ci_signal;		/* 'S': a signal frame */
+	uintptr_t ci_insn;		/* initial instructions */
+	uintptr_t ci_insn_end;
+} uw_cie_t;
+
+/* A CIE or FDE header: its length and where it ends. */
+static int
+uw_entry_len(uw_rd_t *rd, uintptr_t *endp, int *is64)
+{
+	uint64_t len = uw_rd_u(rd, 4);
+
+	*is64 = 0;
+	if (len == 0xffffffffULL) {
+		len = uw_rd_u(rd, 8);
+		*is64 = 1;
+	}
+	if (rd->rd_bad || len == 0 ||
+	    len > (uint64_t)(rd->rd_end - rd->rd_p))
+		return (0);
+	*endp = (uintptr_t)rd->rd_p + (uintptr_t)len;
+	return (1);
+}
+
+static int
+uw_cie_parse(const uw_module_t *m, uintptr_t cie, uw_cie_t *ci)
+{
+	uintptr_t end, augend, seghi = uw_module_bound(m, cie, 8, PF_R);
+	const char *aug;
+	uint64_t version, id;
+	uw_rd_t rd;
+	int is64;
+
+	if (seghi == 0)
+		return (0);
+	uw_rd_init(&rd, cie, seghi);
+	if (!uw_entry_len(&rd, &end, &is64))
+		return (0);
+	rd.rd_end = (const uint8_t *)end;
+	id = uw_rd_u(&rd, is64 ? 8 : 4);
+	version = uw_rd_u(&rd, 1);
+	if (rd.rd_bad || id != 0 || (version != 1 && version != 3 &&
+	    version != 4))
+		return (0);
+	aug = (const char *)rd.rd_p;
+	while (uw_rd_need(&rd, 1) && *rd.rd_p++ != 0)
+		;
+	if (aug[0] == 'e' && aug[1] == 'h')
+		(void) uw_rd_u(&rd, 8);
+	if (version == 4)
+		(void) uw_rd_u(&rd, 2);	/* address and segment sizes */
+	ci->ci_code_align = uw_rd_uleb(&rd);
+	ci->ci_data_align = uw_rd_sleb(&rd);
+	ci->ci_ra_reg = version == 1 ? uw_rd_u(&rd, 1) : uw_rd_uleb(&rd);
+	ci->ci_fde_enc = 0;
+	ci->ci_aug_z = 0;
+	ci->ci_signal = 0;
+	if (aug[0] == 'z') {
+		ci->ci_aug_z = 1;
+		augend = (uintptr_t)uw_rd_uleb(&rd);
+		augend += (uintptr_t)rd.rd_p;
+		for (aug++; *aug != '\0' && !rd.rd_bad; aug++) {
+			if (*aug == 'R') {
+				ci->ci_fde_enc = (uint8_t)uw_rd_u(&rd, 1);
+			} else if (*aug == 'P') {
+				uint8_t enc = (uint8_t)uw_rd_u(&rd, 1);
+
+				(void) uw_rd_enc(&rd, enc & 0x7f, 0);
+			} else if (*aug == 'L') {
+				(void) uw_rd_u(&rd, 1);
+			} else if (*aug == 'S') {
+				ci->ci_signal = 1;
+			} else if (*aug != 'B' && *aug != 'G') {
+				break;	/* unknown: its data ends at augend */
+			}
+		}
+		if (augend < (uintptr_t)rd.rd_p || augend > end)
+			return (0);
+		rd.rd_p = (const uint8_t *)augend;
+	} else if (aug[0] != '\0' && !(aug[0] == 'e' && aug[1] == 'h')) {
+		return (0);
+	}
+	if (rd.rd_bad || (ci->ci_fde_enc & DW_EH_PE_indirect) ||
+	    ci->ci_code_align == 0)
+		return (0);
+	ci->ci_insn = (uintptr_t)rd.rd_p;
+	ci->ci_insn_end = end;
+	return (1);
+}
+
+/* ------------------------------------------------------------------------
+ * The CFA program, and DWARF expressions folded symbolically.
+ */
+
+#define UW_RR_SAME	0	/* the register is unchanged */
+#define UW_RR_UNDEF	1
+#define UW_RR_OFFSET	2	/* saved at CFA + off */
+#define UW_RR_VALOFF	3	/* = CFA + off */
+#define UW_RR_REG	4	/* in another register */
+#define UW_RR_EXPR	5	/* saved at the address an expression gives */
+#define UW_RR_VALEXPR	6
+
+#define UW_TR_FP	0	/* the tracked registers: rbp */
+#define UW_TR_RA	1	/* and the return address column */
+#define UW_NTRACK	2
+
+typedef struct uw_rrule {
+	uint32_t rr_kind;		/* UW_RR_* */
+	uint32_t rr_len;		/* expression length */
+	int64_t rr_off;
+	const uint8_t *rr_expr;
+} uw_rrule_t;
+
+typedef struct uw_cfa_state {
+	uint64_t cs_cfa_reg;
+	int64_t cs_cfa_off;
+	const uint8_t *cs_cfa_expr;	/* DW_CFA_def_cfa_expression, or NULL */
+	uint32_t cs_cfa_len;
+	uw_rrule_t cs_reg[UW_NTRACK];
+} uw_cfa_state_t;
+
+static inline int
+uw_track(const uw_cie_t *ci, uint64_t reg)
+{
+	if (reg == UW_DW_RBP)
+		return (UW_TR_FP);
+	if (reg == ci->ci_ra_reg)
+		return (UW_TR_RA);
+	return (-1);
+}
+
+static void
+uw_set_rule(uw_cfa_state_t *cs, int t, uint32_t kind, int64_t off,
+    const uint8_t *expr, uint32_t len)
+{
+	if (t < 0)
+		return;
+	cs->cs_reg[t].rr_kind = kind;
+	cs->cs_reg[t].rr_off = off;
+	cs->cs_reg[t].rr_expr = expr;
+	cs->cs_reg[t].rr_len = len;
+}
+
+/* Skip an expression block (uleb length, bytes); its start and length. */
+static const uint8_t *
+uw_rd_block(uw_rd_t *rd, uint32_t *lenp)
+{
+	uint64_t len = uw_rd_uleb(rd);
+	const uint8_t *p = rd->rd_p;
+
+	if (len > UINT32_MAX || !uw_rd_need(rd, (size_t)len))
+		return (NULL);
+	rd->rd_p += len;
+	*lenp = (uint32_t)len;
+	return (p);
+}
+
+/*
+ * Run CFA instructions from rd while the location stays <= target.  init
+ * is the state after the CIE's initial instructions (for DW_CFA_restore),
+ * NULL while running those.  0 on malformed or unsupported input.
+ */
+static int
+uw_cfa_exec(uw_rd_t *rd, const uw_cie_t *ci, uintptr_t loc, uintptr_t target,
+    uw_cfa_state_t *cs, const uw_cfa_state_t *init)
+{
+	uw_cfa_state_t stack[UW_MAXSTATE];
+	uint32_t depth = 0, len;
+	const uint8_t *expr;
+	uint64_t reg, delta;
+	int64_t off;
+	uint8_t op;
+	int t;
+
+	while (rd->rd_p < rd->rd_end && !rd->rd_bad) {
+		op = *rd->rd_p++;
+		delta = 0;
+		switch (op >> 6) {
+		case 1:		/* DW_CFA_advance_loc */
+			delta = op & 0x3f;
+			goto advance;
+		case 2:		/* DW_CFA_offset */
+			off = (int64_t)uw_rd_uleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, op & 0x3f), UW_RR_OFFSET,
+			    off, NULL, 0);
+			continue;
+		case 3:		/* DW_CFA_restore */
+			reg = op & 0x3f;
+			goto restore;
+		default:
+			break;
+		}
+		switch (op) {
+		case 0x00:	/* DW_CFA_nop */
+			break;
+		case 0x01:	/* DW_CFA_set_loc */
+			loc = uw_rd_enc(rd, ci->ci_fde_enc, 0);
+			if (loc > target)
+				return (!rd->rd_bad);
+			break;
+		case 0x02:	/* DW_CFA_advance_loc1 */
+			delta = uw_rd_u(rd, 1);
+			goto advance;
+		case 0x03:	/* DW_CFA_advance_loc2 */
+			delta = uw_rd_u(rd, 2);
+			goto advance;
+		case 0x04:	/* DW_CFA_advance_loc4 */
+			delta = uw_rd_u(rd, 4);
+			goto advance;
+		case 0x05:	/* DW_CFA_offset_extended */
+			reg = uw_rd_uleb(rd);
+			off = (int64_t)uw_rd_uleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_OFFSET, off,
+			    NULL, 0);
+			break;
+		case 0x06:	/* DW_CFA_restore_extended */
+			reg = uw_rd_uleb(rd);
+			goto restore;
+		case 0x07:	/* DW_CFA_undefined */
+			uw_set_rule(cs, uw_track(ci, uw_rd_uleb(rd)),
+			    UW_RR_UNDEF, 0, NULL, 0);
+			break;
+		case 0x08:	/* DW_CFA_same_value */
+			uw_set_rule(cs, uw_track(ci, uw_rd_uleb(rd)),
+			    UW_RR_SAME, 0, NULL, 0);
+			break;
+		case 0x09:	/* DW_CFA_register */
+			reg = uw_rd_uleb(rd);
+			off = (int64_t)uw_rd_uleb(rd);
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_REG, off,
+			    NULL, 0);
+			break;
+		case 0x0a:	/* DW_CFA_remember_state */
+			if (depth == UW_MAXSTATE)
+				return (0);
+			stack[depth++] = *cs;
+			break;
+		case 0x0b:	/* DW_CFA_restore_state */
+			if (depth == 0)
+				return (0);
+			*cs = stack[--depth];
+			break;
+		case 0x0c:	/* DW_CFA_def_cfa */
+			cs->cs_cfa_reg = uw_rd_uleb(rd);
+			cs->cs_cfa_off = (int64_t)uw_rd_uleb(rd);
+			cs->cs_cfa_expr = NULL;
+			break;
+		case 0x0d:	/* DW_CFA_def_cfa_register */
+			cs->cs_cfa_reg = uw_rd_uleb(rd);
+			cs->cs_cfa_expr = NULL;
+			break;
+		case 0x0e:	/* DW_CFA_def_cfa_offset */
+			cs->cs_cfa_off = (int64_t)uw_rd_uleb(rd);
+			break;
+		case 0x0f:	/* DW_CFA_def_cfa_expression */
+			if ((expr = uw_rd_block(rd, &len)) == NULL)
+				return (0);
+			cs->cs_cfa_expr = expr;
+			cs->cs_cfa_len = len;
+			break;
+		case 0x10:	/* DW_CFA_expression */
+		case 0x16:	/* DW_CFA_val_expression */
+			t = uw_track(ci, uw_rd_uleb(rd));
+			if ((expr = uw_rd_block(rd, &len)) == NULL)
+				return (0);
+			uw_set_rule(cs, t, op == 0x10 ? UW_RR_EXPR :
+			    UW_RR_VALEXPR, 0, expr, len);
+			break;
+		case 0x11:	/* DW_CFA_offset_extended_sf */
+			reg = uw_rd_uleb(rd);
+			off = uw_rd_sleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_OFFSET, off,
+			    NULL, 0);
+			break;
+		case 0x12:	/* DW_CFA_def_cfa_sf */
+			cs->cs_cfa_reg = uw_rd_uleb(rd);
+			cs->cs_cfa_off = uw_rd_sleb(rd) * ci->ci_data_align;
+			cs->cs_cfa_expr = NULL;
+			break;
+		case 0x13:	/* DW_CFA_def_cfa_offset_sf */
+			cs->cs_cfa_off = uw_rd_sleb(rd) * ci->ci_data_align;
+			break;
+		case 0x14:	/* DW_CFA_val_offset */
+			reg = uw_rd_uleb(rd);
+			off = (int64_t)uw_rd_uleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_VALOFF, off,
+			    NULL, 0);
+			break;
+		case 0x15:	/* DW_CFA_val_offset_sf */
+			reg = uw_rd_uleb(rd);
+			off = uw_rd_sleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_VALOFF, off,
+			    NULL, 0);
+			break;
+		case 0x2e:	/* DW_CFA_GNU_args_size */
+			(void) uw_rd_uleb(rd);
+			break;
+		case 0x2f:	/* DW_CFA_GNU_negative_offset_extended */
+			reg = uw_rd_uleb(rd);
+			off = -(int64_t)uw_rd_uleb(rd) * ci->ci_data_align;
+			uw_set_rule(cs, uw_track(ci, reg), UW_RR_OFFSET, off,
+			    NULL, 0);
+			break;
+		default:
+			return (0);
+		}
+		continue;
+advance:
+		loc += (uintptr_t)(delta * ci->ci_code_align);
+		if (loc > target)
+			return (!rd->rd_bad);
+		continue;
+restore:
+		t = uw_track(ci, reg);
+		if (t >= 0) {
+			if (init != NULL)
+				cs->cs_reg[t] = init->cs_reg[t];
+			else
+				uw_set_rule(cs, t, UW_RR_SAME, 0, NULL, 0);
+		}
+	}
+	return (!rd->rd_bad);
+}
+
+#define UW_SY_CONST	0	/* sy_val */
+#define UW_SY_REG	1	/* register sy_reg (rsp, rbp) + sy_val */
+#define UW_SY_CFA	2	/* CFA + sy_val */
+#define UW_SY_DEREF	3	/* *(sy_reg + sy_val) */
+#define UW_SY_DEPTH	8
+
+typedef struct uw_sym {
+	uint32_t sy_kind;
+	uint32_t sy_reg;
+	int64_t sy_val;
+} uw_sym_t;
+
+/* A DWARF binary operator on two constants, or 0 if not supported. */
+static int
+uw_expr_binop(uint8_t op, int64_t a, int64_t b, int64_t *r)
+{
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+
+	switch (op) {
+	case 0x1a: *r = (int64_t)(ua & ub); break;		/* and */
+	case 0x1c: *r = (int64_t)(ua - ub); break;		/* minus */
+	case 0x1e: *r = (int64_t)(ua * ub); break;		/* mul */
+	case 0x21: *r = (int64_t)(ua | ub); break;		/* or */
+	case 0x22: *r = (int64_t)(ua + ub); break;		/* plus */
+	case 0x24: *r = ub < 64 ? (int64_t)(ua << ub) : 0; break; /* shl */
+	case 0x25: *r = ub < 64 ? (int64_t)(ua >> ub) : 0; break; /* shr */
+	case 0x26: *r = ub < 64 ? a >> ub : (a < 0 ? -1 : 0); break; /* shra */
+	case 0x27: *r = (int64_t)(ua ^ ub); break;		/* xor */
+	case 0x29: *r = a == b; break;				/* eq */
+	case 0x2a: *r = a >= b; break;				/* ge */
+	case 0x2b: *r = a > b; break;				/* gt */
+	case 0x2c: *r = a <= b; break;				/* le */
+	case 0x2d: *r = a < b; break;				/* lt */
+	case 0x2e: *r = a != b; break;				/* ne */
+	default: return (0);
+	}
+	return (1);
+}
+
+/*
+ * Evaluate a DWARF expression whose result is linear in one of rsp, rbp or
+ * the CFA, with at most a final dereference.  rip is known (pc) and folds
+ * into constants: the PLT's rule depends on it.
+ */
+static int
+uw_expr_eval(const uint8_t *p, uint32_t len, uintptr_t pc, int push_cfa,
+    uw_sym_t *out)
+{
+	uw_sym_t st[UW_SY_DEPTH], a, b;
+	uint32_t n = 0;
+	uint64_t reg;
+	int64_t k;
+	uint8_t op;
+	uw_rd_t rd;
+
+	uw_rd_init(&rd, (uintptr_t)p, (uintptr_t)p + len);
+	if (push_cfa) {
+		st[0].sy_kind = UW_SY_CFA;
+		st[0].sy_reg = 0;
+		st[0].sy_val = 0;
+		n = 1;
+	}
+	while (rd.rd_p < rd.rd_end && !rd.rd_bad) {
+		op = *rd.rd_p++;
+		if (n > 0 && st[n - 1].sy_kind == UW_SY_DEREF)
+			return (0);	/* nothing may follow the deref */
+		if ((op >= 0x70 && op <= 0x8f) || op == 0x92) { /* breg */
+			reg = op == 0x92 ? uw_rd_uleb(&rd) : op - 0x70U;
+			k = uw_rd_sleb(&rd);
+			if (n == UW_SY_DEPTH)
+				return (0);
+			if (reg == UW_DW_RIP) {
+				st[n].sy_kind = UW_SY_CONST;
+				st[n].sy_val = (int64_t)pc + k;
+			} else if (reg == UW_DW_RSP || reg == UW_DW_RBP) {
+				st[n].sy_kind = UW_SY_REG;
+				st[n].sy_reg = (uint32_t)reg;
+				st[n].sy_val = k;
+			} else {
+				return (0);
+			}
+			n++;
+			continue;
+		}
+		if ((op >= 0x30 && op <= 0x4f) || (op >= 0x08 && op <= 0x11)) {
+			switch (op) {
+			case 0x08: k = (int64_t)uw_rd_u(&rd, 1); break;
+			case 0x09: k = (int8_t)uw_rd_u(&rd, 1); break;
+			case 0x0a: k = (int64_t)uw_rd_u(&rd, 2); break;
+			case 0x0b: k = (int16_t)uw_rd_u(&rd, 2); break;
+			case 0x0c: k = (int64_t)uw_rd_u(&rd, 4); break;
+			case 0x0d: k = (int32_t)uw_rd_u(&rd, 4); break;
+			case 0x0e:
+			case 0x0f: k = (int64_t)uw_rd_u(&rd, 8); break;
+			case 0x10: k = (int64_t)uw_rd_uleb(&rd); break;
+			case 0x11: k = uw_rd_sleb(&rd); break;
+			default: k = op - 0x30; break;	/* DW_OP_lit<n> */
+			}
+			if (n == UW_SY_DEPTH)
+				return (0);
+			st[n].sy_kind = UW_SY_CONST;
+			st[n].sy_reg = 0;
+			st[n++].sy_val = k;
+			continue;
+		}
+		switch (op) {
+		case 0x96:	/* nop */
+			continue;
+		case 0x06:	/* deref */
+		case 0x94:	/* deref_size */
+			if (op == 0x94 && uw_rd_u(&rd, 1) != 8)
+				return (0);
+			if (n == 0 || st[n - 1].sy_kind != UW_SY_REG)
+				return (0);
+			st[n - 1].sy_kind = UW_SY_DEREF;
+			continue;
+		case 0x12:	/* dup */
+		case 0x14:	/* over */
+			if (n < (op == 0x12 ? 1U : 2U) || n == UW_SY_DEPTH)
+				return (0);
+			st[n] = st[n - (op == 0x12 ? 1 : 2)];
+			n++;
+			continue;
+		case 0x13:	/* drop */
+			if (n == 0)
+				return (0);
+			n--;
+			continue;
+		case 0x16:	/* swap */
+			if (n < 2)
+				return (0);
+			a = st[n - 1];
+			st[n - 1] = st[n - 2];
+			st[n - 2] = a;
+			continue;
+		case 0x23:	/* plus_uconst */
+			if (n == 0)
+				return (0);
+			st[n - 1].sy_val += (int64_t)uw_rd_uleb(&rd);
+			continue;
+		default:
+			break;
+		}
+		if (n < 2)
+			return (0);
+		b = st[--n];
+		a = st[n - 1];
+		if (a.sy_kind == UW_SY_CONST && b.sy_kind == UW_SY_CONST) {
+			if (!uw_expr_binop(op, a.sy_val, b.sy_val, &k))
+				return (0);
+			st[n - 1].sy_val = k;
+		} else if (op == 0x22 && a.sy_kind == UW_SY_CONST) {
+			st[n - 1] = b;		/* k + reg */
+			st[n - 1].sy_val += a.sy_val;
+		} else if ((op == 0x22 || op == 0x1c) &&
+		    b.sy_kind == UW_SY_CONST) {	/* reg +- k */
+			st[n - 1].sy_val += op == 0x22 ? b.sy_val : -b.sy_val;
+		} else {
+			return (0);
+		}
+	}
+	if (rd.rd_bad || n == 0)
+		return (0);
+	*out = st[n - 1];
+	return (1);
+}
+
+/* Pack the state at pc into a rule (section 2). */
+static uint64_t
+uw_rule_derive(const uw_cfa_state_t *cs, uintptr_t pc)
+{
+	const uw_rrule_t *ra = &cs->cs_reg[UW_TR_RA];
+	const uw_rrule_t *fp = &cs->cs_reg[UW_TR_FP];
+	uint32_t kind, fpk = UW_F_LOST;
+	int64_t cfaoff, fpoff = 0;
+	uw_sym_t s;
+
+	if (ra->rr_kind == UW_RR_UNDEF)
+		return (UW_K_END);
+	if (cs->cs_cfa_expr != NULL) {
+		if (!uw_expr_eval(cs->cs_cfa_expr, cs->cs_cfa_len, pc, 0, &s))
+			return (UW_RULE_NOINFO);
+		if (s.sy_kind == UW_SY_REG)
+			kind = s.sy_reg == UW_DW_RSP ? UW_K_RSP : UW_K_RBP;
+		else if (s.sy_kind == UW_SY_DEREF)
+			kind = s.sy_reg == UW_DW_RSP ? UW_K_DREF_RSP :
+			    UW_K_DREF_RBP;
+		else
+			return (UW_RULE_NOINFO);
+		cfaoff = s.sy_val;
+	} else if (cs->cs_cfa_reg == UW_DW_RSP) {
+		kind = UW_K_RSP;
+		cfaoff = cs->cs_cfa_off;
+	} else if (cs->cs_cfa_reg == UW_DW_RBP) {
+		kind = UW_K_RBP;
+		cfaoff = cs->cs_cfa_off;
+	} else {
+		return (UW_RULE_NOINFO);
+	}
+	if (cfaoff != (int32_t)cfaoff)
+		return (UW_RULE_NOINFO);
+	if (ra->rr_kind != UW_RR_OFFSET || (ra->rr_off & 7) != 0 ||
+	    ra->rr_off / 8 != (int8_t)(ra->rr_off / 8))
+		return (UW_RULE_NOINFO);
+	switch (fp->rr_kind) {
+	case UW_RR_SAME:
+		fpk = UW_F_SAME;
+		break;
+	case UW_RR_OFFSET:
+		if (fp->rr_off == (int16_t)fp->rr_off) {
+			fpk = UW_F_CFA;
+			fpoff = fp->rr_off;
+		}
+		break;
+	case UW_RR_EXPR:
+		if (!uw_expr_eval(fp->rr_expr, fp->rr_len, pc, 1, &s) ||
+		    s.sy_val != (int16_t)s.sy_val)
+			break;
+		if (s.sy_kind == UW_SY_CFA) {
+			fpk = UW_F_CFA;
+			fpoff = s.sy_val;
+		} else if (s.sy_kind == UW_SY_REG && s.sy_reg == UW_DW_RBP) {
+			fpk = UW_F_RBP;
+			fpoff = s.sy_val;
+		}
+		break;
+	default:
+		break;
+	}
+	return (uw_pack(kind, fpk, cfaoff, ra->rr_off, fpoff));
+}
+
+/* The rule at pc from the module's CFI; UW_RULE_NOINFO if there is none. */
+static uint64_t
+uw_rule_cfi(const uw_module_t *m, uintptr_t pc, uintptr_t target)
+{
+	uintptr_t fde, end, cie, begin, range, seghi;
+	uw_cfa_state_t init, cs;
+	uw_cie_t ci;
+	uw_rd_t rd;
+	uint64_t cieoff;
+	int is64;
+
+	if (!uw_fde_find(m, target, &fde) ||
+	    (seghi = uw_module_bound(m, fde, 8, PF_R)) == 0)
+		return (UW_RULE_NOINFO);
+	uw_rd_init(&rd, fde, seghi);
+	if (!uw_entry_len(&rd, &end, &is64))
+		return (UW_RULE_NOINFO);
+	rd.rd_end = (const uint8_t *)end;
+	cie = (uintptr_t)rd.rd_p;
+	cieoff = uw_rd_u(&rd, is64 ? 8 : 4);
+	if (rd.rd_bad || cieoff == 0 || cieoff > cie)
+		return (UW_RULE_NOINFO);
+	cie -= (uintptr_t)cieoff;
+	if (!uw_cie_parse(m, cie, &ci))
+		return (UW_RULE_NOINFO);
+	begin = uw_rd_enc(&rd, ci.ci_fde_enc, 0);
+	range = uw_rd_enc(&rd, ci.ci_fde_enc & 0x0f, 0);
+	if (rd.rd_bad || target < begin || target - begin >= range)
+		return (UW_RULE_NOINFO);
+	if (ci.ci_aug_z) {
+		uint64_t alen = uw_rd_uleb(&rd);
+
+		if (!uw_rd_need(&rd, (size_t)alen))
+			return (UW_RULE_NOINFO);
+		rd.rd_p += alen;
+	}
+	memset(&init, 0, sizeof (init));
+	{
+		uw_rd_t crd;
+
+		uw_rd_init(&crd, ci.ci_insn, ci.ci_insn_end);
+		if (!uw_cfa_exec(&crd, &ci, 0, UINTPTR_MAX, &init, NULL))
+			return (UW_RULE_NOINFO);
+	}
+	cs = init;
+	if (!uw_cfa_exec(&rd, &ci, begin, target, &cs, &init))
+		return (UW_RULE_NOINFO);
+	return (uw_rule_derive(&cs, pc));
+}
+
+/* mov $__NR_rt_sigreturn, %rax; syscall: glibc's and musl's restorer. */
+static const uint8_t uw_sigreturn_code[9] = {
+	0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05
+};
+
+static int
+uw_is_sigreturn(const uw_module_t *m, uintptr_t pc)
+{
+	if (uw_module_bound(m, pc, sizeof (uw_sigreturn_code),
+	    PF_R | PF_X) == 0)
+		return (0);
+	return (memcmp((const void *)pc, uw_sigreturn_code,
+	    sizeof (uw_sigreturn_code)) == 0);
+}
+
+/*
+ * A cache miss: the rule for pc from the module table and its CFI.
+ * *cacheable is set when the answer does not depend on a busy lock;
+ * *epochp is the epoch the answer is valid for.
+ */
+static uint64_t
+uw_rule_slow(uintptr_t pc, int exact, uint32_t *epochp, int *cacheable)
+{
+	uintptr_t target = exact ? pc : pc - 1;
+	uw_module_t m;
+	int r;
+
+	*cacheable = 0;
+	*epochp = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+	if ((r = uw_module_lookup(target, &m)) < 0)
+		return (UW_RULE_NOMOD);
+	*epochp = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+	*cacheable = 1;
+	if (r == 0)
+		return (UW_RULE_NOMOD);
+	if (!exact && uw_is_sigreturn(&m, pc))
+		return (UW_K_SIGFRAME);
+	return (uw_rule_cfi(&m, pc, target));
+}
+
+/* ------------------------------------------------------------------------
+ * The rule cache (section 3).
+ */
+
+#define UW_KEY_PCMASK		((1ULL << 47) - 1)
+#define UW_KEY_EXACT		(1ULL << 47)
+#define UW_KEY_EPOCH_SHIFT	48
+#define UW_KEY_SEQ_SHIFT	56
+#define UW_KEY_IDMASK		((1ULL << UW_KEY_SEQ_SHIFT) - 1)
+#define UW_KEY_BUSY		(1ULL << 63)
+#define UW_CACHE_SLOTS		(1UL << UW_CACHE_SHIFT)
+
+typedef struct uw_slot {
+	uint64_t us_key;	/* pc|exact|epoch|seq|busy, 0 if empty */
+	uint64_t us_rule;
+} uw_slot_t;
+
+static uw_slot_t *uw_cache;
+
+static inline size_t
+uw_cache_hash(uint64_t id)
+{
+	return ((size_t)(((id & (UW_KEY_PCMASK | UW_KEY_EXACT)) *
+	    0x9e3779b97f4a7c15ULL) >> (64 - UW_CACHE_SHIFT)));
+}
+
+static inline int
+uw_cache_get(const uw_slot_t *c, uint64_t id, uint64_t *rulep)
+{
+	size_t i = uw_cache_hash(id), p;
+	uint64_t k1, rule;
+
+	for (p = 0; p < UW_CACHE_PROBE; p++) {
+		const uw_slot_t *s = &c[(i + p) & (UW_CACHE_SLOTS - 1)];
+
+		k1 = __atomic_load_n(&s->us_key, __ATOMIC_ACQUIRE);
+		if (ST_UNLIKELY((k1 & (UW_KEY_IDMASK | UW_KEY_BUSY)) != id)) {
+			if (k1 == 0)
+				return (0);
+			continue;
+		}
+		rule = __atomic_load_n(&s->us_rule, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->us_key, __ATOMIC_RELAXED) != k1)
+			return (0);
+		*rulep = rule;
+		return (1);
+	}
+	return (0);
+}
+
+/* Insert, or give up if the slot is being written. */
+static void
+uw_cache_put(uw_slot_t *c, uint64_t id, uint64_t rule)
+{
+	size_t i = uw_cache_hash(id), p, victim = i;
+	uint32_t epoch = (uint32_t)(id >> UW_KEY_EPOCH_SHIFT) & 0xff;
+	uw_slot_t *s;
+	uint64_t k;
+
+	for (p = 0; p < UW_CACHE_PROBE; p++) {
+		size_t j = (i + p) & (UW_CACHE_SLOTS - 1);
+
+		k = __atomic_load_n(&c[j].us_key, __ATOMIC_RELAXED);
+		if (k == 0 || (k & (UW_KEY_PCMASK | UW_KEY_EXACT)) ==
+		    (id & (UW_KEY_PCMASK | UW_KEY_EXACT)) ||
+		    ((k >> UW_KEY_EPOCH_SHIFT) & 0xff) != epoch) {
+			victim = j;
+			break;
+		}
+	}
+	s = &c[victim];
+	k = __atomic_load_n(&s->us_key, __ATOMIC_RELAXED);
+	if ((k & UW_KEY_BUSY) || !__atomic_compare_exchange_n(&s->us_key, &k,
+	    k | UW_KEY_BUSY, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->us_rule, rule, __ATOMIC_RELAXED);
+	k = (((k >> UW_KEY_SEQ_SHIFT) + 1) & 0x7f) << UW_KEY_SEQ_SHIFT;
+	__atomic_store_n(&s->us_key, id | k, __ATOMIC_RELEASE);
+}
+
+static uw_slot_t *
+uw_cache_create(void)
+{
+	size_t size = UW_CACHE_SLOTS * sizeof (uw_slot_t);
+	uw_slot_t *c = st_os_map(size, st_os_pagesize()), *old = NULL;
+
+	if (c == NULL)
+		return (NULL);
+	if (!__atomic_compare_exchange_n(&uw_cache, &old, c, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		st_os_unmap(c, size);
+		return (old);
+	}
+	return (c);
+}
+
+static inline uint64_t
+uw_key(uintptr_t pc, uint32_t exact, uint32_t epoch)
+{
+	return ((uint64_t)pc | (exact ? UW_KEY_EXACT : 0) |
+	    (uint64_t)(epoch & 0xff) << UW_KEY_EPOCH_SHIFT);
+}
+
+/*
+ * A cache miss: compute the rule and cache it.  Out of line, so that the
+ * walk's loop keeps its state in registers.
+ */
+static __attribute__((noinline, cold)) uint64_t
+uw_rule_miss(uintptr_t pc, uint32_t exact)
+{
+	uw_slot_t *c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
+	int keyed = pc >= UW_MINPC && pc <= UW_KEY_PCMASK, cacheable;
+	uint32_t epoch;
+	uint64_t rule;
+
+	rule = uw_rule_slow(pc, exact, &epoch, &cacheable);
+	if (c == NULL)
+		c = uw_cache_create();
+	if (cacheable && c != NULL && keyed)
+		uw_cache_put(c, uw_key(pc, exact, epoch), rule);
+	return (rule);
+}
+
+/* ------------------------------------------------------------------------
+ * Stepping from one frame to its caller.
+ */
+
+static inline int
+uw_ok(const uw_frame_t *f, uintptr_t a)
+{
+	return (a >= f->uf_lo && a <= f->uf_hi - sizeof (uintptr_t));
+}
+
+static inline uintptr_t
+uw_load(uintptr_t a)
+{
+	return (*(const volatile uintptr_t *)a);
+}
+
+/* Out of a signal handler: the ucontext_t is at the trampoline's sp. */
+static int
+uw_step_signal(uw_frame_t *f)
+{
+	const size_t gregs = offsetof(ucontext_t, uc_mcontext) +
+	    offsetof(mcontext_t, gregs);
+	uintptr_t uc = f->uf_sp, sp;
+	uw_range_t r;
+
+	if (f->uf_nsig++ >= UW_MAXSIGFRAMES ||
+	    !uw_ok(f, uc + gregs + REG_RIP * sizeof (greg_t)) ||
+	    !uw_ok(f, uc + gregs))
+		return (0);
+	sp = uw_load(uc + gregs + REG_RSP * sizeof (greg_t));
+	if (!uw_range_for(sp, &r))
+		return (0);
+	f->uf_pc = uw_load(uc + gregs + REG_RIP * sizeof (greg_t));
+	f->uf_fp = uw_load(uc + gregs + REG_RBP * sizeof (greg_t));
+	f->uf_sp = sp;
+	f->uf_lo = r.ur_lo;
+	f->uf_hi = r.ur_hi;
+	f->uf_exact = 1;
+	f->uf_fpok = 1;
+	return (1);
+}
+
+/* No CFI: follow the rbp chain, or, after a call to a bad pointer, [rsp]. */
+static int
+uw_step_noinfo(uw_frame_t *f, uint64_t rule)
+{
+	uintptr_t fp = f->uf_fp;
+	uw_module_t m;
+
+	if ((rule & UW_FLAG_NOMOD) && f->uf_exact && uw_ok(f, f->uf_sp) &&
+	    uw_module_lookup(uw_load(f->uf_sp) - 1, &m) == 1) {
+		f->uf_pc = uw_load(f->uf_sp);
+		f->uf_sp += sizeof (uintptr_t);
+		f->uf_exact = 0;
+		return (1);
+	}
+	if (!f->uf_fpok || fp < f->uf_sp || (fp & 7) != 0 ||
+	    !uw_ok(f, fp + sizeof (uintptr_t)))
+		return (0);
+	/*
+	 * Code built without frame pointers leaves anything in rbp: believe
+	 * the chain only if it leads into an object, or if we are in code
+	 * outside every object already (JIT code, which often keeps them).
+	 */
+	f->uf_pc = uw_load(fp + sizeof (uintptr_t));
+	if (!(rule & UW_FLAG_NOMOD) &&
+	    uw_module_lookup(f->uf_pc - 1, &m) != 1)
+		return (0);
+	f->uf_fp = uw_load(fp);
+	f->uf_sp = fp + 2 * sizeof (uintptr_t);
+	f->uf_exact = 0;
+	return (1);
+}
+
+/* The rarer rules, out of line: a dereferenced CFA, rbp lost or restored. */
+static __attribute__((noinline)) int
+uw_step_slow(uw_frame_t *f, uint64_t rule)
+{
+	int64_t cfaoff = UW_RULE_CFAOFF(rule);
+	uintptr_t cfa, a, slot;
+
+	switch (UW_RULE_KIND(rule)) {
+	case UW_K_RSP:
+		cfa = f->uf_sp + (uintptr_t)cfaoff;
+		break;
+	case UW_K_RBP:
+		if (!f->uf_fpok)
+			return (0);
+		cfa = f->uf_fp + (uintptr_t)cfaoff;
+		break;
+	case UW_K_DREF_RSP:
+	case UW_K_DREF_RBP:
+		if (UW_RULE_KIND(rule) == UW_K_DREF_RBP && !f->uf_fpok)
+			return (0);
+		a = (UW_RULE_KIND(rule) == UW_K_DREF_RSP ? f->uf_sp :
+		    f->uf_fp) + (uintptr_t)cfaoff;
+		if (!uw_ok(f, a))
+			return (0);
+		cfa = uw_load(a);
+		break;
+	case UW_K_SIGFRAME:
+		return (uw_step_signal(f));
+	case UW_K_NOINFO:
+		return (uw_step_noinfo(f, rule));
+	default:
+		return (0);
+	}
+	if (cfa <= f->uf_sp || cfa > f->uf_hi)
+		return (0);
+	a = cfa + (uintptr_t)UW_RULE_RAOFF(rule);
+	if (!uw_ok(f, a))
+		return (0);
+	switch (UW_RULE_FPK(rule)) {
+	case UW_F_SAME:
+		break;
+	case UW_F_CFA:
+	case UW_F_RBP:
+		if (UW_RULE_FPK(rule) == UW_F_RBP && !f->uf_fpok)
+			break;
+		slot = (UW_RULE_FPK(rule) == UW_F_CFA ? cfa : f->uf_fp) +
+		    (uintptr_t)UW_RULE_FPOFF(rule);
+		if (!uw_ok(f, slot))
+			return (0);
+		f->uf_fp = uw_load(slot);
+		f->uf_fpok = 1;
+		break;
+	default:
+		f->uf_fpok = 0;
+		break;
+	}
+	f->uf_pc = uw_load(a);
+	f->uf_sp = cfa;
+	f->uf_exact = 0;
+	return (1);
+}
+
+/*
+ * Record frames from f outwards (section 7).  The common frames (CFA from
+ * rsp or rbp, rbp unchanged or saved at CFA + off) are stepped here, with
+ * the frame in registers; the rest by uw_step_slow.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc would pack pc and sp into one vector register, at a cost. */
+__attribute__((optimize("no-tree-slp-vectorize")))
+#endif
+static uint32_t
+uw_walk(uw_frame_t *f, uintptr_t *pcs, uint32_t max, uint32_t skip)
+{
+	const uw_slot_t *c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
+	uintptr_t pc = f->uf_pc, sp = f->uf_sp, fp = f->uf_fp;
+	uintptr_t lo = f->uf_lo, hi = f->uf_hi - sizeof (uintptr_t);
+	uintptr_t cfa, a;
+	uint32_t n = 0, walked, epoch, exact = f->uf_exact;
+	uint32_t fpok = f->uf_fpok, kind;
+	uint64_t rule;
+
+	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+	for (walked = 0; walked < UW_MAXFRAMES; walked++) {
+		if (skip > 0) {
+			skip--;
+		} else {
+			pcs[n++] = pc;
+			if (n >= max)
+				break;
+		}
+
+		/* The rule: a cache hit, or computed. */
+		rule = 0;
+		if (ST_LIKELY(c != NULL && pc - UW_MINPC <= UW_KEY_PCMASK -
+		    UW_MINPC))
+			(void) uw_cache_get(c, uw_key(pc, exact, epoch), &rule);
+		if (ST_UNLIKELY(rule == 0)) {
+			rule = uw_rule_miss(pc, exact);
+			c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
+			epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+		}
+
+		/* Step. */
+		kind = UW_RULE_KIND(rule);
+		if (ST_LIKELY((kind == UW_K_RSP || (kind == UW_K_RBP &&
+		    fpok)) && UW_RULE_FPK(rule) <= UW_F_CFA)) {
+			cfa = (kind == UW_K_RSP ? sp : fp) +
+			    (uintptr_t)UW_RULE_CFAOFF(rule);
+			a = cfa + (uintptr_t)UW_RULE_RAOFF(rule);
+			if (cfa <= sp || a < lo || a > hi)
+				break;
+			if (UW_RULE_FPK(rule) == UW_F_CFA) {
+				uintptr_t slot = cfa +
+				    (uintptr_t)UW_RULE_FPOFF(rule);
+
+				if (slot < lo || slot > hi)
+					break;
+				fp = uw_load(slot);
+				fpok = 1;
+			}
+			pc = uw_load(a);
+			sp = cfa;
+			exact = 0;
+		} else {
+			f->uf_pc = pc;
+			f->uf_sp = sp;
+			f->uf_fp = fp;
+			f->uf_exact = exact;
+			f->uf_fpok = fpok;
+			if (!uw_step_slow(f, rule))
+				break;
+			pc = f->uf_pc;
+			sp = f->uf_sp;
+			fp = f->uf_fp;
+			exact = f->uf_exact;
+			fpok = f->uf_fpok;
+			lo = f->uf_lo;
+			hi = f->uf_hi - sizeof (uintptr_t);
+		}
+		if (pc < UW_MINPC && !exact)
+			break;
+	}
+	return (n);
+}
+
+/*
+ * Our own frame has a frame pointer (__builtin_frame_address makes one):
+ * fp[0] is the caller's rbp, fp[1] the return address, fp + 2 the caller's
+ * rsp.
+ */
 uint32_t
 st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
 {
 	uintptr_t *fp = __builtin_frame_address(0);
-	uint32_t n = 0;
+	uw_frame_t f;
+	uw_range_t r;
 
-	while (fp != NULL && n < max && fp[1] != 0) {
+	if (max == 0)
+		return (0);
+	f.uf_pc = fp[1];
+	f.uf_sp = (uintptr_t)(fp + 2);
+	f.uf_fp = fp[0];
+	f.uf_exact = 0;
+	f.uf_fpok = 1;
+	f.uf_nsig = 0;
+	if (!uw_range_for((uintptr_t)fp, &r)) {
+		if (skip > 0)
+			return (0);
+		pcs[0] = f.uf_pc;	/* our own frame needs no check */
+		return (1);
+	}
+	f.uf_lo = r.ur_lo;
+	f.uf_hi = r.ur_hi;
+	return (uw_walk(&f, pcs, max, skip));
+}
+
+uint32_t
+st_stack_capture_uc(const void *ucp, uintptr_t *pcs, uint32_t max)
+{
+	const ucontext_t *uc = ucp;
+	uw_frame_t f;
+	uw_range_t r;
+
+	if (uc == NULL || max == 0)
+		return (0);
+	f.uf_pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	f.uf_sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	f.uf_fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	f.uf_exact = 1;
+	f.uf_fpok = 1;
+	f.uf_nsig = 0;
+	/* A stack overflow leaves sp in the guard: try the page above. */
+	if (!uw_range_for(f.uf_sp, &r) && !uw_range_for(ST_P2ROUNDUP(f.uf_sp,
+	    ST_PAGESIZE), &r)) {
+		pcs[0] = f.uf_pc;
+		return (1);
+	}
+	f.uf_lo = r.ur_lo;
+	f.uf_hi = r.ur_hi;
+	return (uw_walk(&f, pcs, max, 0));
+}
+
+#else	/* !(__x86_64__ && __linux__): frame records only (section 8) */
+
+/* Walk fp records {saved fp, return address} inside the stack range. */
+static uint32_t
+uw_walk_fp(uintptr_t fp, uintptr_t sp, uintptr_t *pcs, uint32_t n,
+    uint32_t max, uint32_t skip)
+{
+	uw_range_t r;
+	uintptr_t ra;
+
+	if (!uw_range_for(sp, &r))
+		return (n);
+	while (n < max && fp >= sp && (fp & 7) == 0 &&
+	    fp + 2 * sizeof (uintptr_t) <= r.ur_hi) {
+		ra = ((const uintptr_t *)fp)[1];
+		if (ra < UW_MINPC)
+			break;
 		if (skip > 0)
 			skip--;
 		else
-			pcs[n++] = fp[1];
-		if ((uintptr_t *)fp[0] <= fp)
-			break;
-		fp = (uintptr_t *)fp[0];
+			pcs[n++] = ra;
+		sp = fp + 2 * sizeof (uintptr_t);
+		fp = ((const uintptr_t *)fp)[0];
 	}
 	return (n);
 }
 
 uint32_t
-st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max)
+st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
 {
-	(void) uc; (void) pcs; (void) max;
-	return (0);
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+	return (uw_walk_fp(fp, fp, pcs, 0, max, skip));
 }
+
+uint32_t
+st_stack_capture_uc(const void *ucp, uintptr_t *pcs, uint32_t max)
+{
+#if defined(__aarch64__) && defined(__linux__)
+	const ucontext_t *uc = ucp;
+
+	if (uc == NULL || max == 0)
+		return (0);
+	pcs[0] = (uintptr_t)uc->uc_mcontext.pc;
+	return (uw_walk_fp((uintptr_t)uc->uc_mcontext.regs[29],
+	    (uintptr_t)uc->uc_mcontext.sp, pcs, 1, max, 0));
+#else
+	(void) ucp; (void) pcs; (void) max;
+	return (0);
+#endif
+}
+
+#endif	/* __x86_64__ && __linux__ */
