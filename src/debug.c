@@ -295,6 +295,36 @@ kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp)
  * Allocation and free.
  */
 
+/*
+ * A free buffer must still be all 0xdeadbeef (lite: its first word); it
+ * is left filled with `fill`.  A difference is reported at the first
+ * differing word.
+ */
+static void
+kmem_verify_pattern(kmem_cache_t *cp, void *buf, uint64_t fill)
+{
+	uint64_t *bad, badval = *(uint64_t *)buf;
+	kmem_errinfo_t ei;
+
+	if (cp->cache_flags & KMF_LITE) {
+		bad = badval != KMEM_FREE_PATTERN ? buf : NULL;
+		*(uint64_t *)buf = fill;
+	} else {
+		bad = verify_and_copy_pattern(KMEM_FREE_PATTERN, fill, buf,
+		    cp->cache_verify, &badval);
+	}
+	if (ST_LIKELY(bad == NULL))
+		return;
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = KMERR_MODIFIED;
+	ei.ei_cache = ei.ei_realcache = cp;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
+	ei.ei_old = KMEM_FREE_PATTERN;
+	ei.ei_new = badval;
+	kmem_error(&ei);
+}
+
 static int
 kmem_debug_report(kmem_error_t error, kmem_cache_t *cp, void *buf)
 {
@@ -322,30 +352,8 @@ kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
 	if (((intptr_t)bcp ^ btp->bt_bxstat) != (intptr_t)KMEM_BUFTAG_FREE)
 		return (kmem_debug_report(KMERR_BADBUFTAG, cp, buf));
 	btp->bt_redzone = KMEM_REDZONE_PATTERN;
-	if (f & KMF_DEADBEEF) {
-		uint64_t *bad, badval = *(uint64_t *)buf;
-
-		if (f & KMF_LITE) {
-			bad = badval != KMEM_FREE_PATTERN ? buf : NULL;
-			*(uint64_t *)buf = KMEM_UNINITIALIZED_PATTERN;
-		} else {
-			bad = verify_and_copy_pattern(KMEM_FREE_PATTERN,
-			    KMEM_UNINITIALIZED_PATTERN, buf, cp->cache_verify,
-			    &badval);
-		}
-		if (bad != NULL) {
-			kmem_errinfo_t ei;
-
-			memset(&ei, 0, sizeof (ei));
-			ei.ei_error = KMERR_MODIFIED;
-			ei.ei_cache = ei.ei_realcache = cp;
-			ei.ei_buf = ei.ei_base = buf;
-			ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
-			ei.ei_old = KMEM_FREE_PATTERN;
-			ei.ei_new = badval;
-			kmem_error(&ei);
-		}
-	}
+	if (f & KMF_DEADBEEF)
+		kmem_verify_pattern(cp, buf, KMEM_UNINITIALIZED_PATTERN);
 	btp->bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_ALLOC;
 	if (f & KMF_AUDIT)
 		kmem_audit(&kmem_transaction_log, cp,
@@ -368,28 +376,8 @@ kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
 void
 kmem_debug_verify_free(kmem_cache_t *cp, void *buf)
 {
-	uint64_t *bad, badval = *(uint64_t *)buf;
-	kmem_errinfo_t ei;
-
-	if (!(cp->cache_flags & KMF_DEADBEEF))
-		return;
-	if (cp->cache_flags & KMF_LITE) {
-		bad = badval != KMEM_FREE_PATTERN ? buf : NULL;
-		*(uint64_t *)buf = KMEM_FREE_PATTERN;
-	} else {
-		bad = verify_and_copy_pattern(KMEM_FREE_PATTERN,
-		    KMEM_FREE_PATTERN, buf, cp->cache_verify, &badval);
-	}
-	if (bad == NULL)
-		return;
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = KMERR_MODIFIED;
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
-	ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
-	ei.ei_old = KMEM_FREE_PATTERN;
-	ei.ei_new = badval;
-	kmem_error(&ei);
+	if (cp->cache_flags & KMF_DEADBEEF)
+		kmem_verify_pattern(cp, buf, KMEM_FREE_PATTERN);
 }
 
 /* Is bcp a bufctl that the tag of buf in cp may point to? */
@@ -586,9 +574,7 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	    rz[1] >> KMEM_KIND_SHIFT;
 	asize = rz[1] == KMEM_REDZONE_32 ? (uint32_t)cp->cache_bufsize :
 	    KMEM_SIZE_DECODE(rz[1] & KMEM_SIZE_MASK);
-	if (ST_UNLIKELY(akind != (uint32_t)kind) && !(akind == ST_KIND_KMEM &&
-	    kind == ST_KIND_UMEM) && !(akind == ST_KIND_UMEM &&
-	    kind == ST_KIND_KMEM)) {
+	if (ST_UNLIKELY(!st_kind_match(akind, kind))) {
 		kmem_check_free_error(&ei, cp, buf, kind, routine);
 		ei.ei_error = KMERR_BADROUTINE;
 		ei.ei_alloc_kind = akind;

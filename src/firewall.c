@@ -331,9 +331,7 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		fw_error(KMERR_DUPFREE, hp, buf, size, kind, routine);
 		return;
 	}
-	if (hp->fw_kind != (uint32_t)kind && !(kind == ST_KIND_KMEM &&
-	    hp->fw_kind == ST_KIND_UMEM) && !(kind == ST_KIND_UMEM &&
-	    hp->fw_kind == ST_KIND_KMEM)) {
+	if (!st_kind_match(hp->fw_kind, kind)) {
 		fw_error(KMERR_BADROUTINE, hp, buf, size, kind, routine);
 		return;
 	}

@@ -264,6 +264,15 @@ typedef enum st_kind {
 	ST_KIND_NKINDS
 } st_kind_t;
 
+/* May a buffer allocated by `alloc` be freed by `freeing`? (kmem = umem) */
+static inline int
+st_kind_match(uint32_t alloc, uint32_t freeing)
+{
+	return (alloc == freeing || (alloc == ST_KIND_KMEM &&
+	    freeing == ST_KIND_UMEM) || (alloc == ST_KIND_UMEM &&
+	    freeing == ST_KIND_KMEM));
+}
+
 /* The tag after each buffer when debugging (KMF_BUFTAG). */
 typedef struct kmem_buftag {
 	uint64_t bt_redzone;            /* 64-bit redzone pattern */
