@@ -64,6 +64,15 @@
  *    After fork, the child keeps only its own thread; the magazines of the
  *    threads that did not survive are abandoned (leaked), not reused,
  *    because a thread stopped mid-operation may have left them inconsistent.
+ *
+ * 8. Debugging.  For a cache with a buffer tag, kmem_cache_alloc and
+ *    kmem_cache_free run debug.c's checks above the magazines, so buffers
+ *    in magazines, the depot and slabs are all in the free state.  Freed
+ *    kmem_alloc_N buffers first wait in the thread's quarantine (the
+ *    KMEM_QUARANTINE_MAX newest frees), so that a stale write finds a free
+ *    buffer whose pattern shows it instead of the next allocation.
+ *    malloc's inlined fast paths read kmem_thread_fast, which stays the
+ *    sentinel when debugging, so they always fall through to here.
  */
 #include <string.h>
 
