@@ -40,7 +40,12 @@
  *    count and by address space (fw_quarantine_max, fw_quarantine_bytes)
  *    and recycled oldest first, also whenever the arena runs out.
  *
- * 5. Locking.  fw_lock protects the arena calls, the quarantine and the
+ * 5. Coverage.  malloc and its family, operator new, kmem_alloc and
+ *    umem_alloc use the firewall; buffers of caches made with
+ *    kmem_cache_create / umem_cache_create do not (they keep the buffer
+ *    tag's checks).
+ *
+ * 6. Locking.  fw_lock protects the arena calls, the quarantine and the
  *    counters; page protection changes are made outside it, on pages that
  *    only the caller owns.
  */
