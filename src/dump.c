@@ -414,36 +414,6 @@ dump_read_file(const char *path, char *buf, size_t len)
  * The mapping table.
  */
 
-static uint64_t
-dump_hex(const char **sp)
-{
-	const char *s = *sp;
-	uint64_t v = 0;
-
-	for (;; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = v << 4 | (uint64_t)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			v = v << 4 | (uint64_t)(*s - 'a' + 10);
-		else
-			break;
-	}
-	*sp = s;
-	return (v);
-}
-
-static uint64_t
-dump_dec(const char **sp)
-{
-	const char *s = *sp;
-	uint64_t v = 0;
-
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (uint64_t)(*s - '0');
-	*sp = s;
-	return (v);
-}
-
 static int
 dump_prefix(const char *s, const char *prefix)
 {
@@ -502,23 +472,23 @@ dump_add_map(dump_state_t *ds, const char *s)
 	uint64_t inode;
 
 	m.dm_fileoff = 0;
-	m.dm_start = dump_hex(&s);
+	m.dm_start = st_scan_hex(&s);
 	if (*s++ != '-')
 		return;
-	m.dm_end = dump_hex(&s);
+	m.dm_end = st_scan_hex(&s);
 	if (*s++ != ' ' || strlen(s) < 5 || m.dm_end <= m.dm_start)
 		return;
 	m.dm_flags = (s[0] == 'r' ? PF_R : 0) | (s[1] == 'w' ? PF_W : 0) |
 	    (s[2] == 'x' ? PF_X : 0) | (s[3] == 's' ? DM_SHARED : 0);
 	s += 5;
-	m.dm_offset = dump_hex(&s);
+	m.dm_offset = st_scan_hex(&s);
 	while (*s == ' ')
 		s++;
 	while (*s != ' ' && *s != '\0')        /* device */
 		s++;
 	while (*s == ' ')
 		s++;
-	inode = dump_dec(&s);
+	inode = st_scan_dec(&s);
 	while (*s == ' ')
 		s++;
 	m.dm_flags |= dump_classify(s, inode, m.dm_flags & DM_SHARED);
@@ -554,14 +524,14 @@ dump_add_attr(dump_state_t *ds, const char *s)
 		s += strlen("Anonymous:");
 		while (*s == ' ')
 			s++;
-		if (dump_dec(&s) != 0)
+		if (st_scan_dec(&s) != 0)
 			m->dm_flags |= DM_HASANON;
 	} else if (dump_prefix(s, "Rss:") || dump_prefix(s, "Swap:")) {
 		while (*s != ' ' && *s != '\0')
 			s++;
 		while (*s == ' ')
 			s++;
-		if (dump_dec(&s) != 0)
+		if (st_scan_dec(&s) != 0)
 			m->dm_flags |= DM_INUSE;
 	} else if (dump_prefix(s, "VmFlags:")) {
 		for (s += strlen("VmFlags:"); *s != '\0'; s++) {

@@ -96,16 +96,17 @@ static uint64_t
 fw_max_map_count(void)
 {
 	char buf[32];
-	uint64_t v = 0;
-	long n, i;
+	const char *s = buf;
+	uint64_t v;
+	long n;
 	int fd = st_os_open_read("/proc/sys/vm/max_map_count");
 
 	if (fd < 0)
 		return (65530);
 	n = st_os_read(fd, buf, sizeof (buf) - 1);
 	st_os_close(fd);
-	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-		v = v * 10 + (uint64_t)(buf[i] - '0');
+	buf[n > 0 ? n : 0] = '\0';
+	v = st_scan_dec(&s);
 	return (v != 0 ? v : 65530);
 }
 

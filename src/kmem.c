@@ -391,6 +391,10 @@ kmem_free_kind(void *buf, size_t size, st_kind_t kind, const char *routine)
 	if (buf == NULL || size == 0)
 		return;
 	cp = kmem_alloc_cache_for(size, 0);
+	if (cp != NULL && !kmem_debugging) {
+		kmem_cache_free(cp, buf);
+		return;
+	}
 	pm = pagemap_lookup((uintptr_t)buf);
 	if (pm & PM_FW) {
 		st_firewall_free(buf, size, kind, routine);

@@ -215,6 +215,36 @@ st_assert_fail(const char *expr, const char *file, int line)
 	    line);
 }
 
+uint64_t
+st_scan_hex(const char **sp)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = v << 4 | (uint64_t)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v = v << 4 | (uint64_t)(*s - 'a' + 10);
+		else
+			break;
+	}
+	*sp = s;
+	return (v);
+}
+
+uint64_t
+st_scan_dec(const char **sp)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	*sp = s;
+	return (v);
+}
+
 /* The error function of the non-debug paths: see kmem_error (debug.c). */
 void
 st_error(kmem_error_t error, kmem_cache_t *cp, void *buf, const char *routine)

@@ -786,6 +786,9 @@ size_t st_snprintf(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void st_printf(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Read lowercase hex or decimal digits at *sp, advancing it (/proc files) */
+uint64_t st_scan_hex(const char **sp);
+uint64_t st_scan_dec(const char **sp);
 void st_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
     const char *routine);       /* returns only if noabort */
 void st_panic(const char *fmt, ...) __attribute__((noreturn,

@@ -144,24 +144,6 @@ static __thread uint32_t uw_range_next;
 
 extern void *__libc_stack_end __attribute__((weak));
 
-static uintptr_t
-uw_hex(const char **sp)
-{
-	const char *s = *sp;
-	uintptr_t v = 0;
-
-	for (;; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = v << 4 | (uintptr_t)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			v = v << 4 | (uintptr_t)(*s - 'a' + 10);
-		else
-			break;
-	}
-	*sp = s;
-	return (v);
-}
-
 /*
  * One line of /proc/self/maps ("lo-hi rwxp ..."): 1 if it holds addr and is
  * readable, -1 if it holds addr and is not, 0 if it does not hold addr.
@@ -172,10 +154,10 @@ uw_maps_line(const char *line, uintptr_t addr, uw_range_t *rp)
 	const char *s = line;
 	uintptr_t lo, hi;
 
-	lo = uw_hex(&s);
+	lo = (uintptr_t)st_scan_hex(&s);
 	if (*s++ != '-')
 		return (0);
-	hi = uw_hex(&s);
+	hi = (uintptr_t)st_scan_hex(&s);
 	if (*s++ != ' ' || addr < lo || addr >= hi)
 		return (0);
 	if (*s != 'r')
@@ -765,8 +747,9 @@ uw_rd_u(uw_rd_t *rd, size_t n)
 	return (v);
 }
 
+/* LEB128: signed extends from the last byte's bit 6. */
 static uint64_t
-uw_rd_uleb(uw_rd_t *rd)
+uw_rd_leb(uw_rd_t *rd, int sign)
 {
 	uint64_t v = 0;
 	uint32_t shift = 0;
@@ -780,27 +763,21 @@ uw_rd_uleb(uw_rd_t *rd)
 			v |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 	} while (b & 0x80);
+	if (sign && shift < 64 && (b & 0x40))
+		v |= ~0ULL << shift;
 	return (v);
+}
+
+static uint64_t
+uw_rd_uleb(uw_rd_t *rd)
+{
+	return (uw_rd_leb(rd, 0));
 }
 
 static int64_t
 uw_rd_sleb(uw_rd_t *rd)
 {
-	uint64_t v = 0;
-	uint32_t shift = 0;
-	uint8_t b;
-
-	do {
-		if (!uw_rd_need(rd, 1))
-			return (0);
-		b = *rd->rd_p++;
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while (b & 0x80);
-	if (shift < 64 && (b & 0x40))
-		v |= ~0ULL << shift;
-	return ((int64_t)v);
+	return ((int64_t)uw_rd_leb(rd, 1));
 }
 
 /* A DW_EH_PE-encoded value; datarel is the .eh_frame_hdr base, or 0. */
