@@ -405,10 +405,13 @@ kmem_free_kind(void *buf, size_t size, st_kind_t kind, const char *routine)
 
 		if ((cp->cache_flags & KMF_BUFTAG) && pm != 0 &&
 		    !(pm & PM_TAGS) && sp->slab_cache == cp &&
-		    kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
-		    kmem_debug_check_free(cp, buf, size, kind, routine) != 0)
+		    kmem_buf_is_base(cp, sp, (uintptr_t)buf)) {
+			if (kmem_debug_check_free(cp, buf, size, kind,
+			    routine) == 0)
+				kmem_cache_free_known(cp, buf);
 			return;
-		kmem_cache_free(cp, buf);
+		}
+		kmem_cache_free(cp, buf);   /* says what is wrong */
 		return;
 	}
 	if (!(pm & PM_BIG)) {

@@ -14,12 +14,17 @@
  *    UMEM_LOGGING sizes them (options.c); a log of size 0 does not exist
  *    and kmem_log_enter() on it returns NULL.
  *
- * 2. Writing without a lock.  A writer claims a record with one atomic
- *    fetch-and-add of lh_next, then copies into slot lh_next % lh_nrecs.
- *    lh_next only grows: the debugger reads the newest lh_nrecs records
- *    behind it.  A writer that is overtaken by a whole lap of other
- *    writers can leave a torn record; the debugger checks records (their
- *    bc_addr, bc_cache) before trusting them, as mdb does.
+ * 2. Writing without a lock.  As in the kernel, whose CPUs each fill a
+ *    chunk of the log, the ring is cut into chunks of lh_chunk records
+ *    (KMEM_LOG_CHUNK, fewer for a small log) and a thread claims a whole
+ *    chunk with one atomic fetch-and-add of lh_next (slot lh_next modulo
+ *    lh_nchunks), then fills it record by record through a thread-local
+ *    cursor: no shared cache line is written per record.  Records are
+ *    therefore in time order only within a chunk; readers sort them by
+ *    timestamp.  A writer overtaken by a whole lap of the ring, or a
+ *    signal handler logging in the middle of its thread's write, can leave
+ *    a torn record; the debugger checks records (their bc_addr, bc_cache)
+ *    before trusting them, as mdb does.
  *
  * 3. History chains.  A record is a copy of the bufctl, whose bc_lastlog
  *    pointed at the buffer's previous record; so from a bufctl the whole
@@ -47,6 +52,18 @@ st_msgbuf_t st_msgbuf = {
 	.mb_size = ST_MSGBUF_SIZE,
 };
 
+#define KMEM_LOG_CHUNK  64      /* records a thread claims at once */
+#define KMEM_NLOGS      4
+
+/* Each thread's place in each log: the next record, and its chunk's end. */
+typedef struct kmem_log_cursor {
+	uint8_t *lc_next;
+	uint8_t *lc_end;
+} kmem_log_cursor_t;
+
+static __thread kmem_log_cursor_t kmem_log_cursor[KMEM_NLOGS]
+    __attribute__((tls_model("initial-exec")));
+
 static void
 kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize)
 {
@@ -66,6 +83,9 @@ kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize)
 	}
 	lp->lh_size = size;
 	lp->lh_nrecs = size / lp->lh_recsize;
+	/* At least 8 chunks, so that a few threads do not wrap the ring. */
+	lp->lh_chunk = ST_MAX(ST_MIN(KMEM_LOG_CHUNK, lp->lh_nrecs / 8), 1);
+	lp->lh_nchunks = lp->lh_nrecs / lp->lh_chunk;
 }
 
 void
@@ -81,17 +101,35 @@ kmem_log_init(void)
 	kmem_log_create(&kmem_slab_log, st_opts.so_log_slab, audit);
 }
 
+static inline kmem_log_cursor_t *
+kmem_log_cursor_of(kmem_log_t *lp)
+{
+	if (lp == &kmem_transaction_log)
+		return (&kmem_log_cursor[0]);
+	if (lp == &kmem_contents_log)
+		return (&kmem_log_cursor[1]);
+	if (lp == &kmem_failure_log)
+		return (&kmem_log_cursor[2]);
+	return (&kmem_log_cursor[3]);
+}
+
 /* Copy size bytes (at most a record) into the next record. */
 void *
 kmem_log_enter(kmem_log_t *lp, const void *data, size_t size)
 {
+	kmem_log_cursor_t *lc = kmem_log_cursor_of(lp);
+	uint8_t *rec = lc->lc_next;
 	uint64_t n;
-	uint8_t *rec;
 
 	if (lp->lh_base == NULL)
 		return (NULL);
-	n = __atomic_fetch_add(&lp->lh_next, 1, __ATOMIC_RELAXED);
-	rec = lp->lh_base + (n % lp->lh_nrecs) * lp->lh_recsize;
+	if (ST_UNLIKELY(rec == NULL || rec >= lc->lc_end)) {
+		n = __atomic_fetch_add(&lp->lh_next, 1, __ATOMIC_RELAXED) %
+		    lp->lh_nchunks;
+		rec = lp->lh_base + n * lp->lh_chunk * lp->lh_recsize;
+		lc->lc_end = rec + lp->lh_chunk * lp->lh_recsize;
+	}
+	lc->lc_next = rec + lp->lh_recsize;     /* claimed before the copy */
 	memcpy(rec, data, ST_MIN(size, lp->lh_recsize));
 	return (rec);
 }

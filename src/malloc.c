@@ -67,7 +67,10 @@ st_debug_alloc(size_t size, size_t align, st_kind_t kind)
 	if (size >= st_opts.so_firewall && (buf = st_firewall_alloc(size,
 	    align, kind)) != NULL)
 		return (buf);
-	cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
+		cp = kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]];
+	else
+		cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
 	buf = kmem_cache_alloc(cp, KM_NOSLEEP);
@@ -107,13 +110,11 @@ st_debug_cache_of(void *buf, uintptr_t pm, const char *routine)
  * say.  The routine and size checks come first, then the cache's.
  */
 static void
-st_debug_free(void *buf, size_t size, st_kind_t kind, const char *routine)
+st_debug_free_pm(void *buf, uintptr_t pm, size_t size, st_kind_t kind,
+    const char *routine)
 {
-	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
 	kmem_cache_t *cp;
 
-	if (buf == NULL)
-		return;
 	if (pm & PM_FW) {
 		st_firewall_free(buf, size, kind, routine);
 		return;
@@ -126,7 +127,15 @@ st_debug_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 	if (cp == NULL || ((cp->cache_flags & KMF_BUFTAG) &&
 	    kmem_debug_check_free(cp, buf, size, kind, routine) != 0))
 		return;
-	kmem_cache_free(cp, buf);
+	kmem_cache_free_known(cp, buf);
+}
+
+static void
+st_debug_free(void *buf, size_t size, st_kind_t kind, const char *routine)
+{
+	if (buf != NULL)
+		st_debug_free_pm(buf, pagemap_lookup((uintptr_t)buf), size,
+		    kind, routine);
 }
 
 /* Debugging: the size buf was asked for; -1 (reported) if invalid. */
@@ -196,7 +205,7 @@ st_free_other(void *buf, uintptr_t pm, const char *routine)
 	if (buf == NULL)
 		return;
 	if (kmem_debugging) {
-		st_debug_free(buf, 0, ST_KIND_MALLOC, routine);
+		st_debug_free_pm(buf, pm, 0, ST_KIND_MALLOC, routine);
 		return;
 	}
 	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
@@ -328,13 +337,58 @@ st_realloc_fits(size_t have, size_t size)
 	return (size <= have && (size > have / 2 || have <= 64));
 }
 
-/* Debugging: always move, so that stale pointers to the old buffer show. */
+/*
+ * An oversize (page-level) buffer of usable size `have`: kept if `size`
+ * fits, else extended in place when the pages after it are free.  NULL if
+ * it must move.
+ */
+static void *
+st_realloc_big(void *buf, size_t have, size_t size)
+{
+	if (st_realloc_fits(have, size))
+		return (buf);
+	if (have > KMEM_MAXBUF && size > have && size <= PTRDIFF_MAX &&
+	    vmem_extend_try(kmem_oversize_arena, buf, have,
+	    ST_P2ROUNDUP(size, ST_PAGESIZE)) != NULL) {
+		(void) pagemap_set((uintptr_t)buf, ST_PAGESIZE, PM_BIG |
+		    (ST_P2ROUNDUP(size, ST_PAGESIZE) >> ST_PAGESHIFT) <<
+		    PM_SHIFT);
+		return (buf);
+	}
+	return (NULL);
+}
+
+/*
+ * Debugging.  A debugged buffer always moves (as in libumem, Valgrind and
+ * ASan), so that a stale pointer to the old one finds freed, patterned
+ * memory -- except in lite mode, whose point is speed: there a buffer
+ * that still fits its chunk is resized in place (the slack past the old
+ * size is checked, the new size encoded).  Oversize buffers carry no tag
+ * and are resized as without debugging, or growth by small steps would
+ * copy quadratically.
+ */
 static void *
 st_debug_realloc(void *buf, size_t size)
 {
-	size_t have = st_debug_usable(buf, "realloc");
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_cache_t *cp;
+	size_t have;
 	void *nbuf;
 
+	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0 &&
+	    !(pm & PM_FW) && (nbuf = st_realloc_big(buf,
+	    kmem_oversize_size(pm), size)) != NULL)
+		return (nbuf);
+	if (pm != 0 && !(pm & PM_TAGS) &&
+	    ((cp = sp->slab_cache)->cache_flags & KMF_LITE) &&
+	    kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
+	    st_realloc_fits(cp->cache_bufsize, size) &&
+	    kmem_debug_check_free(cp, buf, 0, ST_KIND_MALLOC, "realloc") == 0) {
+		kmem_debug_set_size(cp, buf, size, ST_KIND_MALLOC);
+		return (buf);
+	}
+	have = st_debug_usable(buf, "realloc");
 	if (have == (size_t)-1)
 		return (NULL);
 	nbuf = st_debug_alloc(size, 0, ST_KIND_MALLOC);
@@ -362,16 +416,11 @@ realloc(void *buf, size_t size)
 	if (kmem_debugging)
 		return (st_debug_realloc(buf, size));
 	have = st_usable(buf, "realloc");
+	if (have > KMEM_MAXBUF && (nbuf = st_realloc_big(buf, have,
+	    size)) != NULL)
+		return (nbuf);
 	if (st_realloc_fits(have, size))
 		return (buf);
-	if (have > KMEM_MAXBUF && size > have && size <= PTRDIFF_MAX &&
-	    vmem_extend_try(kmem_oversize_arena, buf, have,
-	    ST_P2ROUNDUP(size, ST_PAGESIZE)) != NULL) {
-		(void) pagemap_set((uintptr_t)buf, ST_PAGESIZE, PM_BIG |
-		    (ST_P2ROUNDUP(size, ST_PAGESIZE) >> ST_PAGESHIFT) <<
-		    PM_SHIFT);
-		return (buf);
-	}
 	nbuf = st_alloc_errno(size);
 	if (nbuf == NULL)
 		return (NULL);

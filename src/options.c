@@ -29,7 +29,12 @@
  *    the kernel, "these flags override /etc/system"; the environment is our
  *    only source, so it is accepted and changes nothing.
  *
- * 4. Security.  Every variable is read with secure_getenv (st_os_getenv),
+ * 4. maxverify.  How much of a freed buffer is patterned and verified.
+ *    libumem's default is all of it; the 64-bit kernel's kmem_maxverify is
+ *    half a page (2048 bytes), and KMEM_FLAGS, the kernel's interface,
+ *    takes the kernel's default.  maxverify= sets it either way.
+ *
+ * 5. Security.  Every variable is read with secure_getenv (st_os_getenv),
  *    so a setuid or setgid program ignores them all.
  *
  * Parsing runs before the allocator exists: nothing here allocates.
@@ -44,7 +49,8 @@
 #define ST_LOG_FAIL_DEFAULT             (64UL << 10)
 #define ST_LOG_SLAB_DEFAULT             (64UL << 10)
 #define ST_CONTENTS_DEFAULT             256
-#define ST_MAXVERIFY_DEFAULT            UINT64_MAX
+#define ST_MAXVERIFY_DEFAULT            UINT64_MAX      /* libumem's */
+#define ST_KMEM_MAXVERIFY               2048    /* the 64-bit kernel's */
 
 st_options_t st_opts = {
 	.so_stack_depth = KMEM_STACK_DEPTH,
@@ -329,6 +335,7 @@ st_opt_kmem_flags(void)
 		    "LITE 0x100\n", (unsigned long)(v & ~(uint64_t)KMF_KNOWN));
 	}
 	st_opts.so_kmem_flags |= (uint32_t)v & KMF_KNOWN;
+	st_opts.so_maxverify = ST_KMEM_MAXVERIFY;  /* UMEM_DEBUG may change */
 	if (v & KMF_FIREWALL)
 		st_opts.so_firewall = 0;        /* all sizes */
 }

@@ -467,9 +467,12 @@ typedef struct st_root {
 
 /* ------------------------------------------------------------------------
  * The logs (log.c): circular rings of fixed-size records, in memory, found
- * by the debugger through st_root.  A record's slot is lh_next++ modulo
- * lh_nrecs; lh_next only grows, so the newest record is lh_next - 1 and a
- * slot whose index is below lh_next - lh_nrecs has been overwritten.
+ * by the debugger through st_root.  The ring is cut into lh_nchunks chunks
+ * of lh_chunk records; a thread claims a whole chunk (chunk lh_next++
+ * modulo lh_nchunks) and fills it with its own records, so records are in
+ * time order within a thread's chunk only: readers order them by their
+ * timestamps (bc_timestamp), as mdb's ::kmalog does.  A record never
+ * written is all zero.
  */
 #define KMEM_LOG_NAMELEN        16
 #define KMEM_LOG_MAGIC          0x6b6d656d6c6f6721ULL
@@ -481,7 +484,9 @@ typedef struct kmem_log {
 	uint64_t lh_size;               /* bytes in the ring */
 	uint64_t lh_recsize;            /* bytes per record */
 	uint64_t lh_nrecs;              /* records in the ring */
-	uint64_t lh_next;               /* records ever written */
+	uint64_t lh_chunk;              /* records per chunk */
+	uint64_t lh_nchunks;            /* chunks in the ring */
+	uint64_t lh_next;               /* chunks ever claimed */
 } kmem_log_t;
 
 /* The message buffer: every report, as text, for ::msgbuf. */
@@ -596,7 +601,9 @@ void kmem_cache_debug_layout(kmem_cache_t *cp);
 void kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp);
 /* 0: hand buf out; -1: its tag was corrupt (buf is lost); -2: ctor failed */
 int kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag);
+int kmem_cache_free_check(kmem_cache_t *cp, void *buf);
 int kmem_cache_free_debug(kmem_cache_t *cp, void *buf);
+void kmem_cache_free_known(kmem_cache_t *cp, void *buf);
 void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind);
 int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
