@@ -254,7 +254,8 @@ kmem_pc_is_ours(uintptr_t pc)
 	return (pc >= lo && pc < hi);
 }
 
-static void
+/* Not inlined: the capture skips exactly this frame. */
+static __attribute__((noinline)) void
 kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 {
 	bcp->bc_cache = cp;
@@ -374,7 +375,8 @@ kmem_debug_report(kmem_error_t error, kmem_cache_t *cp, void *buf)
  * buf just left the magazine or slab layer.  0: hand it out; -1: its tag
  * is corrupt (reported, noabort): the caller must not use it.
  */
-int
+/* Never inlined: its frame heads every audit stack, as in the kernel. */
+__attribute__((noinline)) int
 kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
 {
 	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
@@ -457,7 +459,8 @@ kmem_free_debug_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
  * redzone, record the free, pattern it.  0: go on; -1: an error was
  * reported (noabort): the buffer must not be freed.
  */
-int
+/* Never inlined: its frame heads every audit stack, as in the kernel. */
+__attribute__((noinline)) int
 kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 {
 	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
