@@ -11,6 +11,10 @@
  * printed, with the number of frames captured.  The first (cold) capture,
  * which reads /proc/self/maps for the stack's bounds and the .eh_frame of
  * every frame, is timed on its own.  Then the same with 4 threads at once.
+ * Last, one capture per walk down the chain: down the same chain every
+ * time, then down two chains in turn (each frame's PC differs from the
+ * previous capture's at the same depth, the worst case for unwind.c's
+ * per-thread memo); both times include the calls down the chain.
  */
 #define _GNU_SOURCE
 #include <execinfo.h>
@@ -35,7 +39,7 @@
 static volatile uint32_t sink;
 static int depth = 15, batches = 2000;
 
-enum { USE_ST, USE_BT };
+enum { USE_ST, USE_BT, USE_ST_ONE, USE_ST_ALT };
 
 static uint64_t
 now_ns(void)
@@ -77,6 +81,20 @@ chain(int d, int how, uint32_t reps)
 	return (r);
 }
 
+/* The same as chain, with other return addresses. */
+NOFP static uint32_t
+chain_b(int d, int how, uint32_t reps)
+{
+	uint32_t r;
+
+	if (d <= 1)
+		r = leaf(how, reps);
+	else
+		r = chain_b(d - 1, how, reps);
+	sink += r * 3;
+	return (r);
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -99,8 +117,19 @@ run(void *arg)
 
 	for (b = 0; b < batches; b++) {
 		uint64_t t0 = now_ns();
+		uint32_t i;
 
-		r->frames = chain(depth, r->how, BATCH);
+		if (r->how == USE_ST || r->how == USE_BT) {
+			r->frames = chain(depth, r->how, BATCH);
+		} else {
+			for (i = 0; i < BATCH; i += 2) {
+				r->frames = chain(depth, USE_ST, 1);
+				if (r->how == USE_ST_ONE)
+					r->frames = chain(depth, USE_ST, 1);
+				else
+					r->frames = chain_b(depth, USE_ST, 1);
+			}
+		}
 		r->ns[b] = (now_ns() - t0) * 100 / BATCH;
 	}
 	return (NULL);
@@ -172,5 +201,7 @@ main(int argc, char **argv)
 	bench("glibc backtrace()", USE_BT, 1);
 	bench("st_stack_capture, 4 threads", USE_ST, NTHREADS);
 	bench("glibc backtrace(), 4 threads", USE_BT, NTHREADS);
+	bench("st_stack_capture, 1 chain", USE_ST_ONE, 1);
+	bench("st_stack_capture, 2 chains", USE_ST_ALT, 1);
 	return (0);
 }

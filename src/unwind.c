@@ -4,7 +4,8 @@
  * st_stack_capture() runs on every allocation and free when auditing is on,
  * inside the allocator, with its locks held, possibly in a signal handler.
  * So it never allocates, never blocks on a lock, never faults, and in the
- * steady state costs one hash lookup and two or three loads per frame.
+ * steady state costs one compare with a per-thread memo of the previous
+ * captures and two or three loads per frame (else one hash lookup).
  *
  * 1. What is captured.  st_stack_capture(pcs, max, skip): pcs[0] is the
  *    return address into the function that called st_stack_capture (a PC
@@ -46,6 +47,34 @@
  *    computes the rule from .eh_frame (a few microseconds) and inserts it.
  *    "No information" (no module, no FDE, unsupported CFI) is cached too,
  *    so code without unwind information (JIT code) costs no more than a hit.
+ *    The rules of the usual frames (CFA = rsp + off > 0 or rbp + off, the
+ *    return address at CFA - 8, rbp unchanged or saved at CFA + off) carry
+ *    a flag, UW_FLAG_FASTSP or UW_FLAG_FASTFP, and are applied in the walk's
+ *    loop after one bit test; the others go through uw_step_slow.
+ *
+ *    Most lookups do not reach the cache: an allocation loop captures the
+ *    same few call chains over and over, so each thread keeps a memo of
+ *    them (UW_MEMO_WAYS chains of UW_MEMO_DEPTH {pc, rule} entries, by
+ *    depth).  The pc at depth k is compared with entry k of the chain in
+ *    use, then with that of the other chain (which is then in use); only if
+ *    neither matches is the cache searched, and a hit there is copied to
+ *    entry k of the chain not used by the last capture.  A memo hit is one
+ *    compare, and as its rule's address does not depend on the pc, the
+ *    walk waits only for its stack loads.  The memo holds the rules of one
+ *    epoch (uw_memo_epoch): a capture that sees another empties it first,
+ *    and stops using it when a miss changes the epoch.  Exact pcs are not
+ *    memoised (their lookups set UW_KEY_EXACT, which no memoised pc has).
+ *    Signals: only the outermost capture on a thread (uw_memo_owner) writes
+ *    the memo; a capture in a handler that interrupted it only reads.  The
+ *    handler runs between two instructions of the capture it interrupted,
+ *    and an entry is written pc 0 first, then the rule, then the pc (with
+ *    signal fences between), so a handler sees an entry whole or empty, and
+ *    no entry changes under the owner's reads.  A handler may also
+ *    siglongjmp out of the owner: the owner leaves a new token in a word of
+ *    its frame (uw_memo_owner points there) and in uw_memo_token, and a
+ *    later capture that finds that word, inside its stack, changed takes
+ *    over; until then (or if the word is on another stack) the thread's
+ *    captures only read the memo, which is slower, never wrong.
  *
  * 4. Modules.  Only a cache miss looks for the object holding pc (its
  *    readable PT_LOAD segments, executable span and PT_GNU_EH_FRAME).
@@ -118,6 +147,8 @@
 /* Tunables. */
 #define UW_CACHE_SHIFT		15	/* 2^15 cached rules, 16 bytes each */
 #define UW_CACHE_PROBE		8	/* slots searched per lookup */
+#define UW_MEMO_DEPTH		32	/* frames memoised per thread, */
+#define UW_MEMO_WAYS		2	/* for each of two call chains */
 #define UW_MAXMOD		1024	/* loaded objects tracked */
 #define UW_MAXSEG		8	/* readable PT_LOAD segments kept */
 #define UW_NRANGES		4	/* stack ranges cached per thread */
@@ -296,6 +327,10 @@ uw_range_for(uintptr_t sp, uw_range_t *rp)
 #define UW_F_LOST	3	/* rbp not recoverable */
 
 #define UW_FLAG_NOMOD	0x20
+#define UW_FLAG_FASTSP	0x40	/* UW_K_RSP, off > 0, UW_F_SAME or _CFA,
+				   RA at CFA - 8 */
+#define UW_FLAG_FASTFP	0x80	/* UW_K_RBP, UW_F_SAME or _CFA,
+				   RA at CFA - 8 */
 
 #define UW_RULE_KIND(r)		((uint32_t)(r) & 7)
 #define UW_RULE_FPK(r)		((uint32_t)((r) >> 3) & 3)
@@ -323,7 +358,15 @@ static inline uint64_t
 uw_pack(uint32_t kind, uint32_t fpk, int64_t cfaoff, int64_t raoff,
     int64_t fpoff)
 {
-	return ((uint64_t)kind | (uint64_t)fpk << 3 |
+	uint64_t fast = 0;
+
+	/* The frames uw_walk steps itself. */
+	if (fpk <= UW_F_CFA && raoff == -8 && kind == UW_K_RSP &&
+	    (int32_t)cfaoff > 0)
+		fast = UW_FLAG_FASTSP;
+	else if (fpk <= UW_F_CFA && raoff == -8 && kind == UW_K_RBP)
+		fast = UW_FLAG_FASTFP;
+	return ((uint64_t)kind | (uint64_t)fpk << 3 | fast |
 	    (uint64_t)(uint8_t)(int8_t)(raoff / 8) << 8 |
 	    (uint64_t)(uint16_t)(int16_t)fpoff << 16 |
 	    (uint64_t)(uint32_t)(int32_t)cfaoff << 32);
@@ -1613,6 +1656,87 @@ uw_key(uintptr_t pc, uint32_t exact, uint32_t epoch)
 	    (uint64_t)(epoch & 0xff) << UW_KEY_EPOCH_SHIFT);
 }
 
+/* ------------------------------------------------------------------------
+ * The per-thread memo of the last captures (section 3).
+ */
+
+typedef struct uw_memo {
+	uintptr_t mo_pc;	/* a return address, 0 if empty */
+	uint64_t mo_rule;
+} uw_memo_t;
+
+static __thread uw_memo_t uw_memo[UW_MEMO_WAYS * UW_MEMO_DEPTH]
+    __attribute__((tls_model("initial-exec")));
+static __thread uint32_t uw_memo_epoch	/* what uw_memo's rules are for */
+    __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t uw_memo_owner	/* the capture writing uw_memo */
+    __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t uw_memo_token	/* what its frame holds */
+    __attribute__((tls_model("initial-exec")));
+static __thread uint32_t uw_memo_mru	/* the way last used */
+    __attribute__((tls_model("initial-exec")));
+
+/*
+ * Only the outermost capture on a thread writes the memo (section 3); one
+ * in a signal handler that interrupted it only reads, and sees each entry
+ * whole, or empty while it is being written.
+ */
+static inline void
+uw_memo_put(uw_memo_t *mo, uintptr_t pc, uint64_t rule)
+{
+	__atomic_store_n(&mo->mo_pc, 0, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&mo->mo_rule, rule, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&mo->mo_pc, pc, __ATOMIC_RELAXED);
+}
+
+/*
+ * Start a capture at epoch, with a word of its frame at cookie, on the stack
+ * [lo, hi): the number of memo entries it may read (0 if the memo holds
+ * another epoch's rules and cannot be emptied just now); *ownp is set if it
+ * may write them.  An owner whose cookie no longer holds uw_memo_token was
+ * left by a siglongjmp, and its stack reused: take over.
+ */
+static inline uint32_t
+uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
+    uintptr_t hi, uint32_t *ownp)
+{
+	uintptr_t owner = uw_memo_owner;
+	uint32_t i;
+
+	*ownp = 0;
+	if (owner == 0 || (owner - lo <= hi - lo - sizeof (uintptr_t) &&
+	    *(volatile const uintptr_t *)owner != uw_memo_token)) {
+		*cookie = uw_memo_token + 1;
+		uw_memo_token = *cookie;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		uw_memo_owner = (uintptr_t)cookie;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		*ownp = 1;
+	}
+	if (ST_LIKELY(uw_memo_epoch == epoch))
+		return (UW_MEMO_DEPTH);
+	if (!*ownp)
+		return (0);
+	/* The modules changed: forget every rule, then relabel. */
+	for (i = 0; i < UW_MEMO_WAYS * UW_MEMO_DEPTH; i++)
+		__atomic_store_n(&uw_memo[i].mo_pc, 0, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uw_memo_epoch = epoch;
+	return (UW_MEMO_DEPTH);
+}
+
+static inline void
+uw_memo_end(uint32_t own, uint32_t way)
+{
+	if (own) {
+		uw_memo_mru = way;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		uw_memo_owner = 0;
+	}
+}
+
 /*
  * A cache miss: compute the rule and cache it.  Out of line, so that the
  * walk's loop keeps its state in registers.
@@ -1770,87 +1894,144 @@ uw_step_slow(uw_frame_t *f, uint64_t rule)
 }
 
 /*
+ * A frame the memo does not know: the rule from the shared cache (kept in
+ * the memo slot mo, if any, for the next capture), or computed.  Out of
+ * line, so that the walk's loop keeps its state in registers.
+ */
+static __attribute__((noinline)) uint64_t
+uw_rule_get(uintptr_t pc, uint64_t exact, uint32_t epoch, uw_memo_t *mo)
+{
+	const uw_slot_t *c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
+	uint64_t rule;
+
+	if (ST_LIKELY(c != NULL && pc - UW_MINPC <= UW_KEY_PCMASK -
+	    UW_MINPC) && uw_cache_get(c, uw_key(pc, exact != 0, epoch),
+	    &rule)) {
+		if (mo != NULL && !exact)
+			uw_memo_put(mo, pc, rule);
+		return (rule);
+	}
+	return (uw_rule_miss(pc, exact != 0));
+}
+
+/*
  * Record frames from f outwards (section 7).  The common frames (CFA from
- * rsp or rbp, rbp unchanged or saved at CFA + off) are stepped here, with
- * the frame in registers; the rest by uw_step_slow.
+ * rsp or rbp, the return address just below it, rbp unchanged or saved at
+ * CFA + off: the rule says so with UW_FLAG_FASTSP or UW_FLAG_FASTFP) are
+ * stepped here, with the frame in registers; the rest by uw_step_slow.
+ * fpok is UW_FLAG_FASTFP while rbp is known to be right, else 0; exact is
+ * UW_KEY_EXACT or 0: or'ed into a pc, it makes the pc match no memo entry.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc would pack pc and sp into one vector register, at a cost. */
 __attribute__((optimize("no-tree-slp-vectorize")))
 #endif
 static uint32_t
-uw_walk(uw_frame_t *f, uintptr_t *pcs, uint32_t max, uint32_t skip)
+uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 {
-	const uw_slot_t *c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
-	uintptr_t pc = f->uf_pc, sp = f->uf_sp, fp = f->uf_fp;
-	uintptr_t lo = f->uf_lo, hi = f->uf_hi - sizeof (uintptr_t);
-	uintptr_t cfa, a;
-	uint32_t n = 0, walked, epoch, exact = f->uf_exact;
-	uint32_t fpok = f->uf_fpok, kind;
-	uint64_t rule;
+	uintptr_t pc = f0->uf_pc, sp = f0->uf_sp, fp = f0->uf_fp;
+	uintptr_t lo = f0->uf_lo, span = f0->uf_hi - sizeof (uintptr_t) - lo;
+	uintptr_t cfa, a, slot;
+	uw_frame_t f;
+	volatile uintptr_t cookie;
+	uintptr_t *out;
+	uint64_t rule, exact, fpok;
+	uint32_t walked, limit, epoch, nmemo, own, way, e;
+	int32_t mi, alt;
+	uw_memo_t *mo;
 
+	/* Frames to visit: the skipped ones, then up to max recorded. */
+	limit = skip < UW_MAXFRAMES && max < UW_MAXFRAMES - skip ?
+	    skip + max : UW_MAXFRAMES;
+	exact = f0->uf_exact ? UW_KEY_EXACT : 0;
+	fpok = f0->uf_fpok ? UW_FLAG_FASTFP : 0;
+	f.uf_nsig = f0->uf_nsig;
 	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
-	for (walked = 0; walked < UW_MAXFRAMES; walked++) {
-		if (skip > 0) {
-			skip--;
-		} else {
-			pcs[n++] = pc;
-			if (n >= max)
-				break;
-		}
+	nmemo = uw_memo_begin(epoch, &cookie, lo, lo + span +
+	    sizeof (uintptr_t), &own);
+	way = uw_memo_mru & 1;
+	mi = way ? UW_MEMO_DEPTH : 0;
+	alt = way ? -UW_MEMO_DEPTH : UW_MEMO_DEPTH;
+	for (walked = 0, out = pcs; ; mi++) {
+		if (walked >= skip)
+			*out++ = pc;
+		if (++walked >= limit)
+			break;
 
-		/* The rule: a cache hit, or computed. */
-		rule = 0;
-		if (ST_LIKELY(c != NULL && pc - UW_MINPC <= UW_KEY_PCMASK -
-		    UW_MINPC))
-			(void) uw_cache_get(c, uw_key(pc, exact, epoch), &rule);
-		if (ST_UNLIKELY(rule == 0)) {
-			rule = uw_rule_miss(pc, exact);
-			c = __atomic_load_n(&uw_cache, __ATOMIC_ACQUIRE);
-			epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+		/* The rule: from the memo, else the shared cache. */
+		if (ST_LIKELY(walked <= nmemo &&
+		    uw_memo[mi].mo_pc == (pc | exact))) {
+			rule = uw_memo[mi].mo_rule;
+		} else if (walked <= nmemo &&
+		    uw_memo[mi + alt].mo_pc == (pc | exact)) {
+			mi += alt;		/* the other chain, from here */
+			alt = -alt;
+			rule = uw_memo[mi].mo_rule;
+		} else {
+			mo = NULL;
+			if (own && walked <= nmemo) {
+				if ((uint32_t)(alt < 0) == way) {
+					/* Into the way not used last. */
+					mi += alt;
+					alt = -alt;
+				}
+				mo = &uw_memo[mi];
+			}
+			rule = uw_rule_get(pc, exact, epoch, mo);
+			e = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+			if (ST_UNLIKELY(e != epoch)) {
+				/* The memo is for the old epoch. */
+				epoch = e;
+				nmemo = 0;
+			}
 		}
 
 		/* Step. */
-		kind = UW_RULE_KIND(rule);
-		if (ST_LIKELY((kind == UW_K_RSP || (kind == UW_K_RBP &&
-		    fpok)) && UW_RULE_FPK(rule) <= UW_F_CFA)) {
-			cfa = (kind == UW_K_RSP ? sp : fp) +
-			    (uintptr_t)UW_RULE_CFAOFF(rule);
-			a = cfa + (uintptr_t)UW_RULE_RAOFF(rule);
-			if (cfa <= sp || a < lo || a > hi)
+		if (ST_LIKELY((rule & UW_FLAG_FASTSP) != 0)) {
+			cfa = sp + (uintptr_t)UW_RULE_CFAOFF(rule);
+		} else if ((rule & fpok) != 0) {
+			cfa = fp + (uintptr_t)UW_RULE_CFAOFF(rule);
+			if (cfa <= sp)
 				break;
-			if (UW_RULE_FPK(rule) == UW_F_CFA) {
-				uintptr_t slot = cfa +
-				    (uintptr_t)UW_RULE_FPOFF(rule);
-
-				if (slot < lo || slot > hi)
-					break;
-				fp = uw_load(slot);
-				fpok = 1;
-			}
-			pc = uw_load(a);
-			sp = cfa;
-			exact = 0;
 		} else {
-			f->uf_pc = pc;
-			f->uf_sp = sp;
-			f->uf_fp = fp;
-			f->uf_exact = exact;
-			f->uf_fpok = fpok;
-			if (!uw_step_slow(f, rule))
+			f.uf_pc = pc;
+			f.uf_sp = sp;
+			f.uf_fp = fp;
+			f.uf_lo = lo;
+			f.uf_hi = lo + span + sizeof (uintptr_t);
+			f.uf_exact = exact != 0;
+			f.uf_fpok = fpok != 0;
+			if (!uw_step_slow(&f, rule))
 				break;
-			pc = f->uf_pc;
-			sp = f->uf_sp;
-			fp = f->uf_fp;
-			exact = f->uf_exact;
-			fpok = f->uf_fpok;
-			lo = f->uf_lo;
-			hi = f->uf_hi - sizeof (uintptr_t);
+			pc = f.uf_pc;
+			sp = f.uf_sp;
+			fp = f.uf_fp;
+			exact = f.uf_exact ? UW_KEY_EXACT : 0;
+			fpok = f.uf_fpok ? UW_FLAG_FASTFP : 0;
+			lo = f.uf_lo;
+			span = f.uf_hi - sizeof (uintptr_t) - lo;
+			if (pc < UW_MINPC && !exact)
+				break;
+			continue;
 		}
-		if (pc < UW_MINPC && !exact)
+		a = cfa - sizeof (uintptr_t);
+		if (a - lo > span)
+			break;
+		if (rule & ((uint64_t)UW_F_CFA << 3)) {		/* or SAME */
+			slot = cfa + (uintptr_t)UW_RULE_FPOFF(rule);
+			if (slot - lo > span)
+				break;
+			fp = uw_load(slot);
+			fpok = UW_FLAG_FASTFP;
+		}
+		pc = uw_load(a);
+		sp = cfa;
+		exact = 0;
+		if (pc < UW_MINPC)
 			break;
 	}
-	return (n);
+	uw_memo_end(own, alt < 0);
+	return ((uint32_t)(out - pcs));
 }
 
 /*

@@ -12,7 +12,10 @@
  * stack, with both entry points; another thread; max and skip; a profiler
  * (a 50 us timer's SIGPROF anywhere, every sample must reach prof_work);
  * 8 threads x 100000 captures, whose stacks must be complete, then again
- * while objects are dlopen'ed and dlclose'd and SIGUSR2 handlers capture.
+ * while objects are dlopen'ed and dlclose'd and SIGUSR2 handlers capture;
+ * the per-thread memo: three call chains in turn at random depths, each
+ * capture the same as the first of its kind, while a timer's handler
+ * captures in the middle of them, then while it siglongjmps out of them.
  *
  * timeout: 120
  */
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <ucontext.h>
@@ -70,6 +74,12 @@ void test_max_skip(void);
 uint32_t rec(uintptr_t *pcs, uint32_t max, uint32_t skip, int d);
 void *stress_main(void *arg);
 void prof_work(uint64_t until);
+uint32_t memo_a(uintptr_t *pcs, int d);
+uint32_t memo_b(uintptr_t *pcs, int d);
+uint32_t memo_c(uintptr_t *pcs, int d);
+uint32_t memo_run(int c, uintptr_t *pcs, int d);
+void memo_handler(int sig);
+void test_memo(void);
 int main(void);
 
 static void handler(int sig, siginfo_t *si, void *uc);
@@ -83,7 +93,8 @@ static const struct {
 	K(test_qsort), K(qsort_cmp), K(qsort_caller), K(raiser),
 	K(test_signal), K(thread_main), K(test_thread), K(test_max_skip),
 	K(rec), K(stress_main), K(main), K(handler), K(capture_here),
-	K(prof_work),
+	K(prof_work), K(memo_a), K(memo_b), K(memo_c), K(memo_run),
+	K(test_memo), K(memo_handler),
 #undef K
 };
 #define NKNOWN	(sizeof (known) / sizeof (known[0]))
@@ -661,6 +672,174 @@ test_profile(void)
 		dump("profile, incomplete", prof_miss[i], prof_missn[i]);
 }
 
+/* ---- 8. the per-thread memo: chains in turn, handlers in the middle ---- */
+
+#define MEMO_DEPTH	20
+#define MEMO_CAPTURES	300000
+
+static uintptr_t memo_ref[3][MEMO_DEPTH][DEPTH];
+static uint32_t memo_refn[3][MEMO_DEPTH];
+static unsigned long memo_sigs, memo_sigbad, memo_jumps;
+static uintptr_t memo_sigpcs[DEPTH];
+static uint32_t memo_sign;
+static volatile int memo_jump;
+static sigjmp_buf memo_env;
+
+NOFP uint32_t
+memo_a(uintptr_t *pcs, int d)
+{
+	uint32_t r = d == 0 ? st_stack_capture(pcs, DEPTH, 0) :
+	    memo_a(pcs, d - 1);
+
+	sink += (int)r;
+	return (r);
+}
+
+NOFP uint32_t
+memo_b(uintptr_t *pcs, int d)
+{
+	uint32_t r = d == 0 ? st_stack_capture(pcs, DEPTH, 0) :
+	    memo_b(pcs, d - 1);
+
+	sink += (int)r * 3;
+	return (r);
+}
+
+NOFP uint32_t
+memo_c(uintptr_t *pcs, int d)
+{
+	uint32_t r = d == 0 ? st_stack_capture(pcs, DEPTH, 0) :
+	    memo_c(pcs, d - 1);
+
+	sink += (int)r * 5;
+	return (r);
+}
+
+NOFP uint32_t
+memo_run(int c, uintptr_t *pcs, int d)
+{
+	uint32_t r;
+
+	if (c == 0)
+		r = memo_a(pcs, d);
+	else
+		r = c == 1 ? memo_b(pcs, d) : memo_c(pcs, d);
+	sink += (int)r;
+	return (r);
+}
+
+/* A capture of its own in the middle of the main loop's, at other depths. */
+void
+memo_handler(int sig)
+{
+	static const char *names[] = { "memo_a", "memo_b", "memo_c" };
+	uintptr_t pcs[DEPTH];
+	int c = (int)(memo_sigs % 3), d = (int)(memo_sigs * 7 % MEMO_DEPTH);
+	int k, bad;
+	uint32_t n;
+
+	(void) sig;
+	memo_sigs++;
+	n = memo_run(c, pcs, d);
+	for (k = 0, bad = n < (uint32_t)d + 3; k <= d && !bad; k++)
+		bad = !in_func(pcs[k], names[c]);
+	/* What lies above the handler may be anywhere, ld.so included. */
+	if (bad || !in_func(pcs[d + 1], "memo_run") ||
+	    !in_func(pcs[d + 2], "memo_handler")) {
+		if (memo_sigbad++ == 0) {
+			memcpy(memo_sigpcs, pcs, sizeof (pcs));
+			memo_sign = n;
+		}
+	}
+	if (memo_jump && memo_sigs % 2 == 0) {
+		memo_jumps++;
+		siglongjmp(memo_env, 1);
+	}
+}
+
+NOFP void
+test_memo(void)
+{
+	struct sigaction sa;
+	struct itimerspec it;
+	struct sigevent sev;
+	uintptr_t pcs[DEPTH], badpcs[DEPTH];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	volatile unsigned long bad = 0, i;
+	timer_t tid;
+	volatile uint32_t badn = 0;
+	volatile int badc = 0, badd = 0;
+	uint32_t n;
+	int c, d;
+
+	for (c = 0; c < 3; c++) {
+		for (d = 0; d < MEMO_DEPTH; d++) {
+			stack_t_ s;
+
+			memset(&s, 0, sizeof (s));
+			s.n = memo_run(c, s.pcs, d);
+			memcpy(memo_ref[c][d], s.pcs, sizeof (s.pcs));
+			memo_refn[c][d] = s.n;
+			CHECKF(s.n >= (uint32_t)d + 4 && find_func(s.pcs, s.n,
+			    (uint32_t)d + 1, "test_memo") == d + 2,
+			    "memo: chain %d depth %d: %u frames", c, d, s.n);
+		}
+	}
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_handler = memo_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	REQUIRE(sigaction(SIGPROF, &sa, NULL) == 0);
+	memset(&sev, 0, sizeof (sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGPROF;
+	REQUIRE(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0);
+	memset(&it, 0, sizeof (it));
+	it.it_interval.tv_nsec = 20000;
+	it.it_value.tv_nsec = 20000;
+	REQUIRE(timer_settime(tid, 0, &it, NULL) == 0);
+	for (i = 0; i < 2 * MEMO_CAPTURES; i++) {
+		/* From the middle, out of the captures too. */
+		memo_jump = 0;
+		if (i >= MEMO_CAPTURES && sigsetjmp(memo_env, 1) != 0)
+			continue;
+		memo_jump = i >= MEMO_CAPTURES;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		c = (int)(x % 3);
+		d = (int)((x >> 8) % MEMO_DEPTH);
+		n = memo_run(c, pcs, d);
+		/* All the same but the return address into test_memo. */
+		if (n != memo_refn[c][d] || memcmp(pcs, memo_ref[c][d],
+		    (size_t)(d + 2) * sizeof (uintptr_t)) != 0 ||
+		    memcmp(pcs + d + 3, memo_ref[c][d] + d + 3,
+		    (n - (uint32_t)d - 3) * sizeof (uintptr_t)) != 0) {
+			if (bad++ == 0) {
+				badc = c;
+				badd = d;
+				badn = n;
+				memcpy(badpcs, pcs, sizeof (badpcs));
+			}
+		}
+	}
+	timer_delete(tid);
+	signal(SIGPROF, SIG_DFL);
+	if (bad > 0) {
+		check_say("memo: chain %d depth %d\n", badc, badd);
+		dump("memo", badpcs, badn);
+		dump("expected", memo_ref[badc][badd], memo_refn[badc][badd]);
+	}
+	check_say("memo: %lu captures, %lu handler captures, %lu jumps\n",
+	    (unsigned long)i, memo_sigs, memo_jumps);
+	CHECKF(bad == 0, "memo: %lu captures differ", (unsigned long)bad);
+	CHECKF(memo_sigbad == 0, "memo: %lu bad handler captures",
+	    memo_sigbad);
+	if (memo_sigbad > 0)
+		dump("memo, handler", memo_sigpcs, memo_sign);
+	CHECK(memo_sigs > 100 && memo_jumps > 10);
+}
+
 int
 main(void)
 {
@@ -671,6 +850,7 @@ main(void)
 	test_thread();
 	test_max_skip();
 	test_profile();
+	test_memo();
 	test_stress();
 	return (check_status());
 }
