@@ -53,6 +53,15 @@
  * Internal entry points: allocate and free without errno or C semantics.
  */
 
+/* The cache that serves malloc(size) at align; NULL: oversize. */
+static inline kmem_cache_t *
+st_malloc_cache(size_t size, size_t align)
+{
+	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
+		return (kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]]);
+	return (kmem_alloc_cache_for(ST_MAX(size, 1), align));
+}
+
 /* Debugging: size and kind recorded; align 0 means malloc's alignment. */
 static void *
 st_debug_alloc(size_t size, size_t align, st_kind_t kind)
@@ -67,10 +76,7 @@ st_debug_alloc(size_t size, size_t align, st_kind_t kind)
 	if (size >= st_opts.so_firewall && (buf = st_firewall_alloc(size,
 	    align, kind)) != NULL)
 		return (buf);
-	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
-		cp = kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]];
-	else
-		cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
 	buf = kmem_cache_alloc(cp, KM_NOSLEEP);
@@ -162,10 +168,7 @@ st_alloc_slow(size_t size, size_t align)
 		kmem_init_slow();
 	if (ST_UNLIKELY(kmem_debugging))
 		return (st_debug_alloc(size, align, ST_KIND_MALLOC));
-	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
-		cp = kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]];
-	else
-		cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
 	return (kmem_cache_alloc_slow(cp, KM_NOSLEEP));
