@@ -506,8 +506,9 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 }
 
 /*
- * kmem_cache_free(cp, buf) of a debugged cache: is buf a buffer of cp at
- * all, then its tag.  0: go on; -1: reported (noabort), do not free.
+ * kmem_cache_free(cp, buf) of a debugged cache: is buf the start of one of
+ * cp's buffers?  0: yes (kmem_cache_free_debug checks its tag next); -1:
+ * reported (noabort), do not free.
  */
 int
 kmem_cache_free_check(kmem_cache_t *cp, void *buf)
@@ -523,7 +524,7 @@ kmem_cache_free_check(kmem_cache_t *cp, void *buf)
 	else if (!kmem_buf_is_base(cp, sp, (uintptr_t)buf))
 		error = KMERR_BADBASE;
 	else
-		return (kmem_cache_free_debug(cp, buf));
+		return (0);
 	kmem_free_debug_error(error, cp, buf, sp);
 	return (-1);
 }

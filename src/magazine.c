@@ -684,27 +684,6 @@ kmem_quarantine(kmem_cache_t *cp, void *buf)
 	kt->kt_qbytes += cp->cache_chunksize;
 }
 
-/* A debugged buffer that passed its checks goes back. */
-static void
-kmem_cache_free_debugged(kmem_cache_t *cp, void *buf)
-{
-	if ((cp->cache_flags & (KMF_DEADBEEF | KMF_LITE)) == KMF_DEADBEEF)
-		kmem_quarantine(cp, buf);
-	else
-		kmem_cache_free_nodebug(cp, buf);
-}
-
-void
-kmem_cache_free(kmem_cache_t *cp, void *buf)
-{
-	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG)) {
-		if (kmem_cache_free_check(cp, buf) == 0)
-			kmem_cache_free_debugged(cp, buf);
-		return;                 /* else reported, and noabort */
-	}
-	kmem_cache_free_nodebug(cp, buf);
-}
-
 /*
  * kmem_cache_free when the caller (malloc.c, kmem.c) has already found
  * buf to be the start of one of cp's buffers: the tag checks only.
@@ -713,11 +692,24 @@ void
 kmem_cache_free_known(kmem_cache_t *cp, void *buf)
 {
 	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG)) {
-		if (kmem_cache_free_debug(cp, buf) == 0)
-			kmem_cache_free_debugged(cp, buf);
-		return;
+		if (kmem_cache_free_debug(cp, buf) != 0)
+			return;         /* reported, and noabort */
+		if ((cp->cache_flags & (KMF_DEADBEEF | KMF_LITE)) ==
+		    KMF_DEADBEEF) {
+			kmem_quarantine(cp, buf);
+			return;
+		}
 	}
 	kmem_cache_free_nodebug(cp, buf);
+}
+
+void
+kmem_cache_free(kmem_cache_t *cp, void *buf)
+{
+	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG) &&
+	    kmem_cache_free_check(cp, buf) != 0)
+		return;                 /* reported, and noabort */
+	kmem_cache_free_known(cp, buf);
 }
 
 /* ------------------------------------------------------------------------
