@@ -45,6 +45,15 @@
  *    corruption detected" with the panicking stack, writes a dump
  *    (dump.c) and aborts.  Everything goes through st_msg(), to stderr
  *    and the message buffer, with no allocation.
+ *
+ * 6. Lite's fast paths.  In lite mode alone (no firewall), malloc and free
+ *    of the kmem_alloc_N caches do the whole of sections 3 and the size
+ *    checks in one function each, kmem_lite_malloc and kmem_lite_free:
+ *    the magazine round, the tag, the first word, the size byte, the
+ *    caller.  Each only looks until it knows all is well, and returns
+ *    "not taken" before changing anything when it is not (an empty or
+ *    full magazine, a bad tag, a modified word, a foreign cache), so the
+ *    general path runs on the same state and makes the same report.
  */
 #include <string.h>
 
@@ -52,6 +61,7 @@
 
 uint32_t kmem_flags;                    /* KMF_* in force (options.c) */
 int kmem_debugging;                     /* malloc & co. take debug paths */
+int kmem_lite_fast;                     /* section 6's paths apply */
 kmem_cache_t *kmem_bufctl_audit_cache;
 static uint32_t kmem_audit_size;        /* bytes of an audit bufctl */
 
@@ -70,6 +80,9 @@ kmem_debug_init(void)
 	kmem_flags = st_opts.so_kmem_flags;
 	kmem_debugging = (kmem_flags & KMF_CACHE_DEBUG) != 0 ||
 	    st_opts.so_firewall != UINT64_MAX;
+	kmem_lite_fast = (kmem_cache_debug_flags(0) & ~(KMF_DEADBEEF |
+	    KMF_REDZONE | KMF_BUFTAG)) == KMF_LITE &&
+	    st_opts.so_firewall == UINT64_MAX;
 	kmem_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
 	    st_opts.so_stack_depth);
 	kmem_log_init();
@@ -270,6 +283,15 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 
 __thread uintptr_t kmem_caller __attribute__((tls_model("initial-exec")));
 
+/* The newest caller first in the tag's history. */
+static inline void
+kmem_lite_push(kmem_buftag_lite_t *btlp, uintptr_t caller)
+{
+	for (int i = KMEM_LITE_DEPTH - 1; i > 0; i--)
+		btlp->bt_history[i] = btlp->bt_history[i - 1];
+	btlp->bt_history[0] = caller;
+}
+
 /*
  * Lite mode keeps the program's caller: malloc and free leave it in
  * kmem_caller (cheap); other entry points cost a short stack walk.
@@ -291,9 +313,7 @@ kmem_lite_history(kmem_buftag_lite_t *btlp)
 		if (caller == 0 && n > 0)
 			caller = pcs[n - 1];
 	}
-	for (i = KMEM_LITE_DEPTH - 1; i > 0; i--)
-		btlp->bt_history[i] = btlp->bt_history[i - 1];
-	btlp->bt_history[0] = caller;
+	kmem_lite_push(btlp, caller);
 }
 
 /* An allocation failed: log it with the failing stack. */
@@ -681,6 +701,96 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 		}
 	}
 	rz[1] = KMEM_REDZONE_32;
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
+ * Lite's fast paths (section 6).
+ */
+
+/*
+ * malloc(size) (8 < size <= KMEM_SMALL_MAX, malloc's alignment) of kind,
+ * called from caller, straight from the thread's magazine.  NULL: not
+ * taken, nothing changed.
+ */
+void *
+kmem_lite_malloc(size_t size, st_kind_t kind, uintptr_t caller)
+{
+	uint32_t idx = malloc_size_small[(size + 7) >> 3];
+	kmem_cpu_cache_t *cc = &kmem_thread_self->kt_cc[idx];
+	kmem_cache_t *cp = kmem_alloc_caches[idx];
+	kmem_buftag_lite_t *btlp;
+	kmem_bufctl_t *bcp;
+	uint64_t *buf;
+	uint32_t *rz;
+
+	if (ST_UNLIKELY(cc->cc_rounds <= 0 || !(cp->cache_flags & KMF_LITE)))
+		return (NULL);
+	buf = cc->cc_loaded->mag_round[cc->cc_rounds - 1];
+	btlp = (kmem_buftag_lite_t *)((char *)buf + cp->cache_buftag);
+	bcp = btlp->bt_buftag.bt_bufctl;
+	if (ST_UNLIKELY(((intptr_t)bcp ^ btlp->bt_buftag.bt_bxstat) !=
+	    (intptr_t)KMEM_BUFTAG_FREE || *buf != KMEM_FREE_PATTERN))
+		return (NULL);
+	cc->cc_rounds--;
+	cc->cc_alloc++;
+	*buf = KMEM_UNINITIALIZED_PATTERN;
+	rz = (uint32_t *)&btlp->bt_buftag.bt_redzone;
+	rz[0] = KMEM_REDZONE_32;
+	rz[1] = (uint32_t)kind << KMEM_KIND_SHIFT |
+	    (uint32_t)KMEM_SIZE_ENCODE(size);
+	if (size < cp->cache_buftag)
+		((uint8_t *)buf)[size] = KMEM_REDZONE_BYTE;
+	kmem_lite_push(btlp, caller);
+	btlp->bt_buftag.bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_ALLOC;
+	return (buf);
+}
+
+/*
+ * free of buf, which the page map puts in slab sp, by a routine of kind
+ * called from caller (size: the size it gave, 0 if none), straight into
+ * the thread's magazine.  0: done; -1:
+ * not taken, nothing changed.
+ */
+int
+kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size, st_kind_t kind,
+    uintptr_t caller)
+{
+	kmem_cache_t *cp = sp->slab_cache;
+	kmem_buftag_lite_t *btlp;
+	kmem_cpu_cache_t *cc;
+	kmem_bufctl_t *bcp;
+	uint32_t *rz, w, asize;
+
+	if (ST_UNLIKELY(!(cp->cache_flags & KMF_LITE) ||
+	    (uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC ||
+	    !kmem_buf_is_base(cp, sp, (uintptr_t)buf)))
+		return (-1);
+	cc = &kmem_thread_self->kt_cc[cp->cache_ccidx];
+	btlp = (kmem_buftag_lite_t *)((char *)buf + cp->cache_buftag);
+	/* The size byte's line, usually this one: miss on both at once. */
+	__builtin_prefetch((char *)btlp - 1);
+	bcp = btlp->bt_buftag.bt_bufctl;
+	rz = (uint32_t *)&btlp->bt_buftag.bt_redzone;
+	w = rz[1];
+	asize = KMEM_SIZE_DECODE(w & KMEM_SIZE_MASK);
+	if (ST_UNLIKELY((uint32_t)cc->cc_rounds >= (uint32_t)cc->cc_magsize ||
+	    ((intptr_t)bcp ^ btlp->bt_buftag.bt_bxstat) !=
+	    (intptr_t)KMEM_BUFTAG_ALLOC || rz[0] != KMEM_REDZONE_32 ||
+	    w >> KMEM_KIND_SHIFT != kind ||
+	    (w & KMEM_SIZE_MASK) != KMEM_SIZE_ENCODE(asize) ||
+	    (size != 0 && size != asize) ||
+	    (asize < cp->cache_buftag &&
+	    ((uint8_t *)buf)[asize] != KMEM_REDZONE_BYTE) ||
+	    ((cp->cache_flags & KMF_HASH) ? !kmem_bufctl_valid(cp, buf, bcp) :
+	    (char *)bcp != (char *)buf + cp->cache_bufctl)))
+		return (-1);
+	rz[1] = KMEM_REDZONE_32;
+	kmem_lite_push(btlp, caller);
+	*(uint64_t *)buf = KMEM_FREE_PATTERN;
+	btlp->bt_buftag.bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_FREE;
+	cc->cc_free++;
+	cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
 	return (0);
 }
 

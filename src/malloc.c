@@ -136,11 +136,42 @@ st_debug_free_pm(void *buf, uintptr_t pm, size_t size, st_kind_t kind,
 	kmem_cache_free_known(cp, buf);
 }
 
+/*
+ * The debug paths, first trying lite's fused ones (debug.c, section 6),
+ * which need the program's caller in kmem_caller.
+ */
+static inline void *
+st_debug_alloc_fast(size_t size, size_t align, st_kind_t kind)
+{
+	void *buf;
+
+	if (kmem_lite_fast && align == 0 && size > 8 &&
+	    size <= KMEM_SMALL_MAX && kmem_caller != 0 &&
+	    (buf = kmem_lite_malloc(size, kind, kmem_caller)) != NULL) {
+		kmem_caller = 0;
+		return (buf);
+	}
+	return (st_debug_alloc(size, align, kind));
+}
+
+static inline void
+st_debug_free_fast(void *buf, uintptr_t pm, size_t size, st_kind_t kind,
+    const char *routine)
+{
+	if (kmem_lite_fast && pm != 0 && !(pm & PM_TAGS) && kmem_caller != 0 &&
+	    kmem_lite_free((kmem_slab_t *)pm, buf, size, kind,
+	    kmem_caller) == 0) {
+		kmem_caller = 0;
+		return;
+	}
+	st_debug_free_pm(buf, pm, size, kind, routine);
+}
+
 static void
 st_debug_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
 	if (buf != NULL)
-		st_debug_free_pm(buf, pagemap_lookup((uintptr_t)buf), size,
+		st_debug_free_fast(buf, pagemap_lookup((uintptr_t)buf), size,
 		    kind, routine);
 }
 
@@ -167,7 +198,7 @@ st_alloc_slow(size_t size, size_t align)
 	if (!kmem_ready)
 		kmem_init_slow();
 	if (ST_UNLIKELY(kmem_debugging))
-		return (st_debug_alloc(size, align, ST_KIND_MALLOC));
+		return (st_debug_alloc_fast(size, align, ST_KIND_MALLOC));
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
@@ -208,7 +239,7 @@ st_free_other(void *buf, uintptr_t pm, const char *routine)
 	if (buf == NULL)
 		return;
 	if (kmem_debugging) {
-		st_debug_free_pm(buf, pm, 0, ST_KIND_MALLOC, routine);
+		st_debug_free_fast(buf, pm, 0, ST_KIND_MALLOC, routine);
 		return;
 	}
 	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
@@ -702,7 +733,7 @@ st_malloc_internal(size_t size, size_t align, st_kind_t kind)
 	if (ST_UNLIKELY(kmem_debugging)) {
 		if (!kmem_ready)
 			kmem_init_slow();
-		return (st_debug_alloc(size, align, kind));
+		return (st_debug_alloc_fast(size, align, kind));
 	}
 	if (align == 0)
 		return (size <= PTRDIFF_MAX ? st_alloc(size) : NULL);

@@ -30,9 +30,12 @@ typedef void (*st_new_handler_t)(void);
 extern st_new_handler_t _ZSt15get_new_handlerv(void) __attribute__((weak));
 extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 
-static void *
+/* Inlined into the exported function: its caller, for lite mode. */
+static inline __attribute__((always_inline)) void *
 st_new(size_t size, size_t align, st_kind_t kind, int nothrow)
 {
+	if (ST_UNLIKELY(kmem_debugging))
+		kmem_caller = (uintptr_t)__builtin_return_address(0);
 	for (;;) {
 		void *buf = st_malloc_internal(size, align, kind);
 		st_new_handler_t handler;
@@ -61,7 +64,11 @@ st_new(size_t size, size_t align, st_kind_t kind, int nothrow)
 #define K_NEWA          ST_KIND_NEW_ARRAY
 #define K_NEW_AL        ST_KIND_NEW_ALIGNED
 #define K_NEWA_AL       ST_KIND_NEW_ARRAY_ALIGNED
-#define DELETE(p, n, k, what)   st_free_internal(p, n, k, what)
+#define DELETE(p, n, k, what)   do {                                   \
+	if (ST_UNLIKELY(kmem_debugging))                               \
+		kmem_caller = (uintptr_t)__builtin_return_address(0);   \
+	st_free_internal(p, n, k, what);                               \
+} while (0)
 
 /* operator new / new[] (size), nothrow, aligned, aligned nothrow */
 NEW(_Znwm, size_t n) { return (st_new(n, 0, K_NEW, 0)); }

@@ -591,6 +591,7 @@ typedef struct kmem_errinfo {
 
 extern uint32_t kmem_flags;             /* KMF_* in force, process-wide */
 extern int kmem_debugging;              /* malloc & co. take debug paths */
+extern int kmem_lite_fast;              /* lite alone: malloc's fused paths */
 extern volatile int st_panicking;       /* a panic is being handled */
 extern kmem_cache_t *kmem_bufctl_audit_cache;
 #define KMF_CACHE_DEBUG (KMF_AUDIT | KMF_DEADBEEF | KMF_REDZONE | \
@@ -609,6 +610,9 @@ void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
 int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind, const char *routine);
 size_t kmem_debug_size(kmem_cache_t *cp, void *buf);
+void *kmem_lite_malloc(size_t size, st_kind_t kind, uintptr_t caller);
+int kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size,
+    st_kind_t kind, uintptr_t caller);
 void kmem_debug_verify_free(kmem_cache_t *cp, void *buf);
 void kmem_log_failure(kmem_cache_t *cp, size_t size);
 void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);

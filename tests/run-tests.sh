@@ -20,20 +20,22 @@
 #   tests/stress/*.c        fixed-seed multi-threaded workloads
 #   tests/programs/*.sh     real programs: stdout and exit status must be the
 #                           same without slabtrace, under LD_PRELOAD, under
-#                           `slabtrace run --`, with KMEM_FLAGS=0xf and with
-#                           a firewall on every buffer (and these two may
-#                           print no report); exit 77 means "skip"
+#                           `slabtrace run --`, with KMEM_FLAGS=0xf, with
+#                           UMEM_DEBUG=lite and with a firewall on every
+#                           buffer (and these three may print no report);
+#                           exit 77 means "skip"
 #   tests/wrong/*.c, *.cc   programs that misuse the heap on purpose and must
 #                           die with the expected report and dump (below)
 #
 # A C or C++ test passes when it exits 0 within its time limit.  A line
 # "modes: static preload" in its source says how it runs: "static" links it
 # with libslabtrace.a, "preload" builds it plainly and runs it with
-# LD_PRELOAD=libslabtrace.so; each mode is a test of its own, named
+# LD_PRELOAD=libslabtrace.so, "lite" and "0xf" run it so with UMEM_DEBUG=lite
+# or KMEM_FLAGS=0xf (a report then fails it); each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
 # stress "preload".  A line "env: VAR=value ..." sets its environment.
 # A line "timeout: N" sets the limit in seconds (default
-# 120; 600 for the five runs of a program).
+# 120; 720 for the six runs of a program).
 #
 # A wrong program says what must happen in lines of its source:
 #   env: VAR=value ...      its environment (default KMEM_FLAGS=0xf)
@@ -77,7 +79,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 TAIL_LINES=25
 
 TIMEOUT=120		# seconds, per test
-TIMEOUT_PROGRAMS=600	# for the five runs of a program together
+TIMEOUT_PROGRAMS=720	# for the six runs of a program together
 
 list_only=0
 if [ "${1:-}" = "-l" ]; then
@@ -236,10 +238,10 @@ build_all() {
 	for i in "${!T_NAME[@]}"; do
 		[ "${T_KIND[$i]}" = cbin ] || [ "${T_KIND[$i]}" = wrong ] ||
 		    continue
-		key="${T_SRC[$i]} ${T_MODE[$i]}"
+		key=$(bin_path "${T_SRC[$i]}" "${T_MODE[$i]}")
 		[ -n "${seen[$key]:-}" ] && continue
 		seen[$key]=1
-		rm -f "$(bin_path "${T_SRC[$i]}" "${T_MODE[$i]}")"
+		rm -f "$key"
 		build_one "${T_SRC[$i]}" "${T_MODE[$i]}" &
 		running=$((running + 1))
 		if [ "$running" -ge "$JOBS" ]; then
@@ -263,7 +265,11 @@ run_cbin() {	# index
 	fi
 	local -a envs=()
 	read -r -a envs <<<"$(src_field "$src" env)"
-	if [ "$mode" = preload ]; then
+	case $mode in
+	lite) envs=(UMEM_DEBUG=lite UMEM_OPTIONS=dump=off "${envs[@]}") ;;
+	0xf) envs=(KMEM_FLAGS=0xf UMEM_OPTIONS=dump=off "${envs[@]}") ;;
+	esac
+	if [ "$mode" != static ]; then
 		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
 		    env LD_PRELOAD="$SO" "${envs[@]}" "$bin" >"$log" 2>&1 \
 		    </dev/null
@@ -301,7 +307,7 @@ run_program() {	# index
 	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
 	local base st_ref st how st f
 	base=$LOGS/$(echo "$name" | tr '/' '_')
-	t=$((t / 5))
+	t=$((t / 6))
 
 	timeout -k 5 "$t" bash "$src" >"$base.ref.out" 2>"$base.ref.err" \
 	    </dev/null
@@ -316,7 +322,7 @@ run_program() {	# index
 		    $st_ref "$t")" "$base.log"
 		return
 	fi
-	for how in preload cli 0xf firewall; do
+	for how in preload cli 0xf lite firewall; do
 		case $how in
 		preload)
 			timeout -k 5 "$t" env LD_PRELOAD="$SO" bash "$src" \
@@ -326,6 +332,10 @@ run_program() {	# index
 			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
 		0xf)
 			timeout -k 5 "$t" env LD_PRELOAD="$SO" KMEM_FLAGS=0xf \
+			    UMEM_OPTIONS=dump=off bash "$src" \
+			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
+		lite)
+			timeout -k 5 "$t" env LD_PRELOAD="$SO" UMEM_DEBUG=lite \
 			    UMEM_OPTIONS=dump=off bash "$src" \
 			    >"$base.$how.out" 2>"$base.$how.err" </dev/null ;;
 		firewall)

@@ -9,7 +9,7 @@
  * use, starts a thread that allocates too, and exits 0.  A child that has
  * not exited after 20 seconds is deadlocked: it is killed and reported.
  *
- * modes: preload static
+ * modes: preload static lite 0xf
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -10,7 +10,7 @@
  * Then 256 threads at once, all alive together (more threads than any
  * fixed per-CPU or per-thread table is likely to have).
  *
- * modes: preload static
+ * modes: preload static lite 0xf
  */
 #define _GNU_SOURCE
 #include <pthread.h>

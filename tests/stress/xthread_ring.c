@@ -10,7 +10,7 @@
  * bounded ring, so magazines have to travel from one thread to the other.
  * Fixed seeds; a fixed amount of work.
  *
- * modes: preload
+ * modes: preload lite 0xf
  */
 #define _GNU_SOURCE
 #include <malloc.h>
