@@ -138,6 +138,8 @@ kmem_arenas_create(void)
 	heap_arena->vm_min_import = kmem_heap_import;
 	kmem_internal_arena = kmem_arena("kmem_internal", ST_PAGESIZE,
 	    heap_arena, 0, VM_SLEEP);
+	/* Audit bufctls come and go by the page: import less often. */
+	kmem_internal_arena->vm_min_import = 64 * 1024;
 	kmem_cache_arena = kmem_arena("kmem_cache", 64, heap_arena, 0,
 	    VM_SLEEP);
 	kmem_cache_arena->vm_min_import = 64 * 1024;

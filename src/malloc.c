@@ -145,8 +145,8 @@ st_debug_alloc_fast(size_t size, size_t align, st_kind_t kind)
 {
 	void *buf;
 
-	if (kmem_lite_fast && align == 0 && size > 8 &&
-	    size <= KMEM_SMALL_MAX && kmem_caller != 0 &&
+	if (kmem_lite_fast && align == 0 && size <= KMEM_SMALL_MAX &&
+	    kmem_caller != 0 &&
 	    (buf = kmem_lite_malloc(size, kind, kmem_caller)) != NULL) {
 		kmem_caller = 0;
 		return (buf);
@@ -407,8 +407,11 @@ st_debug_realloc(void *buf, size_t size)
 	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
 	kmem_cache_t *cp;
+	uintptr_t caller = kmem_caller;    /* realloc's, for lite */
 	size_t have;
 	void *nbuf;
+
+	kmem_caller = 0;
 
 	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0 &&
 	    !(pm & PM_FW) && (nbuf = st_realloc_big(buf,
@@ -425,12 +428,14 @@ st_debug_realloc(void *buf, size_t size)
 	have = st_debug_usable(buf, "realloc");
 	if (have == (size_t)-1)
 		return (NULL);
-	nbuf = st_debug_alloc(size, 0, ST_KIND_MALLOC);
+	kmem_caller = caller;
+	nbuf = st_debug_alloc_fast(size, 0, ST_KIND_MALLOC);
 	if (nbuf == NULL) {
 		errno = ENOMEM;
 		return (NULL);
 	}
 	memcpy(nbuf, buf, ST_MIN(have, size));
+	kmem_caller = caller;
 	st_debug_free(buf, 0, ST_KIND_MALLOC, "realloc");
 	return (nbuf);
 }
@@ -447,8 +452,10 @@ realloc(void *buf, size_t size)
 		st_free(buf, "realloc");
 		return (NULL);
 	}
-	if (kmem_debugging)
+	if (kmem_debugging) {
+		kmem_caller = (uintptr_t)__builtin_return_address(0);
 		return (st_debug_realloc(buf, size));
+	}
 	have = st_usable(buf, "realloc");
 	if (have > KMEM_MAXBUF && (nbuf = st_realloc_big(buf, have,
 	    size)) != NULL)

@@ -137,6 +137,8 @@ struct vmem_seg {
 	vmem_seg_t *vs_kprev;           /* prev of kin */
 	vmem_seg_t *vs_anext;           /* next in arena */
 	vmem_seg_t *vs_aprev;           /* prev in arena */
+	vmem_seg_t *vs_tleft;           /* span: lower spans (vm_span_tree) */
+	vmem_seg_t *vs_tright;          /* span: higher spans */
 	uint8_t vs_type;                /* alloc, free, span */
 	uint8_t vs_import;              /* non-zero if span was imported */
 	uint8_t vs_pad[6];
@@ -183,6 +185,7 @@ struct vmem {
 	uint64_t vm_hash_count;         /* allocated segments hashed */
 	uint64_t vm_freemap;            /* bitmap of non-empty freelists */
 	vmem_seg_t vm_seg0;             /* anchor segment (arena list head) */
+	vmem_seg_t *vm_span_tree;       /* spans by address: a treap's root */
 	vmem_seg_t vm_rotor;            /* rotor for VM_NEXTFIT allocations */
 	vmem_seg_t *vm_hash0[VMEM_HASH_INITIAL]; /* initial hash table */
 	void *vm_qcache[VMEM_NQCACHE_MAX]; /* quantum caches (kmem_cache_t) */

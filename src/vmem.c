@@ -21,7 +21,13 @@
  *    circular through the anchor vm_seg0) holds, in address order, each
  *    span's segment (type VMEM_SPAN) followed by the segments that tile
  *    it.  Spans are also on the span list (vs_knext/vs_kprev through
- *    vm_seg0), sorted by address, so span-level walks skip the segments.
+ *    vm_seg0), sorted by address, so span-level walks skip the segments,
+ *    and in a search tree (vm_span_tree, vs_tleft/vs_tright), so that the
+ *    place of a new span and the span holding an address are found in
+ *    O(log spans): an arena of 20,000 imported spans (malloc's oversize
+ *    buffers) must not cost a list walk per import.  The tree is a treap
+ *    whose priority is a hash of the span's address, so it needs no
+ *    stored priority and no random numbers.
  *    Two free segments are never adjacent within a span: a free coalesces
  *    with its free neighbours at once.  Segments never coalesce across
  *    spans, even contiguous ones, so that a span can go back to its source
@@ -313,6 +319,91 @@ vmem_slist_remove(vmem_seg_t *span)
 	span->vs_knext = span->vs_kprev = NULL;
 }
 
+/* The span tree (section 2).  Its depth is O(log n) in expectation. */
+static inline uint64_t
+vmem_span_prio(const vmem_seg_t *span)
+{
+	uint64_t x = span->vs_start;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return (x ^ (x >> 31));
+}
+
+static vmem_seg_t *
+vmem_span_tree_insert(vmem_seg_t *root, vmem_seg_t *span)
+{
+	vmem_seg_t *child;
+
+	if (root == NULL) {
+		span->vs_tleft = span->vs_tright = NULL;
+		return (span);
+	}
+	if (span->vs_start < root->vs_start) {
+		child = root->vs_tleft = vmem_span_tree_insert(root->vs_tleft,
+		    span);
+		if (vmem_span_prio(child) > vmem_span_prio(root)) {
+			root->vs_tleft = child->vs_tright;
+			child->vs_tright = root;
+			return (child);
+		}
+	} else {
+		child = root->vs_tright = vmem_span_tree_insert(
+		    root->vs_tright, span);
+		if (vmem_span_prio(child) > vmem_span_prio(root)) {
+			root->vs_tright = child->vs_tleft;
+			child->vs_tleft = root;
+			return (child);
+		}
+	}
+	return (root);
+}
+
+/* Join two trees, every span of lo being below every span of hi. */
+static vmem_seg_t *
+vmem_span_tree_join(vmem_seg_t *lo, vmem_seg_t *hi)
+{
+	if (lo == NULL)
+		return (hi);
+	if (hi == NULL)
+		return (lo);
+	if (vmem_span_prio(lo) > vmem_span_prio(hi)) {
+		lo->vs_tright = vmem_span_tree_join(lo->vs_tright, hi);
+		return (lo);
+	}
+	hi->vs_tleft = vmem_span_tree_join(lo, hi->vs_tleft);
+	return (hi);
+}
+
+static vmem_seg_t *
+vmem_span_tree_remove(vmem_seg_t *root, vmem_seg_t *span)
+{
+	if (root == span)
+		return (vmem_span_tree_join(span->vs_tleft, span->vs_tright));
+	if (span->vs_start < root->vs_start)
+		root->vs_tleft = vmem_span_tree_remove(root->vs_tleft, span);
+	else
+		root->vs_tright = vmem_span_tree_remove(root->vs_tright, span);
+	return (root);
+}
+
+/* The last span starting at or below addr; NULL if none. */
+static vmem_seg_t *
+vmem_span_below(const vmem_t *vmp, uintptr_t addr)
+{
+	vmem_seg_t *t = vmp->vm_span_tree, *best = NULL;
+
+	while (t != NULL) {
+		if (t->vs_start <= addr) {
+			best = t;
+			t = t->vs_tright;
+		} else {
+			t = t->vs_tleft;
+		}
+	}
+	return (best);
+}
+
 /*
  * The rotor (section 3) has an address, vs_start: where the next next-fit
  * search begins.  It sits on the arena list before the first segment that
@@ -486,10 +577,12 @@ static vmem_seg_t *
 vmem_span_create(vmem_t *vmp, uintptr_t start, size_t size, int import,
     vmem_segres_t *res)
 {
-	vmem_seg_t *next = vmp->vm_seg0.vs_knext, *span, *vsp;
+	vmem_seg_t *prev = vmem_span_below(vmp, start), *span, *vsp;
+	vmem_seg_t *next = prev != NULL ? prev->vs_knext :
+	    vmp->vm_seg0.vs_knext;
 
-	while (next != &vmp->vm_seg0 && next->vs_start < start)
-		next = next->vs_knext;
+	if (prev != NULL && prev->vs_start == start)
+		next = prev;            /* an overlap, said below */
 	if ((next != &vmp->vm_seg0 && next->vs_start < start + size) ||
 	    (next->vs_kprev != &vmp->vm_seg0 &&
 	    next->vs_kprev->vs_end > start)) {
@@ -504,6 +597,7 @@ vmem_span_create(vmem_t *vmp, uintptr_t start, size_t size, int import,
 	span->vs_type = VMEM_SPAN;
 	span->vs_import = (uint8_t)import;
 	vmem_slist_insert_before(next, span);
+	vmp->vm_span_tree = vmem_span_tree_insert(vmp->vm_span_tree, span);
 	vmem_alist_insert_after(next->vs_aprev, span);
 	vmem_alist_insert_after(span, vsp);
 	vmem_freelist_insert(vmp, vsp);
@@ -524,6 +618,7 @@ vmem_span_destroy(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res)
 	vmem_alist_remove(vsp);
 	vmem_seg_give(res, vsp);
 	vmem_alist_remove(span);
+	vmp->vm_span_tree = vmem_span_tree_remove(vmp->vm_span_tree, span);
 	vmem_slist_remove(span);
 	vmp->vm_kstat.vk_mem_total -= VS_SIZE(span);
 	if (span->vs_import)
@@ -1095,12 +1190,10 @@ vmem_contains(vmem_t *vmp, void *vaddr, size_t size)
 
 	st_lock(&vmp->vm_lock);
 	vmp->vm_kstat.vk_contains++;
-	for (span = vmp->vm_seg0.vs_knext; span != &vmp->vm_seg0 && !found;
-	    span = span->vs_knext) {
-		vmp->vm_kstat.vk_contains_search++;
-		found = addr >= span->vs_start && addr < span->vs_end &&
-		    size <= span->vs_end - addr;
-	}
+	vmp->vm_kstat.vk_contains_search++;
+	span = vmem_span_below(vmp, addr);
+	found = span != NULL && addr < span->vs_end &&
+	    size <= span->vs_end - addr;
 	st_unlock(&vmp->vm_lock);
 	return (found);
 }
@@ -1269,6 +1362,7 @@ vmem_arena_init(vmem_t *vmp, const char *name, size_t quantum,
 		vmp->vm_freelist[i].vs_end = 1ULL << i;
 	vmp->vm_seg0.vs_anext = vmp->vm_seg0.vs_aprev = &vmp->vm_seg0;
 	vmp->vm_seg0.vs_knext = vmp->vm_seg0.vs_kprev = &vmp->vm_seg0;
+	vmp->vm_span_tree = NULL;
 	vmp->vm_rotor.vs_type = VMEM_ROTOR;
 	vmem_alist_insert_after(&vmp->vm_seg0, &vmp->vm_rotor);
 }
@@ -1512,6 +1606,8 @@ vmem_verify_span(vmem_t *vmp, vmem_vstate_t *vv, vmem_seg_t *span)
 		    span));
 	if (span->vs_knext->vs_kprev != span)
 		return (vmem_bad(vmp, "span list links broken", span));
+	if (vmem_span_below(vmp, span->vs_start) != span)
+		return (vmem_bad(vmp, "span missing from the span tree", span));
 	vv->vv_total += VS_SIZE(span);
 	if (span->vs_import)
 		vv->vv_import += VS_SIZE(span);

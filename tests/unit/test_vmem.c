@@ -177,6 +177,66 @@ test_spans(void)
 	vmem_destroy(vmp);
 }
 
+/*
+ * Thousands of spans, added in shuffled order and imported into holes:
+ * the span list stays sorted and the span tree agrees with it (vmem_verify
+ * checks both), vmem_contains finds each span and misses each gap.
+ */
+#define NSPANS  4000
+static void
+test_many_spans(void)
+{
+	vmem_t *vmp = vmem_create("t_many", NULL, 0, 4096, NULL, NULL, NULL,
+	    0, VM_SLEEP);
+	vmem_t *kid;
+	static uint32_t order[NSPANS];
+	static void *p[NSPANS];
+	uint32_t i, j, t;
+
+	REQUIRE(vmp != NULL);
+	for (i = 0; i < NSPANS; i++)
+		order[i] = i;
+	for (i = NSPANS - 1; i > 0; i--) {
+		j = (uint32_t)(rng() % (i + 1));
+		t = order[i], order[i] = order[j], order[j] = t;
+	}
+	/* Spans of 2 pages, a page apart. */
+	for (i = 0; i < NSPANS; i++)
+		CHECK(vmem_add(vmp, A(0x10000000 + order[i] * 0x3000UL),
+		    0x2000, VM_SLEEP) != NULL);
+	VERIFY(vmp);
+	CHECK(count_segs(vmp, VMEM_SPAN) == NSPANS);
+	for (i = 0; i < NSPANS; i += 97) {
+		CHECK(vmem_contains(vmp, A(0x10000000 + i * 0x3000UL), 0x2000));
+		CHECK(!vmem_contains(vmp, A(0x10000000 + i * 0x3000UL),
+		    0x2001));
+		CHECK(!vmem_contains(vmp, A(0x10002000 + i * 0x3000UL), 1));
+	}
+	/* A child importing page by page, releasing and re-importing. */
+	kid = vmem_create("t_many_kid", NULL, 0, 4096, vmem_alloc, vmem_free,
+	    vmp, 0, VM_SLEEP);
+	REQUIRE(kid != NULL);
+	for (i = 0; i < NSPANS; i++)
+		CHECK((p[i] = vmem_alloc(kid, 4096, VM_NOSLEEP)) != NULL);
+	VERIFY(kid);
+	for (i = 0; i < NSPANS; i += 2)
+		vmem_free(kid, p[order[i]], 4096);
+	VERIFY(kid);
+	VERIFY(vmp);
+	for (i = 0; i < NSPANS; i += 2)
+		CHECK((p[order[i]] = vmem_alloc(kid, 4096, VM_NOSLEEP)) !=
+		    NULL);
+	VERIFY(kid);
+	CHECK(count_segs(kid, VMEM_SPAN) == NSPANS);
+	for (i = 0; i < NSPANS; i++)
+		vmem_free(kid, p[i], 4096);
+	VERIFY(kid);
+	CHECK(count_segs(kid, VMEM_SPAN) == 0);
+	vmem_destroy(kid);
+	check_all_free(vmp, __LINE__);
+	vmem_destroy(vmp);
+}
+
 /* ------------------------------------------------------------------------
  * Allocation policies.
  */
@@ -953,6 +1013,7 @@ main(void)
 {
 	test_basic();
 	test_spans();
+	test_many_spans();
 	test_fit_policies();
 	test_bestfit_smallest();
 	test_nextfit();
