@@ -647,8 +647,7 @@ static void
 kmem_quarantine_evict(kmem_thread_t *kt)
 {
 	void *buf = kt->kt_quarantine[kt->kt_qhead];
-	kmem_slab_t *sp = (kmem_slab_t *)pagemap_lookup((uintptr_t)buf);
-	kmem_cache_t *cp = sp->slab_cache;
+	kmem_cache_t *cp = kmem_alloc_caches[kt->kt_qcache[kt->kt_qhead]];
 
 	kt->kt_qhead = (kt->kt_qhead + 1) % KMEM_QUARANTINE_MAX;
 	kt->kt_qcount--;
@@ -680,6 +679,8 @@ kmem_quarantine(kmem_cache_t *cp, void *buf)
 		kmem_quarantine_evict(kt);
 	kt->kt_quarantine[(kt->kt_qhead + kt->kt_qcount) %
 	    KMEM_QUARANTINE_MAX] = buf;
+	kt->kt_qcache[(kt->kt_qhead + kt->kt_qcount) % KMEM_QUARANTINE_MAX] =
+	    (uint8_t)cp->cache_ccidx;
 	kt->kt_qcount++;
 	kt->kt_qbytes += cp->cache_chunksize;
 }

@@ -364,6 +364,7 @@ typedef struct kmem_thread {
 	uint32_t kt_qcount;             /* entries */
 	uint64_t kt_qbytes;             /* their chunk bytes */
 	void *kt_quarantine[KMEM_QUARANTINE_MAX];
+	uint8_t kt_qcache[KMEM_QUARANTINE_MAX]; /* their kmem_alloc_caches[] */
 } kmem_thread_t;
 #define KT_DEAD                 0x01    /* the sentinel of exited threads */
 
