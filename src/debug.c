@@ -862,13 +862,18 @@ void
 kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
     const void *buf)
 {
-	char t[48];
+	char t[48], s[32];
 
 	kmem_print_time(t, sizeof (t), bcap->bc_timestamp);
 	st_msg("%s on buffer %lx:\n", what, (unsigned long)(uintptr_t)buf);
-	st_msg("thread=%lu  time=%s  slab=%lx  cache: %s\n",
-	    (unsigned long)bcap->bc_thread, t,
-	    (unsigned long)(uintptr_t)bcap->bc_slab,
+	/* A firewall buffer has no slab: its pages are its own. */
+	if (bcap->bc_slab != NULL)
+		st_snprintf(s, sizeof (s), "  slab=%lx",
+		    (unsigned long)(uintptr_t)bcap->bc_slab);
+	else
+		s[0] = '\0';
+	st_msg("thread=%lu  time=%s%s  cache: %s\n",
+	    (unsigned long)bcap->bc_thread, t, s,
 	    bcap->bc_cache != NULL ? bcap->bc_cache->cache_name : "?");
 	kmem_print_stack(bcap->bc_stack, ST_MIN(bcap->bc_depth,
 	    st_opts.so_stack_depth), "");

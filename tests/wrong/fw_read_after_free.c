@@ -11,6 +11,7 @@
  * expect: faulting read, thread=[0-9]+:
  * expect: wrong_reader(\+0x[0-9a-f]+)?
  * expect: previous transaction \(free\) on buffer [0-9a-f]+:
+ * expect: thread=[0-9]+  time=T-[0-9]+\.[0-9]{9}  cache: kmem_alloc_[0-9]+
  * expect: free\+0x[0-9a-f]+
  * expect: main\+0x[0-9a-f]+
  * expect: transaction before that \(allocation\) on buffer [0-9a-f]+:
