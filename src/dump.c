@@ -54,11 +54,15 @@
  *            mappings that are not executable).  Not the text and other
  *            unmodified file pages: gdb reads those from the files NT_FILE
  *            names, as it does for a kernel-written core.
- *      heap  the same less shared memory and read-only anonymous memory:
- *            the allocator's memory, the stacks, and the data segments
- *            (which hold st_root and what gdb needs for `bt`).  We cannot
- *            tell the allocator's anonymous mappings from the program's,
- *            so "heap" is not much smaller than "all" today.
+ *      heap  the allocator's memory (the mappings that hold ranges the
+ *            platform layer mapped for us: st_os_mapped_by_us), the main
+ *            stack and the one the panic happened on, and the data
+ *            segments (which hold st_root and what gdb needs for `bt`);
+ *            not the program's own anonymous mappings, other threads'
+ *            stacks or shared memory.  Our mappings are MAP_NORESERVE, so
+ *            the kernel does not merge them with the program's.  Should
+ *            the platform's record overflow, every writable private
+ *            anonymous mapping is kept.
  *    Pages of private anonymous memory never touched (neither present nor
  *    swapped, says /proc/self/pagemap; a whole mapping when smaps says Rss
  *    and Swap are 0) are left as holes: the file is sparse, and a large
@@ -90,6 +94,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -131,6 +136,9 @@
 #define DM_SMAPS        0x0400  /* smaps told us about this mapping */
 #define DM_INCLUDE      0x0800  /* its memory is in the file */
 #define DM_INUSE        0x1000  /* smaps: some pages resident or swapped */
+#define DM_OURS         0x2000  /* the allocator's (st_os_mapped_by_us) */
+#define DM_STACK        0x4000  /* [stack], or holds the panicking sp */
+#define DUMP_LOADER_MAX 64      /* loader objects located (heap content) */
 #define DM_NONAME       UINT32_MAX
 
 /* One mapping of the process, from a line of /proc/self/(s)maps. */
@@ -170,6 +178,9 @@ typedef struct dump_state {
 	uint64_t ds_notes_end;          /* the file is usable past this */
 	uint32_t ds_buflen;             /* bytes in dump_wbuf */
 	const ucontext_t *ds_uc;        /* the panicking context */
+	uintptr_t ds_sp;                /* its stack pointer */
+	uintptr_t ds_loader[DUMP_LOADER_MAX]; /* link_maps and their names */
+	uint32_t ds_nloader;
 	int ds_signo;
 	uintptr_t ds_fault;
 	const char *ds_panic;
@@ -424,6 +435,8 @@ dump_prefix(const char *s, const char *prefix)
 static uint32_t
 dump_classify(const char *name, uint64_t inode, uint32_t shared)
 {
+	if (!shared && dump_prefix(name, "[stack"))
+		return (DM_ANON | DM_STACK);
 	if (name[0] == '\0' || strcmp(name, "[heap]") == 0 ||
 	    dump_prefix(name, "[stack") || dump_prefix(name, "[anon:"))
 		return (shared ? DM_SHM : DM_ANON);
@@ -464,6 +477,40 @@ dump_add_name(dump_state_t *ds, const char *name)
 	return ((uint32_t)(ds->ds_nameslen - len));
 }
 
+/*
+ * The dynamic loader keeps its list of objects (r_debug's link_maps) in
+ * anonymous memory of its own, which gdb must read to find the libraries
+ * and so the stack: with content "heap", those mappings are kept too.
+ */
+extern struct r_debug _r_debug __attribute__((weak));
+
+static void
+dump_find_loader(dump_state_t *ds)
+{
+	const struct link_map *l;
+
+	if (&_r_debug == NULL)
+		return;
+	for (l = _r_debug.r_map; l != NULL && ds->ds_nloader + 2 <=
+	    DUMP_LOADER_MAX; l = l->l_next) {
+		ds->ds_loader[ds->ds_nloader++] = (uintptr_t)l;
+		if (l->l_name != NULL)
+			ds->ds_loader[ds->ds_nloader++] = (uintptr_t)l->l_name;
+	}
+}
+
+static int
+dump_holds_loader(const dump_state_t *ds, const dump_map_t *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < ds->ds_nloader; i++)
+		if (ds->ds_loader[i] >= m->dm_start &&
+		    ds->ds_loader[i] < m->dm_end)
+			return (1);
+	return (0);
+}
+
 /* A header line "start-end perms offset dev inode name" into the table. */
 static void
 dump_add_map(dump_state_t *ds, const char *s)
@@ -492,6 +539,11 @@ dump_add_map(dump_state_t *ds, const char *s)
 	while (*s == ' ')
 		s++;
 	m.dm_flags |= dump_classify(s, inode, m.dm_flags & DM_SHARED);
+	if (ds->ds_sp >= m.dm_start && ds->ds_sp < m.dm_end)
+		m.dm_flags |= DM_STACK;
+	if ((m.dm_flags & DM_ANON) && (st_os_mapped_by_us(m.dm_start,
+	    m.dm_end) != 0 || dump_holds_loader(ds, &m)))
+		m.dm_flags |= DM_OURS;  /* ours, the loader's, or cannot tell */
 	ds->ds_allmaps++;
 	if (ds->ds_nmaps >= ds->ds_maxmaps || ds->ds_nmaps >= DUMP_MAXLOADS) {
 		if ((m.dm_flags & (DM_FILE | DM_SHM)) == DM_FILE)
@@ -587,8 +639,10 @@ dump_wanted(const dump_state_t *ds, uint32_t f)
 		return (0);
 	if (f & DM_VDSO)
 		return (1);
-	if (f & DM_ANON)
-		return (ds->ds_content == ST_DUMP_ALL || (f & PF_W));
+	if ((f & DM_ANON) && ds->ds_content == ST_DUMP_ALL)
+		return (1);
+	if (f & DM_ANON)        /* heap: ours and the stacks */
+		return ((f & PF_W) && (f & (DM_OURS | DM_STACK)) != 0);
 	if (f & DM_SHM)
 		return (ds->ds_content == ST_DUMP_ALL);
 	if ((f & DM_FILE) && !(f & DM_SHARED))
@@ -606,6 +660,8 @@ dump_build_table(dump_state_t *ds)
 {
 	uint32_t i;
 
+	if (ds->ds_content == ST_DUMP_HEAP)
+		dump_find_loader(ds);
 	ds->ds_maps = dump_maps_static;
 	ds->ds_maxmaps = DUMP_STATIC_MAPS;
 	ds->ds_names = dump_names_static;
@@ -1424,6 +1480,13 @@ st_dump_write(const char *panicmsg, const void *uc, int signo,
 		uc = &dump_uc;
 	}
 	ds->ds_uc = uc;
+#if defined(__x86_64__)
+	ds->ds_sp = (uintptr_t)ds->ds_uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	ds->ds_sp = (uintptr_t)ds->ds_uc->uc_mcontext.sp;
+#else
+	ds->ds_sp = (uintptr_t)__builtin_frame_address(0);
+#endif
 	ds->ds_signo = signo;
 	ds->ds_fault = fault_addr;
 	ds->ds_panic = panicmsg;

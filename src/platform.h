@@ -33,6 +33,12 @@ void st_os_unmap(void *addr, size_t size);
 void st_os_decommit(void *addr, size_t size);
 /* Grow or move a mapping made by st_os_map (mremap); NULL on failure. */
 void *st_os_remap(void *addr, size_t oldsize, size_t newsize);
+/*
+ * Does [start, end) hold memory from st_os_map or st_os_reserve?  1 yes,
+ * 0 no, -1 cannot say (more ranges than the record holds).  For dumps of
+ * the allocator's memory only; it takes no lock.
+ */
+int st_os_mapped_by_us(uintptr_t start, uintptr_t end);
 
 /* Time and identity. */
 uint64_t st_os_now_ns(void);            /* CLOCK_MONOTONIC nanoseconds */

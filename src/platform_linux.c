@@ -53,6 +53,149 @@ st_os_pagesize(void)
 	return ((size_t)sysconf(_SC_PAGESIZE));
 }
 
+/*
+ * The record of our mappings, so that a dump can keep the allocator's
+ * memory alone (dump.c, section 4).  Ranges are merged with neighbours
+ * as they come; an unmap trims or splits them.  With more live ranges
+ * than ST_OS_NRANGES the record gives up (st_os_ranges_lost) and callers
+ * are told it cannot say.  Writers take st_os_ranges_lock, a spin lock
+ * holding the owner's thread id (nothing here can wait on the allocator);
+ * a signal handler that maps while its thread holds it does not wait for
+ * itself: it gives the record up instead.  The dumper reads without it.
+ */
+#define ST_OS_NRANGES   4096
+static struct st_os_range {
+	uintptr_t r_lo, r_hi;           /* [lo, hi); lo == hi: free slot */
+} st_os_ranges[ST_OS_NRANGES];
+static uint32_t st_os_nranges;          /* slots ever used */
+static int st_os_ranges_lost;
+static uint64_t st_os_ranges_lock;      /* owner's thread id, 0 if free */
+
+static inline void
+st_os_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* 1: taken; 0: this thread holds it already (a signal handler). */
+static int
+st_os_ranges_enter(void)
+{
+	uint64_t me = st_os_thread_id(), none = 0;
+
+	while (!__atomic_compare_exchange_n(&st_os_ranges_lock, &none, me, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (none == me) {
+			__atomic_store_n(&st_os_ranges_lost, 1,
+			    __ATOMIC_RELAXED);
+			return (0);
+		}
+		st_os_relax();
+		none = 0;
+	}
+	return (1);
+}
+
+static void
+st_os_ranges_exit(void)
+{
+	__atomic_store_n(&st_os_ranges_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void
+st_os_ranges_prefork(void)
+{
+	(void) st_os_ranges_enter();
+}
+
+/* A free slot, or NULL (and the record is lost). */
+static struct st_os_range *
+st_os_range_slot(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < st_os_nranges; i++)
+		if (st_os_ranges[i].r_lo == st_os_ranges[i].r_hi)
+			return (&st_os_ranges[i]);
+	if (st_os_nranges < ST_OS_NRANGES)
+		return (&st_os_ranges[st_os_nranges++]);
+	st_os_ranges_lost = 1;
+	return (NULL);
+}
+
+static void
+st_os_range_add(void *addr, size_t len)
+{
+	uintptr_t lo = (uintptr_t)addr, hi = lo + len;
+	struct st_os_range *r = NULL;
+	uint32_t i;
+
+	if (!st_os_ranges_enter())
+		return;
+	for (i = 0; i < st_os_nranges && r == NULL; i++) {
+		if (st_os_ranges[i].r_lo == st_os_ranges[i].r_hi)
+			continue;
+		if (st_os_ranges[i].r_hi == lo)
+			(r = &st_os_ranges[i])->r_hi = hi;
+		else if (st_os_ranges[i].r_lo == hi)
+			(r = &st_os_ranges[i])->r_lo = lo;
+	}
+	if (r == NULL && (r = st_os_range_slot()) != NULL) {
+		r->r_hi = hi;
+		__atomic_store_n(&r->r_lo, lo, __ATOMIC_RELEASE);
+	}
+	st_os_ranges_exit();
+}
+
+static void
+st_os_range_remove(void *addr, size_t len)
+{
+	uintptr_t lo = (uintptr_t)addr, hi = lo + len;
+	struct st_os_range *r, *n;
+	uint32_t i;
+
+	if (!st_os_ranges_enter())
+		return;
+	for (i = 0; i < st_os_nranges; i++) {
+		r = &st_os_ranges[i];
+		if (r->r_lo >= hi || r->r_hi <= lo || r->r_lo == r->r_hi)
+			continue;
+		if (r->r_lo < lo && r->r_hi > hi) {
+			/* A hole in the middle: keep the top in a new slot. */
+			if ((n = st_os_range_slot()) != NULL) {
+				n->r_hi = r->r_hi;
+				n->r_lo = hi;
+			}
+			r->r_hi = lo;
+		} else if (r->r_lo < lo) {
+			r->r_hi = lo;
+		} else if (r->r_hi > hi) {
+			r->r_lo = hi;
+		} else {
+			r->r_lo = r->r_hi = 0;
+		}
+	}
+	st_os_ranges_exit();
+}
+
+int
+st_os_mapped_by_us(uintptr_t start, uintptr_t end)
+{
+	uint32_t i, n = __atomic_load_n(&st_os_nranges, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&st_os_ranges_lost, __ATOMIC_RELAXED))
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (st_os_ranges[i].r_lo < end && st_os_ranges[i].r_hi > start &&
+		    st_os_ranges[i].r_lo != st_os_ranges[i].r_hi)
+			return (1);
+	return (0);
+}
+
 void *
 st_os_map(size_t size, size_t align)
 {
@@ -66,19 +209,23 @@ st_os_map(size_t size, size_t align)
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return (NULL);
-	if (align <= pagesize)
+	if (align <= pagesize) {
+		st_os_range_add(p, len);
 		return (p);
+	}
 	aligned = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
 	if (aligned != p)
 		(void) munmap(p, (size_t)(aligned - p));
 	if (aligned + size != p + len)
 		(void) munmap(aligned + size, (size_t)(p + len - aligned - size));
+	st_os_range_add(aligned, size);
 	return (aligned);
 }
 
 void
 st_os_unmap(void *addr, size_t size)
 {
+	st_os_range_remove(addr, size);
 	(void) munmap(addr, size);
 }
 
@@ -93,7 +240,11 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
 {
 	void *p = mremap(addr, oldsize, newsize, MREMAP_MAYMOVE);
 
-	return (p == MAP_FAILED ? NULL : p);
+	if (p == MAP_FAILED)
+		return (NULL);
+	st_os_range_remove(addr, oldsize);
+	st_os_range_add(p, newsize);
+	return (p);
 }
 
 /* ------------------------------------------------------------------------
@@ -568,9 +719,17 @@ st_os_thread_key_set(void *value)
 	(void) pthread_setspecific(st_thread_key, value);
 }
 
+/*
+ * The record of our ranges is held across fork, taken after the caller's
+ * locks (handlers registered first prepare last), which a thread holding
+ * one of them may need before it maps.
+ */
 int
 st_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
+	if (pthread_atfork(st_os_ranges_prefork, st_os_ranges_exit,
+	    st_os_ranges_exit) != 0)
+		return (-1);
 	return (pthread_atfork(prepare, parent, child));
 }
 
@@ -795,12 +954,15 @@ st_os_reserve(size_t size, size_t align)
 	if (p == MAP_FAILED)
 		return (NULL);
 	aligned = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-	if (align <= pagesize)
+	if (align <= pagesize) {
+		st_os_range_add(p, len);
 		return (p);
+	}
 	if (aligned > p)
 		(void) munmap(p, (size_t)(aligned - p));
 	if (aligned + size < p + len)
 		(void) munmap(aligned + size, (size_t)(p + len - aligned - size));
+	st_os_range_add(aligned, size);
 	return (aligned);
 }
 

@@ -54,6 +54,7 @@ volatile uint64_t test_marker = 0x5eedfacecafef00dULL;
 static unsigned char *heapbuf;          /* from slabtrace's malloc */
 static unsigned char *shmbuf;           /* MAP_SHARED | MAP_ANONYMOUS */
 static unsigned char *nodumpbuf;        /* MADV_DONTDUMP */
+static unsigned char *anonbuf;          /* the program's own mmap */
 static volatile uint64_t *results;      /* shared page: children report */
 
 static uint64_t
@@ -551,13 +552,21 @@ check_core(const char *path, pid_t pid, const char *panic, int signo,
 	    core_load(&c, (uintptr_t)dump_inner)->p_filesz == 0);
 	CHECK(core_load(&c, (uintptr_t)nodumpbuf) != NULL &&
 	    core_load(&c, (uintptr_t)nodumpbuf)->p_filesz == 0);
-	/* Shared memory: in "all", not in "heap". */
-	if (content == ST_DUMP_ALL)
+	/*
+	 * Shared memory and the program's own anonymous mappings: in "all",
+	 * not in "heap", which holds the allocator's memory only.
+	 */
+	if (content == ST_DUMP_ALL) {
 		CHECKF(core_read(&c, (uintptr_t)shmbuf, buf, 16) == 0 &&
 		    memcmp(buf, "shared-memory!!", 16) == 0, "%s: shm", path);
-	else
+		CHECKF(core_read(&c, (uintptr_t)anonbuf, buf, 16) == 0 &&
+		    memcmp(buf, "program-anon!!!", 16) == 0, "%s: anon", path);
+	} else {
 		CHECKF(core_read(&c, (uintptr_t)shmbuf, buf, 16) != 0,
 		    "%s: shm in a heap dump", path);
+		CHECKF(core_read(&c, (uintptr_t)anonbuf, buf, 16) != 0,
+		    "%s: the program's mmap in a heap dump", path);
+	}
 	core_close(&c);
 }
 
@@ -686,6 +695,8 @@ test_signal(void)
 static void
 test_heap(void)
 {
+	static const char *const want[] = { "st_dump_write", "dump_outer",
+	    "main", NULL };
 	char err[4096], path[1024];
 	pid_t pid;
 	int rc;
@@ -695,6 +706,8 @@ test_heap(void)
 	CHECKF(strstr(err, "content: heap") != NULL, "stderr: %s", err);
 	core_path(path, sizeof (path), testdir, 6);
 	check_core(path, pid, "heap only", 0, ST_DUMP_HEAP, 0);
+	/* The loader's list of objects is kept: gdb finds the stack. */
+	check_gdb(path, want);
 }
 
 /* Where no dump can go: one line, no file, no hang. */
@@ -893,6 +906,10 @@ main(void)
 	    MAP_ANONYMOUS, -1, 0);
 	nodumpbuf = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 	    MAP_ANONYMOUS, -1, 0);
+	anonbuf = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	REQUIRE(anonbuf != MAP_FAILED);
+	memcpy(anonbuf, "program-anon!!!", 16);
 	results = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
 	REQUIRE(heapbuf != NULL && shmbuf != MAP_FAILED &&
