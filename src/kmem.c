@@ -241,15 +241,13 @@ kmem_init_constructor(void)
 }
 
 /*
- * SLABTRACE_STATS=1 prints the ::kmastat-style table to stderr when the
- * program exits (ignored for setuid programs, like every variable we read).
+ * UMEM_OPTIONS=stats (or SLABTRACE_STATS=1) prints the ::kmastat-style
+ * table to stderr when the program exits (options.c).
  */
 __attribute__((destructor)) static void
 kmem_stats_at_exit(void)
 {
-	const char *v = st_os_getenv("SLABTRACE_STATS");
-
-	if (kmem_ready && v != NULL && v[0] != '\0' && v[0] != '0')
+	if (kmem_ready && st_opts.so_stats)
 		kmem_stats_print(2);
 }
 

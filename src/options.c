@@ -11,9 +11,11 @@
  *    UMEM_LOGGING  transaction[=size], contents[=size], fail[=size],
  *                  slab[=size]; sizes take K, M and G suffixes.
  *    UMEM_OPTIONS  dumpdir=DIR, dump=all|heap|off, signals, nosignals,
- *                  and libumem's backend= and perthread_cache= (accepted;
+ *                  stats (the ::kmastat table on stderr at exit), and
+ *                  libumem's backend= and perthread_cache= (accepted;
  *                  this allocator has one backend and sizes its own
  *                  thread caches).
+ *    SLABTRACE_STATS=1  the same as UMEM_OPTIONS=stats.
  *    SLABTRACE_RUN set by `slabtrace run`: dump on fatal signals.
  *    Words are separated by commas (libumem also allows spaces).
  *
@@ -126,6 +128,9 @@ static const st_opt_t st_opt_table[] = {
 	    "signals" },
 	{ "UMEM_OPTIONS", "nosignals", OT_CLEAR, 0, OFF(so_catch_signals), 0,
 	    "nosignals" },
+	{ "UMEM_OPTIONS", "stats", OT_BOOL, 0, OFF(so_stats), 1, "stats" },
+	{ "SLABTRACE_STATS", "1", OT_BOOL, 0, OFF(so_stats), 1, "1" },
+	{ "SLABTRACE_STATS", "0", OT_CLEAR, 0, OFF(so_stats), 0, "0" },
 	{ "UMEM_OPTIONS", "backend", OT_IGNORED, 0, NONE, 0,
 	    "backend=mmap" },
 	{ "UMEM_OPTIONS", "perthread_cache", OT_IGNORED, 0, NONE, 0,
@@ -381,6 +386,7 @@ st_options_init(void)
 	st_opt_words("UMEM_DEBUG");
 	st_opt_words("UMEM_LOGGING");
 	st_opt_words("UMEM_OPTIONS");
+	st_opt_words("SLABTRACE_STATS");
 	if (run != NULL && run[0] == '1')
 		st_opts.so_catch_signals = 1;
 	st_opt_adjust();

@@ -556,7 +556,7 @@ typedef struct st_options {
 	uint32_t so_catch_signals;      /* dump on fatal signals */
 	uint32_t so_dump;               /* write dumps (dump=0 disables) */
 	uint32_t so_dump_content;       /* ST_DUMP_* */
-	uint32_t so_pad;
+	uint32_t so_stats;              /* stats: ::kmastat table at exit */
 	char so_dumpdir[ST_DUMP_STRLEN]; /* where vmcore.N go ("" = cwd) */
 } st_options_t;
 

@@ -50,8 +50,22 @@ st=$?
 check "'slabtrace run' without a program is an error (got $st)" \
     test $st -ne 0
 
+# The ::kmastat table at exit: UMEM_OPTIONS=stats, or SLABTRACE_STATS=1.
+has_kmastat() { grep -q '^kmem_alloc_256 ' <<<"$1"; }
+check "UMEM_OPTIONS=stats prints the cache table at exit" \
+    has_kmastat "$(UMEM_OPTIONS=stats LD_PRELOAD=$ST_SO perl -e 1 2>&1)"
+check "SLABTRACE_STATS=1 prints it too" \
+    has_kmastat "$(SLABTRACE_STATS=1 "$ST_CLI" run -- perl -e 1 2>&1)"
+out=$(SLABTRACE_STATS=0 LD_PRELOAD=$ST_SO perl -e 1 2>&1)
+check "SLABTRACE_STATS=0 prints nothing (got '$out')" test -z "$out"
+out=$(SLABTRACE_STATS=yes LD_PRELOAD=$ST_SO perl -e 1 2>&1)
+check "SLABTRACE_STATS=yes is named as unknown (got '$out')" \
+    grep -q "unknown word 'yes'" <<<"$out"
+
+
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1
 fi
+
 exit 0
