@@ -47,7 +47,7 @@
  *    and the message buffer, with no allocation.
  *
  * 6. Lite's fast paths.  In lite mode alone (no firewall), malloc and free
- *    of the kmem_alloc_N caches do the whole of sections 3 and the size
+ *    of the kmem_alloc_N caches do the whole of section 3 and the size
  *    checks in one function each, kmem_lite_malloc and kmem_lite_free:
  *    the magazine round, the tag, the first word, the size byte, the
  *    caller.  Each only looks until it knows all is well, and returns

@@ -32,8 +32,12 @@
  *    requested size and the allocating routine are recorded in the buffer
  *    tag (debug.c), and checked on free against the freeing routine, a
  *    sized free's size, and the bytes past the requested size.  realloc
- *    always moves the buffer, so that a stale pointer to the old one is
- *    caught like any use after free.
+ *    always moves the buffer (but in lite mode), so that a stale pointer
+ *    to the old one is caught like any use after free.  In lite mode the
+ *    exported functions leave their caller in kmem_caller and
+ *    st_debug_alloc_fast / st_debug_free_fast first try debug.c's fused
+ *    paths (its section 6), which cost a few dozen instructions more
+ *    than the plain fast paths.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
