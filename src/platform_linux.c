@@ -196,8 +196,12 @@ st_os_mapped_by_us(uintptr_t start, uintptr_t end)
 	return (0);
 }
 
-void *
-st_os_map(size_t size, size_t align)
+/*
+ * An anonymous private mapping of size bytes aligned to align, made by
+ * over-mapping and trimming both ends, and entered in the record.
+ */
+static void *
+st_os_mmap_aligned(size_t size, size_t align, int prot)
 {
 	size_t pagesize = st_os_pagesize();
 	size_t len = size + (align > pagesize ? align - pagesize : 0);
@@ -205,8 +209,8 @@ st_os_map(size_t size, size_t align)
 
 	if (len < size)
 		return (NULL);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	    -1, 0);
 	if (p == MAP_FAILED)
 		return (NULL);
 	if (align <= pagesize) {
@@ -220,6 +224,12 @@ st_os_map(size_t size, size_t align)
 		(void) munmap(aligned + size, (size_t)(p + len - aligned - size));
 	st_os_range_add(aligned, size);
 	return (aligned);
+}
+
+void *
+st_os_map(size_t size, size_t align)
+{
+	return (st_os_mmap_aligned(size, align, PROT_READ | PROT_WRITE));
 }
 
 void
@@ -945,25 +955,7 @@ st_os_protect(void *addr, size_t size, int prot)
 void *
 st_os_reserve(size_t size, size_t align)
 {
-	size_t pagesize = st_os_pagesize();
-	size_t len = size + (align > pagesize ? align - pagesize : 0);
-	char *p, *aligned;
-
-	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-	    MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return (NULL);
-	aligned = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-	if (align <= pagesize) {
-		st_os_range_add(p, len);
-		return (p);
-	}
-	if (aligned > p)
-		(void) munmap(p, (size_t)(aligned - p));
-	if (aligned + size < p + len)
-		(void) munmap(aligned + size, (size_t)(p + len - aligned - size));
-	st_os_range_add(aligned, size);
-	return (aligned);
+	return (st_os_mmap_aligned(size, align, PROT_NONE));
 }
 
 static void
