@@ -797,15 +797,7 @@ void
 st_os_abort(void)
 {
 	/* abort() may flush stdio, which can take locks we hold: go direct. */
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t set;
-
-	(void) sigaction(SIGABRT, &sa, NULL);
-	(void) sigemptyset(&set);
-	(void) sigaddset(&set, SIGABRT);
-	(void) sigprocmask(SIG_UNBLOCK, &set, NULL);
-	(void) raise(SIGABRT);
-	_exit(128 + SIGABRT);
+	st_os_die_by_signal(SIGABRT);
 }
 
 void
