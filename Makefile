@@ -20,8 +20,8 @@ CFLAGS_LIB = $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden \
 LIB_SRCS  := src/platform_linux.c src/print.c src/vmem.c src/pagemap.c \
              src/slab.c src/magazine.c src/kmem.c src/malloc.c src/new.c \
              src/umem.c src/unwind.c src/symtab.c src/dump.c \
-             src/options.c src/log.c src/debug.c src/firewall.c \
-             src/fault.c
+             src/options.c src/log.c src/debug.c src/verify.c \
+             src/firewall.c src/fault.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 HEADERS   := $(wildcard include/*.h src/*.h)
 

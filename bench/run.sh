@@ -56,6 +56,9 @@ CONFIGS=(
 	# Debugging: kmem_flags 0xf (audit, deadbeef, redzone, contents);
 	# libumem's lite mode; a firewall under every buffer of 16 KiB and more.
 	"slabtrace-0xf  build/libslabtrace.so KMEM_FLAGS=0xf UMEM_OPTIONS=dump=off"
+	# The same without the sweep and the exit verify (verify.c): the
+	# difference between the two rows is what they cost.
+	"slabtrace-0xf-nosweep build/libslabtrace.so KMEM_FLAGS=0xf UMEM_OPTIONS=dump=off,sweep=0,noverify"
 	"slabtrace-lite build/libslabtrace.so UMEM_DEBUG=lite UMEM_OPTIONS=dump=off"
 	"slabtrace-fw   build/libslabtrace.so UMEM_DEBUG=default,firewall=16384 UMEM_OPTIONS=dump=off"
 )

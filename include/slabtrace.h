@@ -94,6 +94,16 @@ int kmem_cache_walk(int (*fn)(const kmem_cache_stat_t *, void *), void *arg);
 /* Print ::kmastat-style statistics to a file descriptor (no malloc). */
 void kmem_stats_print(int fd);
 
+/*
+ * Verify the whole heap now, as the kernel's ::kmem_verify: every free
+ * buffer's 0xdeadbeef pattern, every allocated buffer's redzone, every
+ * buffer tag (with debugging on: KMEM_FLAGS, UMEM_DEBUG; 0 otherwise).
+ * Each problem is reported like any other; unless noabort, the first
+ * ends in a panic and a dump.  Returns the number of problems found.
+ * slabtrace runs it at exit by itself (UMEM_OPTIONS=noverify: not).
+ */
+int kmem_verify(void);
+
 /* vmem arenas. */
 vmem_t *vmem_create(const char *name, void *base, size_t size,
     size_t quantum, vmem_alloc_t *afunc, vmem_free_t *ffunc, vmem_t *source,

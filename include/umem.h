@@ -52,6 +52,7 @@ void *umem_cache_alloc(umem_cache_t *cp, int umflag);
 void umem_cache_free(umem_cache_t *cp, void *buf);
 
 void umem_reap(void);
+int umem_verify(void);          /* kmem_verify(3): the whole heap now */
 
 #ifdef __cplusplus
 }

@@ -43,8 +43,8 @@ INSTALL_MAN3    := $(notdir $(wildcard $(INSTALL_TOP)/man/*.3))
 # page:alias,alias,...  Each alias becomes man3/ALIAS.3 saying
 # `.so man3/PAGE.3`.
 INSTALL_MAN3_LINKS := \
-	kmem_alloc:kmem_zalloc,kmem_free,kmem_cache_create,kmem_cache_destroy,kmem_cache_alloc,kmem_cache_free,kmem_cache_bufsize,kmem_cache_name,kmem_cache_walk,kmem_stats_print,kmem_reap \
-	umem_alloc:umem_zalloc,umem_free,umem_alloc_align,umem_free_align,umem_nofail_callback,umem_cache_create,umem_cache_destroy,umem_cache_alloc,umem_cache_free,umem_reap
+	kmem_alloc:kmem_zalloc,kmem_free,kmem_cache_create,kmem_cache_destroy,kmem_cache_alloc,kmem_cache_free,kmem_cache_bufsize,kmem_cache_name,kmem_cache_walk,kmem_stats_print,kmem_reap,kmem_verify \
+	umem_alloc:umem_zalloc,umem_free,umem_alloc_align,umem_free_align,umem_nofail_callback,umem_cache_create,umem_cache_destroy,umem_cache_alloc,umem_cache_free,umem_reap,umem_verify
 
 # The same as ALIAS:PAGE words.
 install_comma := ,

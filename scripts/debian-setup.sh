@@ -2,7 +2,7 @@
 # Installs what slabtrace needs to build, test, benchmark and demo on Debian
 # (run as root, or with sudo available).  Safe to run again.
 set -e
-pkgs="build-essential g++ clang make git perl python3 sqlite3 gdb valgrind
+pkgs="build-essential g++ clang libclang-rt-dev make git perl python3 sqlite3 gdb valgrind
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0"
 missing=""
 for p in $pkgs; do

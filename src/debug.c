@@ -22,6 +22,13 @@
  *    corrupted tag.  In a small slab the free-list link is the tag's
  *    redzone word (it is rewritten when the buffer leaves the slab).
  *
+ *    The rest of the chunk after the tag (the cache's alignment leaves
+ *    some, e.g. 40 bytes in kmem_alloc_64's 128-byte chunks), and a
+ *    slab's colour bytes before its first chunk, are filled with
+ *    KMEM_REDZONE_BYTE when the slab is made: they are the leading redzone
+ *    of the next buffer, checked when it is freed and by the heap verify,
+ *    so that a write before a buffer's start (an underflow) is caught.
+ *
  * 3. States.  Buffers in slabs and magazines are free: filled with
  *    0xdeadbeef (cache_verify bytes, limited by maxverify) and tagged FREE.
  *    kmem_cache_alloc_debug() verifies the pattern (any difference is a
@@ -207,12 +214,79 @@ verify_and_copy_pattern(uint64_t pattern, uint64_t fill, void *buf,
 	return (NULL);
 }
 
+/* Read-only: the first word of buf that is not `pattern`, or NULL. */
+static const uint64_t *
+find_nonpattern(uint64_t pattern, const void *buf, uint64_t size)
+{
+	const char *p = buf, *end = p + size;
+	st_v2_t pv = { pattern, pattern };
+	const uint64_t *w;
+
+	for (; p + ST_V2_BLOCK <= end; p += ST_V2_BLOCK) {
+		const st_v2_t *b = (const st_v2_t *)(const void *)p;
+		st_v2_t d = (b[0] ^ pv) | (b[1] ^ pv) | (b[2] ^ pv) |
+		    (b[3] ^ pv);
+
+		if (ST_UNLIKELY((d[0] | d[1]) != 0))
+			break;
+	}
+	for (w = (const uint64_t *)(const void *)p; (const char *)w < end; w++)
+		if (*w != pattern)
+			return (w);
+	return (NULL);
+}
+
+/* The bytes of a leading redzone filled and checked (section 2). */
+#define KMEM_LEAD_CHECK 64
+
+/* The end of buf's tag in its chunk: the next buffer's leading redzone. */
+static inline uint64_t
+kmem_tag_end(const kmem_cache_t *cp)
+{
+	return (cp->cache_buftag + ((cp->cache_flags & KMF_LITE) ?
+	    sizeof (kmem_buftag_lite_t) : sizeof (kmem_buftag_t)));
+}
+
+/*
+ * The leading redzone of buf, a chunk of slab sp (section 2): [*lop, buf),
+ * its last KMEM_LEAD_CHECK bytes at most (an underflow starts right before
+ * the buffer; kmem_alloc_4096's chunks have 4072 bytes of padding).
+ * NULL if intact, else the first byte of it that was written.
+ */
+static const uint8_t *
+kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
+    const void *buf, const uint8_t **lop)
+{
+	const uint8_t *b = buf, *first = (const uint8_t *)sp->slab_base +
+	    sp->slab_color, *p;
+	uint64_t n = b == first ? sp->slab_color :
+	    cp->cache_chunksize - kmem_tag_end(cp);
+
+	*lop = b - ST_MIN(n, KMEM_LEAD_CHECK);
+	for (p = *lop; p + 8 <= b && ((uintptr_t)p & 7) == 0 &&
+	    *(const uint64_t *)(const void *)p == 0xbbbbbbbbbbbbbbbbULL; p += 8)
+		continue;
+	for (; p < b; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	return (NULL);
+}
+
 /* Called by slab.c for each buffer of a new slab. */
 void
 kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp)
 {
+	uint64_t pad = ST_MIN(cp->cache_chunksize - kmem_tag_end(cp),
+	    KMEM_LEAD_CHECK), color = ST_MIN(sp->slab_color, KMEM_LEAD_CHECK);
 	uint32_t i;
 	kmem_bufctl_t *bcp;
+
+	/* Leading redzones (what is checked of them): before each chunk. */
+	memset((char *)sp->slab_base + sp->slab_color - color,
+	    KMEM_REDZONE_BYTE, color);
+	for (i = 0; pad > 0 && i + 1 < sp->slab_chunks; i++)
+		memset((char *)sp->slab_base + sp->slab_color +
+		    (i + 1) * cp->cache_chunksize - pad, KMEM_REDZONE_BYTE, pad);
 
 	if (cp->cache_flags & KMF_HASH) {
 		for (bcp = sp->slab_head; bcp != NULL; bcp = bcp->bc_next) {
@@ -444,13 +518,78 @@ kmem_bufctl_valid(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp)
 		return ((char *)bcp == (char *)buf + cp->cache_bufctl);
 	if (((uintptr_t)bcp & (KMEM_ALIGN - 1)) != 0)
 		return (0);
+	/* In a slab's pages (never a firewall's): its words can be read. */
 	pm = pagemap_lookup((uintptr_t)bcp);
-	if (pm == 0 || (pm & PM_BIG))
+	if (pm == 0 || (pm & PM_TAGS))
 		return (0);
 	if ((cp->cache_flags & KMF_AUDIT) &&
 	    ((kmem_slab_t *)pm)->slab_cache != kmem_bufctl_audit_cache)
 		return (0);
 	return (bcp->bc_addr == buf);
+}
+
+/*
+ * The redzone word of buf's tag is not what it should be: say where, and
+ * what was there.  Its first half is always 0xfeedface; its second the
+ * encoded size, or 0xfeedface when none was recorded.  When the second
+ * half is no valid encoding, the size is lost (ei_alloc_size UINT64_MAX).
+ */
+static void
+kmem_redzone_diff(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
+{
+	const uint8_t *rz = (const uint8_t *)&KMEM_BUFTAG(cp, buf)->bt_redzone;
+	uint32_t want[2], w1;
+	const uint8_t *wb = (const uint8_t *)want;
+	int i;
+
+	memcpy(&w1, rz + 4, sizeof (w1));
+	want[0] = KMEM_REDZONE_32;
+	want[1] = KMEM_REDZONE_32;
+	ei->ei_alloc_size = cp->cache_bufsize;
+	if (w1 != KMEM_REDZONE_32 && KMEM_SIZE_VALID(w1 & KMEM_SIZE_MASK)) {
+		want[1] = w1;
+		ei->ei_alloc_size = KMEM_SIZE_DECODE(w1 & KMEM_SIZE_MASK);
+	} else if (w1 != KMEM_REDZONE_32 && (cp->cache_flags & KMF_REDZONE)) {
+		ei->ei_alloc_size = UINT64_MAX;         /* size word hit */
+	}
+	for (i = 0; i < 8 && rz[i] == wb[i]; i++)
+		continue;
+	ei->ei_off = cp->cache_buftag + (uint64_t)(i < 8 ? i : 0);
+	ei->ei_old = wb[i < 8 ? i : 0];
+	ei->ei_new = rz[i < 8 ? i : 0];
+}
+
+/* An underflow: the leading redzone was written. */
+static int
+kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
+{
+	kmem_slab_t *sp = (kmem_slab_t *)pagemap_lookup((uintptr_t)buf);
+	const uint8_t *lo, *bad;
+
+	bad = kmem_lead_check(cp, sp, buf, &lo);
+	if (bad == NULL)
+		return (0);
+	memset(ei, 0, sizeof (*ei));
+	ei->ei_error = KMERR_REDZONE;
+	ei->ei_cache = ei->ei_realcache = cp;
+	ei->ei_buf = ei->ei_base = buf;
+	ei->ei_off = (uint64_t)(bad - (const uint8_t *)buf); /* negative */
+	ei->ei_old = KMEM_REDZONE_BYTE;
+	ei->ei_new = *bad;
+	ei->ei_alloc_size = kmem_debug_size(cp, buf);
+	return (1);
+}
+
+/* 0: the bytes before buf are intact; -1: reported (noabort). */
+static int
+kmem_debug_check_lead(kmem_cache_t *cp, void *buf)
+{
+	kmem_errinfo_t ei;
+
+	if (ST_LIKELY(!kmem_lead_error(cp, buf, &ei)))
+		return (0);
+	kmem_error(&ei);
+	return (-1);
 }
 
 static void
@@ -470,6 +609,10 @@ kmem_free_debug_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
 		ei.ei_realcache = sp->slab_cache;
 	else if (error == KMERR_BADBASE)
 		ei.ei_base = kmem_buf_base(cp, sp, buf);
+	else if (error == KMERR_REDZONE)
+		kmem_redzone_diff(cp, buf, &ei);
+	else if (error == KMERR_BADBUFTAG)
+		ei.ei_old = KMEM_BUFTAG_ALLOC;  /* what bcp ^ bxstat should be */
 	kmem_error(&ei);
 }
 
@@ -503,6 +646,8 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 		kmem_free_debug_error(error, cp, buf, NULL);
 		return (-1);
 	}
+	if (ST_UNLIKELY(kmem_debug_check_lead(cp, buf) != 0))
+		return (-1);
 	if (f & KMF_AUDIT) {
 		kmem_bufctl_audit_t *bcap = (kmem_bufctl_audit_t *)bcp;
 
@@ -547,6 +692,139 @@ kmem_cache_free_check(kmem_cache_t *cp, void *buf)
 		return (0);
 	kmem_free_debug_error(error, cp, buf, sp);
 	return (-1);
+}
+
+/* ------------------------------------------------------------------------
+ * Checking a chunk in place, whatever its state (verify.c's walks): the
+ * kernel's ::kmem_verify.  Nothing is changed.
+ */
+
+void *volatile kmem_panic_buf;          /* the buffer a panic is about */
+
+static int
+kmem_verify_error(kmem_errinfo_t *ei, kmem_error_t error, kmem_cache_t *cp,
+    void *buf)
+{
+	memset(ei, 0, sizeof (*ei));
+	ei->ei_error = error;
+	ei->ei_cache = ei->ei_realcache = cp;
+	ei->ei_buf = ei->ei_base = buf;
+	return (1);
+}
+
+/* An allocated buffer: its bufctl, redzone word and size padding. */
+static int
+kmem_verify_allocated(kmem_cache_t *cp, void *buf, kmem_buftag_t *btp,
+    kmem_errinfo_t *ei)
+{
+	uint32_t *rz = (uint32_t *)&btp->bt_redzone;
+	const uint8_t *p, *end;
+	uint64_t asize;
+
+	if (!kmem_bufctl_valid(cp, buf, btp->bt_bufctl))
+		return (kmem_verify_error(ei, KMERR_BADBUFCTL, cp, buf));
+	if (!(cp->cache_flags & KMF_REDZONE))
+		return (0);
+	if (rz[0] != KMEM_REDZONE_32 || (rz[1] != KMEM_REDZONE_32 &&
+	    !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK))) {
+		(void) kmem_verify_error(ei, KMERR_REDZONE, cp, buf);
+		kmem_redzone_diff(cp, buf, ei);
+		return (1);
+	}
+	if (rz[1] == KMEM_REDZONE_32)
+		return (0);                     /* no size recorded */
+	asize = KMEM_SIZE_DECODE(rz[1] & KMEM_SIZE_MASK);
+	if (asize > cp->cache_buftag)
+		return (0);
+	end = (const uint8_t *)buf + cp->cache_buftag;
+	if ((cp->cache_flags & KMF_LITE) && asize < cp->cache_buftag)
+		end = (const uint8_t *)buf + asize + 1;
+	for (p = (const uint8_t *)buf + asize; p < end; p++) {
+		if (*p != KMEM_REDZONE_BYTE) {
+			(void) kmem_verify_error(ei, KMERR_REDZONE, cp, buf);
+			ei->ei_off = (uint64_t)(p - (const uint8_t *)buf);
+			ei->ei_old = KMEM_REDZONE_BYTE;
+			ei->ei_new = *p;
+			ei->ei_alloc_size = asize;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Check the chunk buf of cp (a debugged cache): a free buffer's pattern,
+ * an allocated one's redzone (unless free_only), the tag of either.  0 if
+ * sound; else 1 and the error in *ei, ready for kmem_error().
+ */
+int
+kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
+    kmem_errinfo_t *ei)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+	intptr_t bcp = (intptr_t)btp->bt_bufctl;
+	const uint64_t *bad;
+
+	if (buf == kmem_panic_buf)
+		return (0);             /* being reported already */
+	if (!free_only && kmem_lead_error(cp, buf, ei))
+		return (1);
+	if (btp->bt_bxstat == (bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC))
+		return (free_only ? 0 : kmem_verify_allocated(cp, buf, btp,
+		    ei));
+	if (btp->bt_bxstat != (bcp ^ (intptr_t)KMEM_BUFTAG_FREE))
+		return (kmem_verify_error(ei, KMERR_BADBUFTAG, cp, buf));
+	if (!(cp->cache_flags & KMF_DEADBEEF))
+		return (0);
+	if (cp->cache_flags & KMF_LITE)
+		bad = *(const uint64_t *)buf != KMEM_FREE_PATTERN ? buf : NULL;
+	else
+		bad = find_nonpattern(KMEM_FREE_PATTERN, buf,
+		    cp->cache_verify);
+	if (bad == NULL)
+		return (0);
+	(void) kmem_verify_error(ei, KMERR_MODIFIED, cp, buf);
+	ei->ei_off = (uint64_t)((const char *)bad - (const char *)buf);
+	ei->ei_old = KMEM_FREE_PATTERN;
+	ei->ei_new = *bad;
+	return (1);
+}
+
+/*
+ * An empty slab goes back to its arena: its buffers, all free, are
+ * verified one last time (a write after free would otherwise land on
+ * memory no check covers any more).
+ */
+void
+kmem_debug_verify_slab(kmem_cache_t *cp, kmem_slab_t *sp)
+{
+	kmem_errinfo_t ei;
+	uint32_t i;
+
+	for (i = 0; i < sp->slab_chunks; i++) {
+		void *buf = (char *)sp->slab_base + sp->slab_color +
+		    i * cp->cache_chunksize;
+
+		if (kmem_debug_verify_buf(cp, buf, 1, &ei) != 0) {
+			ei.ei_found = "when its slab was given back";
+			kmem_error(&ei);
+		}
+	}
+}
+
+/* A free buffer reported with noabort: pattern it again, once told. */
+void
+kmem_debug_repattern(kmem_cache_t *cp, void *buf)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+
+	if (btp->bt_bxstat == ((intptr_t)btp->bt_bufctl ^
+	    (intptr_t)KMEM_BUFTAG_FREE) && (cp->cache_flags & KMF_DEADBEEF)) {
+		if (cp->cache_flags & KMF_LITE)
+			*(uint64_t *)buf = KMEM_FREE_PATTERN;
+		else
+			copy_pattern(KMEM_FREE_PATTERN, buf, cp->cache_verify);
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -654,7 +932,7 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	    KMEM_REDZONE_32 && !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK)))) {
 		kmem_check_free_error(&ei, cp, buf, kind, routine);
 		ei.ei_error = KMERR_REDZONE;
-		ei.ei_off = cp->cache_buftag;
+		kmem_redzone_diff(cp, buf, &ei);
 		kmem_error(&ei);
 		return (-1);
 	}
@@ -836,6 +1114,14 @@ kmem_report_unlock(void)
 	__atomic_store_n(&kmem_report_owner, 0, __ATOMIC_RELEASE);
 }
 
+/* A report in another thread of the parent will never end in the child. */
+void
+kmem_report_fork_child(void)
+{
+	if (kmem_report_owner != st_os_thread_id())
+		kmem_report_owner = 0;
+}
+
 void
 kmem_print_stack(const uintptr_t *pcs, uint32_t depth, const char *indent)
 {
@@ -858,6 +1144,56 @@ kmem_print_time(char *buf, size_t len, uint64_t then)
 	    (unsigned long)(d % 1000000000));
 }
 
+/*
+ * Reports run on corrupted memory: nothing they follow may be trusted.
+ * Is [p, p + len) memory of ours, which a read cannot fault on: mapped by
+ * the platform layer for the allocator, or in our own image?
+ */
+static int
+kmem_readable(const void *p, size_t len)
+{
+	extern char __ehdr_start[] __attribute__((visibility("hidden")));
+	extern char _end[] __attribute__((weak, visibility("hidden")));
+	uintptr_t a = (uintptr_t)p;
+
+	if (a == 0 || a + len < a)
+		return (0);
+	if (_end != NULL && a >= (uintptr_t)__ehdr_start &&
+	    a + len <= (uintptr_t)_end)
+		return (1);
+	return (st_os_mapped_by_us(a, a + len) == 1);
+}
+
+/* A cache's name, if cp looks like one; "?" otherwise. */
+const char *
+kmem_cache_name_safe(const kmem_cache_t *cp)
+{
+	if (((uintptr_t)cp & (KMEM_ALIGN - 1)) != 0 ||
+	    !kmem_readable(cp, sizeof (*cp)) ||
+	    memchr(cp->cache_name, '\0', sizeof (cp->cache_name)) == NULL)
+		return ("?");
+	return (cp->cache_name);
+}
+
+/*
+ * The tag of buf in cp, if buf is the start of one of cp's chunks in a
+ * slab (so the tag is there and readable); NULL otherwise: a firewall
+ * buffer's tag would be in its guard page, an interior pointer's in the
+ * middle of some other buffer.
+ */
+static kmem_buftag_t *
+kmem_error_buftag(kmem_cache_t *cp, void *buf)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+
+	if (cp == NULL || !(cp->cache_flags & KMF_BUFTAG) || pm == 0 ||
+	    (pm & PM_TAGS) || sp->slab_cache != cp ||
+	    !kmem_buf_is_base(cp, sp, (uintptr_t)buf))
+		return (NULL);
+	return (KMEM_BUFTAG(cp, buf));
+}
+
 void
 kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
     const void *buf)
@@ -874,7 +1210,7 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
 		s[0] = '\0';
 	st_msg("thread=%lu  time=%s%s  cache: %s\n",
 	    (unsigned long)bcap->bc_thread, t, s,
-	    bcap->bc_cache != NULL ? bcap->bc_cache->cache_name : "?");
+	    kmem_cache_name_safe(bcap->bc_cache));
 	kmem_print_stack(bcap->bc_stack, ST_MIN(bcap->bc_depth,
 	    st_opts.so_stack_depth), "");
 }
@@ -924,8 +1260,11 @@ kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
 	kmem_buftag_lite_t *btlp;
 	int i;
 
+	/* A tag may point anywhere after an overrun: trust a valid one only. */
 	if (cp != NULL && (cp->cache_flags & KMF_AUDIT) &&
-	    error != KMERR_BADBUFCTL && bcp != NULL)
+	    error != KMERR_BADBUFCTL && bcp != NULL &&
+	    kmem_error_buftag(cp, buf) != NULL &&
+	    kmem_bufctl_valid(cp, buf, bcp))
 		bcap = (const kmem_bufctl_audit_t *)bcp;
 	else if (cp == NULL || (cp->cache_flags & KMF_AUDIT))
 		bcap = kmem_log_find(buf);
@@ -940,7 +1279,8 @@ kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
 			    rec, buf);
 		return;
 	}
-	if (cp != NULL && (cp->cache_flags & KMF_LITE)) {
+	if (cp != NULL && (cp->cache_flags & KMF_LITE) &&
+	    kmem_error_buftag(cp, buf) != NULL) {
 		char sym[256];
 
 		btlp = (kmem_buftag_lite_t *)KMEM_BUFTAG(cp, buf);
@@ -965,7 +1305,20 @@ kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 		    (unsigned long)ei->ei_old, (unsigned long)ei->ei_new);
 		break;
 	case KMERR_REDZONE:
-		if (ei->ei_alloc_size != 0 || ei->ei_off != 0)
+		if ((int64_t)ei->ei_off < 0)
+			st_msg("write at offset -0x%lx, before the start of the "
+			    "%lu-byte buffer (0x%02lx replaced by 0x%02lx)\n",
+			    (unsigned long)-ei->ei_off,
+			    (unsigned long)ei->ei_alloc_size,
+			    (unsigned long)ei->ei_old,
+			    (unsigned long)ei->ei_new);
+		else if (ei->ei_alloc_size == UINT64_MAX)
+			st_msg("write at offset 0x%lx, past the end of the "
+			    "buffer, over its recorded size (0x%02lx replaced "
+			    "by 0x%02lx)\n", (unsigned long)ei->ei_off,
+			    (unsigned long)ei->ei_old,
+			    (unsigned long)ei->ei_new);
+		else if (ei->ei_alloc_size != 0 || ei->ei_off != 0)
 			st_msg("write at offset 0x%lx, %lu bytes past the "
 			    "end of the %lu-byte buffer (0x%02lx replaced by "
 			    "0x%02lx)\n", (unsigned long)ei->ei_off,
@@ -978,7 +1331,8 @@ kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 		if (btp != NULL)
 			st_msg("bcp ^ bxstat = %lx, should be %lx\n",
 			    (unsigned long)((intptr_t)btp->bt_bufctl ^
-			    btp->bt_bxstat), (unsigned long)KMEM_BUFTAG_FREE);
+			    btp->bt_bxstat), (unsigned long)(ei->ei_old != 0 ?
+			    ei->ei_old : KMEM_BUFTAG_FREE));
 		break;
 	case KMERR_BADCACHE:
 		st_msg("buffer was allocated from %s,\n",
@@ -1006,6 +1360,47 @@ kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 	}
 }
 
+/*
+ * An address within a page of one of our patterns was read from one of
+ * our buffers: what that says, or NULL.
+ */
+const char *
+kmem_pattern_story(uint64_t v)
+{
+	static const struct {
+		uint64_t ps_pattern;
+		const char *ps_story;
+	} stories[] = {
+		{ KMEM_FREE_PATTERN, "0xdeadbeef is what fills a freed "
+		    "buffer, so this pointer was read from freed memory (use "
+		    "after free)" },
+		{ KMEM_UNINITIALIZED_PATTERN, "0xbaddcafe is what fills a new "
+		    "buffer, so this pointer was read from memory never "
+		    "written" },
+		{ KMEM_REDZONE_PATTERN, "0xfeedface is the redzone after a "
+		    "buffer, so this pointer was read past a buffer's end" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof (stories) / sizeof (stories[0]); i++)
+		if (v - stories[i].ps_pattern + ST_PAGESIZE <= 2 * ST_PAGESIZE)
+			return (stories[i].ps_story);
+	return (NULL);
+}
+
+/* ": story", for a pointer given to free(), or "". */
+static const char *
+kmem_pattern_hint(const void *p)
+{
+	static __thread char hint[160];
+	const char *s = kmem_pattern_story((uint64_t)(uintptr_t)p);
+
+	if (s == NULL)
+		return ("");
+	st_snprintf(hint, sizeof (hint), ": %s", s);
+	return (hint);
+}
+
 void
 kmem_error(const kmem_errinfo_t *ei)
 {
@@ -1015,25 +1410,38 @@ kmem_error(const kmem_errinfo_t *ei)
 	kmem_bufctl_t *bcp = NULL;
 
 	kmem_report_lock();
-	if (cp != NULL && (cp->cache_flags & KMF_BUFTAG)) {
-		btp = KMEM_BUFTAG(cp, buf);
-		bcp = btp->bt_bufctl;
-	} else if (ei->ei_bufctl != NULL) {
+	if (ei->ei_bufctl != NULL)
 		bcp = ei->ei_bufctl;
-	}
+	else if ((btp = kmem_error_buftag(cp, buf)) != NULL)
+		bcp = btp->bt_bufctl;
 	if (ei->ei_error == KMERR_BADADDR && cp == NULL) {
 		/* Not ours at all: OpenBSD-style, one line. */
 		st_msg("slabtrace: %s(%p): invalid pointer, not from this "
-		    "allocator\n", ei->ei_routine != NULL ? ei->ei_routine :
-		    "free", ei->ei_buf);
+		    "allocator%s\n", ei->ei_routine != NULL ? ei->ei_routine :
+		    "free", ei->ei_buf, kmem_pattern_hint(ei->ei_buf));
+	} else if (ei->ei_oneline && ei->ei_error == KMERR_BADBASE) {
+		st_msg("slabtrace: %s(%p): %s (%p in %s)\n",
+		    ei->ei_routine != NULL ? ei->ei_routine : "free",
+		    ei->ei_buf, kmem_error_text[ei->ei_error], ei->ei_base,
+		    kmem_cache_name_safe(ei->ei_cache));
+	} else if (ei->ei_oneline) {
+		/* The checks made without debugging: one line too. */
+		st_msg("slabtrace: %s(%p): %s (%s)\n", ei->ei_routine != NULL ?
+		    ei->ei_routine : "free", ei->ei_buf,
+		    kmem_error_text[ei->ei_error],
+		    kmem_cache_name_safe(ei->ei_cache));
 	} else {
-		st_msg("slabtrace: %s\n", kmem_error_text[ei->ei_error]);
+		st_msg("slabtrace: %s\n", ei->ei_error == KMERR_REDZONE &&
+		    (int64_t)ei->ei_off < 0 ? "redzone violation: write "
+		    "before start of buffer" : kmem_error_text[ei->ei_error]);
 		kmem_print_error_detail(ei, btp);
 		st_msg("buffer=%lx  bufctl=%lx  cache: %s\n",
 		    (unsigned long)(uintptr_t)ei->ei_buf,
 		    (unsigned long)(uintptr_t)bcp, ei->ei_cache != NULL ?
 		    ei->ei_cache->cache_name : "(none)");
 	}
+	if (ei->ei_found != NULL)
+		st_msg("found %s\n", ei->ei_found);
 	if (ei->ei_audit[0] != NULL) {
 		kmem_print_transaction("previous transaction", ei->ei_audit[0],
 		    buf);
@@ -1043,10 +1451,11 @@ kmem_error(const kmem_errinfo_t *ei)
 	} else if (kmem_flags & (KMF_AUDIT | KMF_LITE)) {
 		kmem_print_history(cp, buf, bcp, ei->ei_error);
 	}
-	if (st_opts.so_noabort) {
+	if (st_opts.so_noabort || ei->ei_nopanic) {
 		kmem_report_unlock();
 		return;
 	}
+	kmem_panic_buf = buf;           /* the dump's verify: told already */
 	st_panic_dump("heap corruption detected", NULL, 0, 0);
 	st_os_abort();
 }
@@ -1067,6 +1476,9 @@ st_panic_dump(const char *msg, const void *uc, int signo, uintptr_t addr)
 	n = uc != NULL ? st_stack_capture_uc(uc, pcs, KMEM_STACK_MAX) :
 	    st_stack_capture(pcs, KMEM_STACK_MAX, 0);
 	kmem_print_stack(pcs, n, "    ");
+	/* Whatever else is wrong goes into the dump's message buffer too. */
+	if (kmem_ready && (kmem_flags & (KMF_BUFTAG | KMF_LITE)))
+		(void) kmem_verify_heap(KV_DUMP);
 	if (st_opts.so_dump)
 		(void) st_dump_write(msg, uc, signo, addr);
 }

@@ -179,6 +179,7 @@ st_fault_handler(int sig, void *siv, void *ucv)
 		    sym, sizeof (sym));
 		st_snprintf(msg, sizeof (msg), "%s: general protection fault "
 		    "on address 0x%lx, pc=%s", name, (unsigned long)addr, sym);
+		what = "general protection fault";
 	} else if (sig == SIGSEGV && st_firewall_fault(addr, uc,
 	    st_fault_is_write(uc))) {
 		st_snprintf(msg, sizeof (msg), "%s: firewall fault on address "
@@ -190,6 +191,11 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	} else {
 		st_snprintf(msg, sizeof (msg), "%s: %s", name, what);
 	}
+	/* A pointer from one of our patterns: say what the fault means. */
+	if ((sig == SIGSEGV || sig == SIGBUS) &&
+	    kmem_pattern_story(addr) != NULL)
+		st_msg("slabtrace: %s on address 0x%lx: %s\n", what,
+		    (unsigned long)addr, kmem_pattern_story(addr));
 	st_panic_dump(msg, uc, sig, addr);
 	st_os_die_by_signal(sig);
 }

@@ -45,9 +45,30 @@
  *    kmem_cache_create / umem_cache_create do not (they keep the buffer
  *    tag's checks).
  *
- * 6. Locking.  fw_lock protects the arena calls, the quarantine and the
- *    counters; page protection changes are made outside it, on pages that
- *    only the caller owns.
+ * 6. Big buffers (unguarded).  Above the largest kmem_alloc cache a buffer
+ *    has no tag; when freed buffers are patterned (DEADBEEF, LITE) and the
+ *    firewall does not take it, it gets a header here all the same
+ *    (st_bigbuf_alloc): its pages come from kmem_oversize_arena, the
+ *    buffer starts at the first, and up to FW_SLACK_MAX bytes after its
+ *    end are slack, filled with KMEM_REDZONE_BYTE and checked on free.
+ *    Freed, its first bytes (maxverify; lite: a word) are filled with
+ *    0xdeadbeef, the rest of its pages decommitted, and it waits in the
+ *    quarantine (at most fw_big_quarantine_bytes of them), where the
+ *    sweep and the exit verify check it (st_firewall_visit), and it is
+ *    checked once more as it leaves.  realloc resizes one in place while
+ *    it fits its pages, and gives a moved one a quarter more pages, so
+ *    that a buffer grown by small steps is copied O(n), not O(n^2), times.
+ *
+ * 7. Live buffers are on a list (fw_live_head), so that the exit verify
+ *    can check every live buffer's slack.
+ *
+ * 8. Locking.  fw_lock protects the arena calls, the quarantine, the live
+ *    list and the counters; page protection changes, and the release of a
+ *    buffer out of the quarantine, are made outside it, on pages that
+ *    only the caller owns.  It comes first in the lock order (slab.c,
+ *    section 7): under it the firewall calls vmem and its header cache,
+ *    never the reverse.  kmem's fork handlers take it first and the child
+ *    re-initialises it (st_firewall_fork_*).
  */
 #include <string.h>
 
@@ -59,10 +80,15 @@ uint64_t fw_quarantine_max = 65536;             /* freed buffers kept */
 uint64_t fw_quarantine_bytes = 8ULL << 30;      /* ... and their space */
 uint64_t fw_map_reserve = 4096;         /* mappings left for the program,
                                            at least (and a quarter) */
+uint64_t fw_big_quarantine_bytes = 64ULL << 20; /* freed big buffers */
+#define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
+#define FW_LEAD         64      /* ... and before it */
+#define FW_RESIZE_CHECK 64      /* ... after it, when realloc resizes it */
 
 #define FW_MAGIC        0x6669726577616c6cULL   /* "firewall" */
 #define FW_ALLOC        1
 #define FW_FREE         2
+#define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;
@@ -74,6 +100,11 @@ typedef struct st_fwhdr {
 	uint32_t fw_state;              /* FW_ALLOC or FW_FREE */
 	kmem_cache_t *fw_cache;         /* the cache it would have come from */
 	struct st_fwhdr *fw_qnext;      /* quarantine: next newer */
+	struct st_fwhdr *fw_lnext;      /* live list */
+	struct st_fwhdr *fw_lprev;
+	uint32_t fw_flags;              /* FW_UNGUARDED */
+	uint32_t fw_pad;
+	uint64_t fw_verify;             /* bytes patterned when freed */
 	kmem_bufctl_audit_t *fw_audit[2]; /* last allocation, last free */
 } st_fwhdr_t;
 
@@ -84,7 +115,8 @@ static kmem_cache_t *fw_hdr_cache;
 static uint32_t fw_audit_size;
 static uint64_t fw_live, fw_live_max;
 static st_fwhdr_t *fw_qhead, *fw_qtail; /* oldest, newest */
-static uint64_t fw_qcount, fw_qbytes;
+static uint64_t fw_qcount, fw_qbytes, fw_qbig;  /* big: bytes of those */
+static st_fwhdr_t *fw_live_head;        /* live buffers (section 7) */
 static kmem_cache_t fw_oversize_cache = { .cache_name = "kmem_oversize" };
 
 /* ------------------------------------------------------------------------
@@ -146,35 +178,138 @@ fw_init_locked(void)
 	return (1);
 }
 
+/* fork: fw_lock is held across it, so that the child's firewall is whole. */
+void
+st_firewall_fork_prepare(void)
+{
+	st_lock(&fw_lock);
+}
+
+void
+st_firewall_fork_parent(void)
+{
+	st_unlock(&fw_lock);
+}
+
+void
+st_firewall_fork_child(void)
+{
+	st_lock_init(&fw_lock);
+}
+
 /* ------------------------------------------------------------------------
  * The quarantine.
  */
 
-/* Give the oldest quarantined buffer's address space back. */
-static int
-fw_recycle_locked(void)
+/* A buffer's pages, guard page included (a big buffer has none). */
+static uint64_t
+fw_len(const st_fwhdr_t *hp)
 {
-	st_fwhdr_t *hp = fw_qhead;
-	uint64_t len;
+	return ((hp->fw_npages + !(hp->fw_flags & FW_UNGUARDED)) *
+	    ST_PAGESIZE);
+}
 
-	if (hp == NULL)
-		return (0);
-	fw_qhead = hp->fw_qnext;
-	if (fw_qhead == NULL)
-		fw_qtail = NULL;
-	len = (hp->fw_npages + 1) * ST_PAGESIZE;
-	fw_qcount--;
-	fw_qbytes -= len;
-	pagemap_clear(hp->fw_base, len);
-	vmem_free(fw_arena, (void *)hp->fw_base, len);
-	hp->fw_magic = 0;
-	kmem_cache_free(fw_hdr_cache, hp);
-	return (1);
+/*
+ * The pages the page map leads to the header: all of a guarded buffer's
+ * (a fault anywhere in them is reported), a big buffer's up to its first
+ * byte (free() finds it; a page map entry for each page of a terabyte
+ * would take seconds and gigabytes).
+ */
+static uint64_t
+fw_maplen(const st_fwhdr_t *hp)
+{
+	if (!(hp->fw_flags & FW_UNGUARDED))
+		return (fw_len(hp));
+	return (ST_P2ROUNDUP((uintptr_t)hp->fw_buf + 1, ST_PAGESIZE) -
+	    hp->fw_base);
 }
 
 static void
+fw_live_insert_locked(st_fwhdr_t *hp)
+{
+	hp->fw_lprev = NULL;
+	hp->fw_lnext = fw_live_head;
+	if (fw_live_head != NULL)
+		fw_live_head->fw_lprev = hp;
+	fw_live_head = hp;
+}
+
+static void
+fw_live_remove_locked(st_fwhdr_t *hp)
+{
+	if (hp->fw_lprev != NULL)
+		hp->fw_lprev->fw_lnext = hp->fw_lnext;
+	else
+		fw_live_head = hp->fw_lnext;
+	if (hp->fw_lnext != NULL)
+		hp->fw_lnext->fw_lprev = hp->fw_lprev;
+	hp->fw_lnext = hp->fw_lprev = NULL;
+}
+
+/* Take the oldest buffer out of the quarantine, to release it unlocked. */
+static st_fwhdr_t *
+fw_dequeue_locked(void)
+{
+	st_fwhdr_t *hp = fw_qhead;
+
+	if (hp == NULL)
+		return (NULL);
+	fw_qhead = hp->fw_qnext;
+	if (fw_qhead == NULL)
+		fw_qtail = NULL;
+	fw_qcount--;
+	fw_qbytes -= fw_len(hp);
+	if (hp->fw_flags & FW_UNGUARDED)
+		fw_qbig -= fw_len(hp);
+	return (hp);
+}
+
+static void fw_check_freed(st_fwhdr_t *hp, const char *found);
+static int fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei,
+    uint64_t limit);
+
+/* The first byte in [p, end) that is not KMEM_REDZONE_BYTE, or NULL. */
+static const uint8_t *
+fw_find_nonredzone(const uint8_t *p, const uint8_t *end)
+{
+	for (; p < end && ((uintptr_t)p & 7) != 0; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	for (; p + 8 <= end && *(const uint64_t *)(const void *)p ==
+	    0xbbbbbbbbbbbbbbbbULL; p += 8)
+		continue;
+	for (; p < end; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	return (NULL);
+}
+
+/* Give a buffer out of the quarantine back: checked last, if big. */
+static void
+fw_release(st_fwhdr_t *hp)
+{
+	uint64_t len = fw_len(hp);
+
+	if (hp->fw_flags & FW_UNGUARDED)
+		fw_check_freed(hp, "when it left the quarantine");
+	pagemap_clear(hp->fw_base, fw_maplen(hp));
+	hp->fw_magic = 0;
+	if (hp->fw_flags & FW_UNGUARDED) {
+		if (len >= kmem_oversize_decommit)
+			st_os_decommit((void *)hp->fw_base, len);
+		vmem_xfree(kmem_oversize_arena, (void *)hp->fw_base, len);
+	} else {
+		vmem_free(fw_arena, (void *)hp->fw_base, len);
+	}
+	kmem_cache_free(fw_hdr_cache, hp);
+}
+
+/* Into the quarantine; what it must give up is returned, to release. */
+static st_fwhdr_t *
 fw_quarantine_locked(st_fwhdr_t *hp)
 {
+	st_fwhdr_t *out = NULL, *op;
+
 	hp->fw_qnext = NULL;
 	if (fw_qtail != NULL)
 		fw_qtail->fw_qnext = hp;
@@ -182,10 +317,28 @@ fw_quarantine_locked(st_fwhdr_t *hp)
 		fw_qhead = hp;
 	fw_qtail = hp;
 	fw_qcount++;
-	fw_qbytes += (hp->fw_npages + 1) * ST_PAGESIZE;
+	fw_qbytes += fw_len(hp);
+	if (hp->fw_flags & FW_UNGUARDED)
+		fw_qbig += fw_len(hp);
 	while (fw_qcount > fw_quarantine_max ||
-	    fw_qbytes > fw_quarantine_bytes)
-		(void) fw_recycle_locked();
+	    fw_qbytes > fw_quarantine_bytes ||
+	    (fw_qbig > fw_big_quarantine_bytes && fw_qcount > 1)) {
+		op = fw_dequeue_locked();
+		op->fw_qnext = out;
+		out = op;
+	}
+	return (out);
+}
+
+static void
+fw_release_list(st_fwhdr_t *hp)
+{
+	st_fwhdr_t *next;
+
+	for (; hp != NULL; hp = next) {
+		next = hp->fw_qnext;
+		fw_release(hp);
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -208,6 +361,41 @@ fw_audit(st_fwhdr_t *hp, int which)
 	    kmem_log_enter(&kmem_transaction_log, bcp, fw_audit_size) : NULL;
 }
 
+/* A new header for the buffer buf of size bytes in npages at base. */
+static void
+fw_hdr_init(st_fwhdr_t *hp, uintptr_t base, uint64_t npages, uintptr_t buf,
+    size_t size, size_t align, st_kind_t kind, uint32_t flags)
+{
+	memset(hp, 0, sizeof (*hp));
+	hp->fw_magic = FW_MAGIC;
+	hp->fw_buf = (void *)buf;
+	hp->fw_size = size;
+	hp->fw_base = base;
+	hp->fw_npages = npages;
+	hp->fw_kind = kind;
+	hp->fw_flags = flags;
+	hp->fw_state = FW_ALLOC;
+	hp->fw_cache = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+	if (hp->fw_cache == NULL)
+		hp->fw_cache = &fw_oversize_cache;
+	hp->fw_audit[0] = (kmem_bufctl_audit_t *)(hp + 1);
+	hp->fw_audit[1] = (kmem_bufctl_audit_t *)((char *)(hp + 1) +
+	    fw_audit_size);
+}
+
+/* The bytes after the buffer that must hold KMEM_REDZONE_BYTE. */
+static uint64_t
+fw_slack(const st_fwhdr_t *hp)
+{
+	uint64_t end = hp->fw_base + hp->fw_npages * ST_PAGESIZE;
+	uint64_t n = end - (uintptr_t)hp->fw_buf - hp->fw_size;
+
+	/* Lite, as for a cache's buffer: the one byte after it. */
+	if (hp->fw_flags & FW_UNGUARDED)
+		return (ST_MIN(n, (kmem_flags & KMF_LITE) ? 1 : FW_SLACK_MAX));
+	return (n);
+}
+
 /*
  * A firewall buffer, or NULL: the caller then uses the ordinary caches
  * (no room in the map limit, or no address space).
@@ -215,7 +403,7 @@ fw_audit(st_fwhdr_t *hp, int which)
 void *
 st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
 {
-	st_fwhdr_t *hp;
+	st_fwhdr_t *hp, *old;
 	uint64_t npages, len;
 	uintptr_t base, end, buf;
 
@@ -231,9 +419,13 @@ st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
 		st_unlock(&fw_lock);
 		return (NULL);
 	}
+	/* Out of address space: give the quarantine's oldest back first. */
 	while ((base = (uintptr_t)vmem_alloc(fw_arena, len, VM_NOSLEEP)) ==
-	    0 && fw_recycle_locked())
-		continue;
+	    0 && (old = fw_dequeue_locked()) != NULL) {
+		st_unlock(&fw_lock);
+		fw_release(old);
+		st_lock(&fw_lock);
+	}
 	hp = base != 0 ? kmem_cache_alloc(fw_hdr_cache, KM_NOSLEEP) : NULL;
 	if (hp == NULL) {
 		if (base != 0)
@@ -260,24 +452,67 @@ st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
 	}
 	end = base + npages * ST_PAGESIZE;
 	buf = (end - size) & ~(uintptr_t)(align - 1);
-	memset(hp, 0, sizeof (*hp));
-	hp->fw_magic = FW_MAGIC;
-	hp->fw_buf = (void *)buf;
-	hp->fw_size = size;
-	hp->fw_base = base;
-	hp->fw_npages = npages;
-	hp->fw_kind = kind;
-	hp->fw_state = FW_ALLOC;
-	hp->fw_cache = kmem_alloc_cache_for(ST_MAX(size, 1), align);
-	if (hp->fw_cache == NULL)
-		hp->fw_cache = &fw_oversize_cache;
-	hp->fw_audit[0] = (kmem_bufctl_audit_t *)(hp + 1);
-	hp->fw_audit[1] = (kmem_bufctl_audit_t *)((char *)(hp + 1) +
-	    fw_audit_size);
+	fw_hdr_init(hp, base, npages, buf, size, align, kind, 0);
 	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);
 	if (kmem_flags & KMF_DEADBEEF)
 		memset((void *)buf, 0xba, size);        /* never read zeros */
 	fw_audit(hp, 0);
+	st_lock(&fw_lock);
+	fw_live_insert_locked(hp);
+	st_unlock(&fw_lock);
+	return ((void *)buf);
+}
+
+/*
+ * A big buffer (section 6), of size bytes (room for at least `room`)
+ * at align, or NULL: the caller then uses kmem_oversize_alloc.
+ */
+void *
+st_bigbuf_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
+{
+	st_fwhdr_t *hp;
+	uint64_t npages, len, fill, lead;
+	uintptr_t base, buf;
+
+	/* FW_LEAD bytes (or the alignment) before it: its leading redzone. */
+	align = ST_MAX(align, 16);
+	lead = ST_MAX(align, FW_LEAD);
+	align = ST_MAX(align, ST_PAGESIZE);
+	room = ST_MAX(room, size);
+	if (room > (1UL << 46) || align > (1UL << 40))
+		return (NULL);
+	npages = (lead + ST_MAX(room, 1) + ST_PAGESIZE - 1) >> ST_PAGESHIFT;
+	len = npages * ST_PAGESIZE;
+	st_lock(&fw_lock);
+	if (fw_init_locked() < 0) {
+		st_unlock(&fw_lock);
+		return (NULL);
+	}
+	st_unlock(&fw_lock);
+	base = (uintptr_t)vmem_xalloc(kmem_oversize_arena, len, align, 0, 0,
+	    NULL, NULL, VM_NOSLEEP);
+	hp = base != 0 ? kmem_cache_alloc(fw_hdr_cache, KM_NOSLEEP) : NULL;
+	buf = base + lead;
+	if (hp == NULL || pagemap_set(base, ST_P2ROUNDUP(buf + 1, ST_PAGESIZE) -
+	    base, (uintptr_t)hp | PM_FW) != 0) {
+		if (hp != NULL)
+			kmem_cache_free(fw_hdr_cache, hp);
+		if (base != 0)
+			vmem_xfree(kmem_oversize_arena, (void *)base, len);
+		return (NULL);
+	}
+	fw_hdr_init(hp, base, npages, buf, size, align, kind, FW_UNGUARDED);
+	memset((void *)base, KMEM_REDZONE_BYTE, lead);
+	memset((void *)(buf + size), KMEM_REDZONE_BYTE, fw_slack(hp));
+	/* As a cache's new buffer: 0xbaddcafe, as far as maxverify. */
+	fill = (kmem_flags & KMF_LITE) ? ST_MIN(size, 8) : ST_MIN(size,
+	    st_opts.so_maxverify);
+	for (uint64_t i = 0; i + 8 <= fill; i += 8)
+		((uint64_t *)buf)[i / 8] = KMEM_UNINITIALIZED_PATTERN;
+	fw_audit(hp, 0);
+	st_lock(&fw_lock);
+	fw_live_insert_locked(hp);
+	st_unlock(&fw_lock);
 	return ((void *)buf);
 }
 
@@ -323,8 +558,10 @@ fw_error(kmem_error_t error, st_fwhdr_t *hp, void *buf, size_t size,
 void
 st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
-	st_fwhdr_t *hp = fw_hdr_of((uintptr_t)buf);
-	const uint8_t *p, *end;
+	st_fwhdr_t *hp = fw_hdr_of((uintptr_t)buf), *out;
+	kmem_errinfo_t ei;
+	uint64_t len;
+	uint8_t *p;
 
 	if (hp == NULL) {
 		fw_error(KMERR_BADADDR, NULL, buf, size, kind, routine);
@@ -346,34 +583,183 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		fw_error(KMERR_BADSIZE, hp, buf, size, kind, routine);
 		return;
 	}
-	end = (const uint8_t *)(hp->fw_base + hp->fw_npages * ST_PAGESIZE);
-	for (p = (const uint8_t *)buf + hp->fw_size; p < end; p++) {
-		if (*p != KMEM_REDZONE_BYTE) {
-			kmem_errinfo_t ei;
-
-			memset(&ei, 0, sizeof (ei));
-			ei.ei_error = KMERR_REDZONE;
-			ei.ei_cache = ei.ei_realcache = hp->fw_cache;
-			ei.ei_buf = ei.ei_base = buf;
-			ei.ei_off = (uint64_t)(p - (const uint8_t *)buf);
-			ei.ei_old = KMEM_REDZONE_BYTE;
-			ei.ei_new = *p;
-			ei.ei_alloc_size = hp->fw_size;
-			ei.ei_bufctl = hp;
-			ei.ei_audit[0] = hp->fw_audit[0];
-			kmem_error(&ei);
-			return;
-		}
+	if (fw_check_slack(hp, &ei, UINT64_MAX)) {
+		kmem_error(&ei);
+		return;
 	}
 	hp->fw_state = FW_FREE;
 	fw_audit(hp, 1);
-	st_os_decommit((void *)hp->fw_base, hp->fw_npages * ST_PAGESIZE);
-	(void) st_os_protect((void *)hp->fw_base, hp->fw_npages * ST_PAGESIZE,
-	    ST_PROT_NONE);
+	len = hp->fw_npages * ST_PAGESIZE;
+	if (hp->fw_flags & FW_UNGUARDED) {
+		/* Patterned as far as maxverify; the rest given back. */
+		uint64_t keep;
+
+		hp->fw_verify = (kmem_flags & KMF_LITE) ? 8 : ST_P2ALIGN(
+		    ST_MIN(hp->fw_size, st_opts.so_maxverify), (uint64_t)8);
+		for (p = buf; p + 8 <= (uint8_t *)buf + hp->fw_verify; p += 8)
+			*(uint64_t *)(void *)p = KMEM_FREE_PATTERN;
+		keep = ST_P2ROUNDUP((uintptr_t)buf - hp->fw_base +
+		    hp->fw_verify + 1, ST_PAGESIZE);   /* lead, pattern */
+		/* As kmem_oversize_free: only big ones (faults cost). */
+		if (keep < len && len >= kmem_oversize_decommit)
+			st_os_decommit((void *)(hp->fw_base + keep), len - keep);
+	} else {
+		st_os_decommit((void *)hp->fw_base, len);
+		(void) st_os_protect((void *)hp->fw_base, len, ST_PROT_NONE);
+	}
 	st_lock(&fw_lock);
-	fw_live--;
-	fw_quarantine_locked(hp);
+	if (!(hp->fw_flags & FW_UNGUARDED))
+		fw_live--;
+	fw_live_remove_locked(hp);
+	out = fw_quarantine_locked(hp);
 	st_unlock(&fw_lock);
+	fw_release_list(out);
+}
+
+/*
+ * Is the slack after a live buffer still KMEM_REDZONE_BYTE?  1 and a
+ * report in *ei if not.
+ */
+static int
+fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei, uint64_t limit)
+{
+	const uint8_t *buf = hp->fw_buf, *p, *end, *bad = NULL;
+
+	/* A big buffer's leading redzone, then every buffer's slack. */
+	p = (hp->fw_flags & FW_UNGUARDED) ? (const uint8_t *)hp->fw_base : buf;
+	bad = fw_find_nonredzone(p, buf);
+	p = buf + hp->fw_size;
+	end = p + ST_MIN(fw_slack(hp), limit);
+	if (bad == NULL)
+		bad = fw_find_nonredzone(p, end);
+	if (bad == NULL)
+		return (0);
+	memset(ei, 0, sizeof (*ei));
+	ei->ei_error = KMERR_REDZONE;
+	ei->ei_cache = ei->ei_realcache = hp->fw_cache;
+	ei->ei_buf = ei->ei_base = hp->fw_buf;
+	ei->ei_off = (uint64_t)(bad - buf);     /* negative: before it */
+	ei->ei_old = KMEM_REDZONE_BYTE;
+	ei->ei_new = *bad;
+	ei->ei_alloc_size = hp->fw_size;
+	ei->ei_bufctl = hp;
+	ei->ei_audit[0] = hp->fw_audit[0];
+	return (1);
+}
+
+/*
+ * Is a freed big buffer still patterned?  1 and a report in *ei if not.
+ */
+static int
+fw_check_pattern(st_fwhdr_t *hp, kmem_errinfo_t *ei)
+{
+	const uint64_t *w = hp->fw_buf, *end;
+
+	if (!(hp->fw_flags & FW_UNGUARDED) || hp->fw_state != FW_FREE ||
+	    hp->fw_buf == kmem_panic_buf)
+		return (0);
+	end = (const uint64_t *)((const char *)hp->fw_buf + hp->fw_verify);
+	for (; w < end; w++) {
+		if (*w != KMEM_FREE_PATTERN) {
+			memset(ei, 0, sizeof (*ei));
+			ei->ei_error = KMERR_MODIFIED;
+			ei->ei_cache = ei->ei_realcache = hp->fw_cache;
+			ei->ei_buf = ei->ei_base = hp->fw_buf;
+			ei->ei_off = (uint64_t)((const char *)w -
+			    (const char *)hp->fw_buf);
+			ei->ei_old = KMEM_FREE_PATTERN;
+			ei->ei_new = *w;
+			ei->ei_bufctl = hp;
+			ei->ei_audit[0] = hp->fw_audit[1];
+			ei->ei_audit[1] = hp->fw_audit[0];
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* A big buffer leaves the quarantine: checked, reported (found: how). */
+static void
+fw_check_freed(st_fwhdr_t *hp, const char *found)
+{
+	kmem_errinfo_t ei;
+
+	if (fw_check_pattern(hp, &ei)) {
+		ei.ei_found = found;
+		kmem_error(&ei);
+	}
+}
+
+/*
+ * verify.c's walk: every quarantined big buffer's pattern and (live) every
+ * live buffer's slack; fn(ei, arg) for each problem.  0 if careful and
+ * fw_lock was busy.
+ */
+int
+st_firewall_visit(int live, int careful, void (*fn)(const kmem_errinfo_t *,
+    void *), void *arg)
+{
+	kmem_errinfo_t ei;
+	st_fwhdr_t *hp;
+
+	if (fw_state <= 0)
+		return (1);
+	if (!careful)
+		st_lock(&fw_lock);
+	else if (!st_trylock(&fw_lock))
+		return (0);
+	for (hp = fw_qhead; hp != NULL; hp = hp->fw_qnext)
+		if (fw_check_pattern(hp, &ei))
+			fn(&ei, arg);
+	for (hp = fw_live_head; live && hp != NULL; hp = hp->fw_lnext)
+		if (hp->fw_buf != kmem_panic_buf &&
+		    fw_check_slack(hp, &ei, UINT64_MAX))
+			fn(&ei, arg);
+	st_unlock(&fw_lock);
+	return (1);
+}
+
+/*
+ * realloc of a big buffer in place, when size still fits its pages: the
+ * new size recorded, the slack after it filled.  buf, or NULL (move it).
+ */
+void *
+st_bigbuf_resize(void *buf, size_t size)
+{
+	st_fwhdr_t *hp = fw_hdr_of((uintptr_t)buf);
+	uint64_t len, need, from, to;
+	kmem_errinfo_t ei;
+
+	if (hp == NULL || !(hp->fw_flags & FW_UNGUARDED) ||
+	    buf != hp->fw_buf || hp->fw_state != FW_ALLOC ||
+	    hp->fw_kind != ST_KIND_MALLOC || size <= KMEM_MAXBUF ||
+	    size > (1UL << 46))
+		return (NULL);
+	/* The bytes right after it (free() checks all of the slack). */
+	if (fw_check_slack(hp, &ei, FW_RESIZE_CHECK)) {
+		ei.ei_routine = "realloc";
+		kmem_error(&ei);
+		return (NULL);
+	}
+	/* The old slack, [fw_size, from), is KMEM_REDZONE_BYTE already. */
+	from = hp->fw_size + fw_slack(hp);
+	/* Too big for its pages: grow them in place if the next are free. */
+	len = hp->fw_npages * ST_PAGESIZE;
+	need = ST_P2ROUNDUP((uintptr_t)buf - hp->fw_base + size,
+	    ST_PAGESIZE);
+	if (need > len) {
+		if (vmem_extend_try(kmem_oversize_arena, (void *)hp->fw_base,
+		    len, need) == NULL)
+			return (NULL);
+		hp->fw_npages = need >> ST_PAGESHIFT;
+	}
+	if (size < hp->fw_size || from < size)
+		from = size;            /* shrunk, or grown past it all */
+	hp->fw_size = size;
+	to = size + fw_slack(hp);
+	if (to > from)
+		memset((char *)buf + from, KMEM_REDZONE_BYTE, to - from);
+	return (buf);
 }
 
 size_t

@@ -48,7 +48,8 @@
  *    magazines are theirs alone).
  *
  * 7. fork.  The prepare handler takes every lock in the lock order (slab.c,
- *    section 7): the periodic lock, the cache list, the thread list, every
+ *    section 7): the firewall's, the periodic lock, the cache list, the
+ *    thread list, every
  *    cache's depot and slab locks, and every arena's lock; the
  *    parent releases them and the child re-initialises them, so the child
  *    can allocate whatever the other threads were doing.
@@ -65,6 +66,7 @@ uint64_t kmem_reap_decommit = 64UL << 10; /* reaps decommit free runs this big *
 uint32_t kmem_sleep_retries = 10;       /* KM_SLEEP: reap and retry */
 
 volatile int kmem_ready;
+uint64_t kmem_free_key;                 /* malloc.c, section 4 */
 st_root_t st_root;
 kmem_cache_t *kmem_alloc_caches[KMEM_NCACHE_ALLOC];
 
@@ -210,6 +212,10 @@ kmem_init_slow(void)
 	if (st_os_pagesize() != ST_PAGESIZE)
 		st_panic("page size %zu is not supported", st_os_pagesize());
 	kmem_debug_init();
+	if (kmem_debugging)
+		kmem_verify_early_init();
+	/* Never a canonical address: bit 63 set, bit 62 clear. */
+	kmem_free_key = (st_os_random() | 1ULL << 63) & ~(1ULL << 62);
 	kmem_arenas_create();
 	kmem_cache_init();
 	kmem_magazine_init();
@@ -238,6 +244,7 @@ kmem_init_constructor(void)
 {
 	if (!kmem_ready)
 		kmem_init_slow();
+	kmem_verify_init();     /* the exit verify: from here (verify.c) */
 }
 
 /*
@@ -328,7 +335,7 @@ kmem_nomem(size_t size, int kmflag)
 }
 
 static void *
-kmem_alloc_flags(size_t size, int kmflag, st_kind_t kind)
+kmem_alloc_flags_body(size_t size, int kmflag, st_kind_t kind)
 {
 	kmem_cache_t *cp;
 	uint32_t tries;
@@ -339,8 +346,13 @@ kmem_alloc_flags(size_t size, int kmflag, st_kind_t kind)
 		return (buf);
 	for (tries = 0; ; tries++) {
 		cp = kmem_alloc_cache_for(size, 0);
-		buf = cp != NULL ? kmem_cache_alloc(cp, kmflag) :
-		    kmem_oversize_alloc(size, 0, kmflag | KM_NOSLEEP);
+		buf = NULL;
+		if (cp == NULL && kmem_debugging &&
+		    (kmem_flags & (KMF_DEADBEEF | KMF_LITE)))
+			buf = st_bigbuf_alloc(size, size, 0, kind);
+		if (buf == NULL)
+			buf = cp != NULL ? kmem_cache_alloc(cp, kmflag) :
+			    kmem_oversize_alloc(size, 0, kmflag | KM_NOSLEEP);
 		if (buf != NULL && cp != NULL && (cp->cache_flags & KMF_BUFTAG))
 			kmem_debug_set_size(cp, buf, size, kind);
 		if (buf != NULL || (kmflag & KM_NOSLEEP))
@@ -350,6 +362,22 @@ kmem_alloc_flags(size_t size, int kmflag, st_kind_t kind)
 		kmem_reap();
 		st_os_sleep_ns(1000000ULL << ST_MIN(tries, 6));
 	}
+}
+
+/* Debugging: the whole allocation is one operation (verify.c). */
+static void *
+kmem_alloc_flags(size_t size, int kmflag, st_kind_t kind)
+{
+	kmem_thread_t *kt;
+	void *buf;
+
+	if (!kmem_debugging)
+		return (kmem_alloc_flags_body(size, kmflag, kind));
+	kt = kmem_op_enter();
+	buf = kmem_alloc_flags_body(size, kmflag, kind);
+	kmem_op_exit(kt);
+	KMEM_SWEEPER_POKE();
+	return (buf);
 }
 
 void *
@@ -382,11 +410,14 @@ kmem_zalloc(size_t size, int kmflag)
  * picks another cache is reported as a free to the wrong cache, and one
  * that picks the right cache but differs as a size mismatch.
  */
+static void kmem_free_debugged(void *buf, size_t size, kmem_cache_t *cp,
+    st_kind_t kind, const char *routine);
+
 void
 kmem_free_kind(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
 	kmem_cache_t *cp;
-	uintptr_t pm;
+	kmem_thread_t *kt;
 
 	if (buf == NULL || size == 0)
 		return;
@@ -395,7 +426,23 @@ kmem_free_kind(void *buf, size_t size, st_kind_t kind, const char *routine)
 		kmem_cache_free(cp, buf);
 		return;
 	}
-	pm = pagemap_lookup((uintptr_t)buf);
+	if (!kmem_debugging) {
+		kmem_free_debugged(buf, size, cp, kind, routine);
+		return;
+	}
+	kt = kmem_op_enter();
+	kmem_free_debugged(buf, size, cp, kind, routine);
+	kmem_op_exit(kt);
+	kmem_sweep_tick(kt, (uintptr_t)__builtin_return_address(0));
+}
+
+/* The checks of kmem_free (and of an oversize free without debugging). */
+static void
+kmem_free_debugged(void *buf, size_t size, kmem_cache_t *cp,
+    st_kind_t kind, const char *routine)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+
 	if (pm & PM_FW) {
 		st_firewall_free(buf, size, kind, routine);
 		return;
@@ -454,9 +501,11 @@ size_t
 kmem_reap_now(void)
 {
 	size_t released;
+	kmem_thread_t *kt;
 
 	if (!kmem_ready)
 		return (0);
+	kt = kmem_op_enter();           /* moves free buffers (verify.c) */
 	kmem_thread_flush_self();
 	st_lock(&kmem_periodic_lock);
 	kmem_reap_all(1);
@@ -464,6 +513,7 @@ kmem_reap_now(void)
 	released += vmem_decommit_free(heap_arena, kmem_reap_decommit);
 	kmem_periodic_last = st_os_now_ns();
 	st_unlock(&kmem_periodic_lock);
+	kmem_op_exit(kt);
 	return (released);
 }
 
@@ -512,7 +562,7 @@ kmem_cache_stat(kmem_cache_t *cp, kmem_cache_stat_t *ks)
 	ks->kcs_buf_total = cp->cache_buftotal;
 	ks->kcs_buf_inuse = cp->cache_buftotal - cp->cache_buftotal_free -
 	    ks->kcs_depot_full * ks->kcs_magsize;
-	ks->kcs_slab_bytes = (cp->cache_partial_count +
+	ks->kcs_slab_bytes = (cp->cache_partial_count + cp->cache_empty_count +
 	    cp->cache_complete_count) * cp->cache_slabsize;
 	ks->kcs_alloc = alloc;
 	ks->kcs_alloc_fail = cp->cache_alloc_fail;
@@ -582,6 +632,7 @@ kmem_stats_print(int fd)
 static void
 kmem_fork_prepare(void)
 {
+	st_firewall_fork_prepare();
 	st_lock(&kmem_periodic_lock);
 	kmem_fork_prepare_caches();
 	vmem_fork_prepare();
@@ -593,6 +644,7 @@ kmem_fork_parent(void)
 	vmem_fork_parent();
 	kmem_fork_parent_caches();
 	st_unlock(&kmem_periodic_lock);
+	st_firewall_fork_parent();
 }
 
 static void
@@ -601,4 +653,7 @@ kmem_fork_child(void)
 	vmem_fork_child();
 	kmem_fork_child_caches();
 	st_lock_init(&kmem_periodic_lock);
+	st_firewall_fork_child();
+	kmem_verify_fork_child();
+	kmem_report_fork_child();
 }

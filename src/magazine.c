@@ -126,6 +126,7 @@ kmem_thread_t kmem_thread_list = {
 	.kt_next = &kmem_thread_list, .kt_prev = &kmem_thread_list };
 static kmem_cache_t *kmem_thread_cache;
 static kmem_cache_t *kmem_cc_cache[KMEM_CC_MAX]; /* ccidx -> cache */
+static uint64_t kmem_frees_dead;        /* kt_frees of exited threads */
 
 /* ------------------------------------------------------------------------
  * Magazines.
@@ -188,9 +189,18 @@ kmem_cache_magazine_enable(kmem_cache_t *cp)
 {
 	size_t i;
 
-	if ((cp->cache_cflags & KMC_NOMAGAZINE) ||
-	    (cp->cache_flags & KMF_NOMAGAZINE) || cp->cache_ccidx == -1) {
+	if ((cp->cache_cflags & KMC_NOMAGAZINE) || cp->cache_ccidx == -1 ||
+	    ((cp->cache_flags & KMF_NOMAGAZINE) && cp->cache_ccidx < 0)) {
 		cp->cache_ccidx = -1;
+		return;
+	}
+	if (cp->cache_flags & KMF_NOMAGAZINE) {
+		/*
+		 * A kmem_alloc_N cache keeps its slot for the quarantine
+		 * (section 8), but no magazine type: every thread's cc stays
+		 * unusable, so every operation reaches the slab layer.
+		 */
+		kmem_cc_cache[cp->cache_ccidx] = cp;
 		return;
 	}
 	for (i = 0; kmem_magtype[i].mt_maxbuf >= cp->cache_chunksize &&
@@ -329,6 +339,8 @@ kmem_depot_free(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
 	    (cp->cache_full.ml_total + 1) * (uint64_t)magsize *
 	    cp->cache_chunksize <= ST_MAX(kmem_depot_max_bytes,
 	    2 * (uint64_t)magsize * cp->cache_chunksize)));
+	if (ok && nrounds != 0)
+		cp->cache_depot_puts++;         /* for the sweep */
 	if (ok)
 		kmem_maglist_put(nrounds == 0 ? &cp->cache_empty :
 		    &cp->cache_full, mp);
@@ -629,8 +641,14 @@ kmem_cache_alloc_debugged(kmem_cache_t *cp, int kmflag)
 void *
 kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
 {
-	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG))
-		return (kmem_cache_alloc_debugged(cp, kmflag));
+	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG)) {
+		kmem_thread_t *kt = kmem_op_enter();
+		void *buf = kmem_cache_alloc_debugged(cp, kmflag);
+
+		kmem_op_exit(kt);
+		KMEM_SWEEPER_POKE();
+		return (buf);
+	}
 	return (kmem_cache_alloc_nodebug(cp, kmflag));
 }
 
@@ -707,10 +725,209 @@ kmem_cache_free_known(kmem_cache_t *cp, void *buf)
 void
 kmem_cache_free(kmem_cache_t *cp, void *buf)
 {
-	if (ST_UNLIKELY(cp->cache_flags & KMF_BUFTAG) &&
-	    kmem_cache_free_check(cp, buf) != 0)
-		return;                 /* reported, and noabort */
-	kmem_cache_free_known(cp, buf);
+	kmem_thread_t *kt;
+
+	if (!(cp->cache_flags & KMF_BUFTAG)) {
+		kmem_cache_free_nodebug(cp, buf);
+		return;
+	}
+	kt = kmem_op_enter();
+	if (kmem_cache_free_check(cp, buf) == 0)
+		kmem_cache_free_known(cp, buf);
+	kmem_op_exit(kt);
+	kmem_sweep_tick(kt, (uintptr_t)__builtin_return_address(0));
+}
+
+/* ------------------------------------------------------------------------
+ * Is buf free?  (malloc.c's double-free check, section 4 there.)
+ */
+
+static int
+kmem_mag_holds(const kmem_magazine_t *mp, int32_t rounds, int32_t magsize,
+    const void *buf)
+{
+	int32_t i;
+
+	if (mp == NULL || rounds <= 0)
+		return (0);
+	rounds = ST_MIN(rounds, magsize);
+	for (i = 0; i < rounds; i++)
+		if (__atomic_load_n(&mp->mag_round[i], __ATOMIC_RELAXED) ==
+		    buf)
+			return (1);
+	return (0);
+}
+
+/*
+ * Is buf, a buffer of one of the kmem_alloc_N caches, among its free
+ * buffers: in a thread's magazines, the depot, or the slab layer?  Other
+ * threads' magazines are read without their owners (a stale read can only
+ * miss a buffer in motion, never invent one: a round that holds buf holds
+ * a free buffer).  Slow; called only when free() finds its key.
+ */
+int
+kmem_buf_is_free(kmem_cache_t *cp, void *buf)
+{
+	int32_t idx = cp->cache_ccidx, magsize;
+	kmem_magazine_t *mp;
+	kmem_thread_t *kt;
+	int found = 0;
+
+	if ((uint32_t)idx >= KMEM_NCACHE_ALLOC)
+		return (0);
+	st_lock(&kmem_thread_lock);
+	for (kt = kmem_thread_list.kt_next; !found &&
+	    kt != &kmem_thread_list; kt = kt->kt_next) {
+		kmem_cpu_cache_t *cc = &kt->kt_cc[idx];
+
+		magsize = __atomic_load_n(&cc->cc_magsize, __ATOMIC_RELAXED);
+		found = kmem_mag_holds(cc->cc_loaded, cc->cc_rounds, magsize,
+		    buf) || kmem_mag_holds(cc->cc_ploaded, cc->cc_prounds,
+		    magsize, buf);
+	}
+	st_unlock(&kmem_thread_lock);
+	if (!found && cp->cache_magtype != NULL) {
+		st_lock(&cp->cache_depot_lock);
+		magsize = (int32_t)cp->cache_magtype->mt_magsize;
+		for (mp = cp->cache_full.ml_list; !found && mp != NULL;
+		    mp = mp->mag_next)
+			found = kmem_mag_holds(mp, magsize, magsize, buf);
+		st_unlock(&cp->cache_depot_lock);
+	}
+	return (found || kmem_slab_buf_is_free(cp, buf));
+}
+
+/* ------------------------------------------------------------------------
+ * verify.c's view of the threads and the depot.  Called with the world
+ * stopped (no thread inside a debugged operation), so a thread's
+ * quarantine and magazines hold still; the locks are for everything else
+ * (thread exit, cache destruction).  careful: only try the locks (a panic
+ * may have interrupted their holder).
+ */
+
+static int
+kmem_visit_lock(st_lock_t *lk, int careful)
+{
+	if (!careful) {
+		st_lock(lk);
+		return (1);
+	}
+	return (st_trylock(lk));
+}
+
+/*
+ * Is a thread other than the caller inside a debugged operation?  Its id,
+ * UINT64_MAX if the list is busy (careful), 0 if none; and the count of
+ * debugged frees in *freesp.
+ */
+uint64_t
+kmem_thread_busy_any(uint64_t *freesp, int careful)
+{
+	kmem_thread_t *kt, *self = kmem_thread_self;
+	uint64_t busy = 0, frees;
+
+	if (!kmem_visit_lock(&kmem_thread_lock, careful))
+		return (UINT64_MAX);
+	frees = kmem_frees_dead;
+	for (kt = kmem_thread_list.kt_next; kt != &kmem_thread_list;
+	    kt = kt->kt_next) {
+		frees += __atomic_load_n(&kt->kt_frees, __ATOMIC_RELAXED);
+		if (kt != self && busy == 0 &&
+		    __atomic_load_n(&kt->kt_busy, __ATOMIC_ACQUIRE) != 0)
+			busy = kt->kt_tid;
+	}
+	st_unlock(&kmem_thread_lock);
+	if (freesp != NULL)
+		*freesp = frees;
+	return (busy);
+}
+
+static void
+kmem_visit_mag(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t rounds,
+    int32_t magsize, kmem_buf_visit_t *fn, void *arg)
+{
+	int32_t i;
+
+	if (mp == NULL)
+		return;
+	for (i = 0; i < ST_MIN(rounds, magsize); i++)
+		fn(cp, mp->mag_round[i], arg);
+}
+
+/* One thread's quarantine and the magazines of its patterned caches. */
+static void
+kmem_visit_thread(kmem_thread_t *kt, kmem_buf_visit_t *fn, void *arg,
+    int careful)
+{
+	uint32_t i;
+
+	for (i = 0; i < kt->kt_qcount; i++) {
+		uint32_t q = (kt->kt_qhead + i) % KMEM_QUARANTINE_MAX;
+
+		fn(kmem_alloc_caches[kt->kt_qcache[q]], kt->kt_quarantine[q],
+		    arg);
+	}
+	for (i = 0; i < KMEM_CC_MAX; i++) {
+		kmem_cache_t *cp = kmem_cc_cache[i];
+		kmem_cpu_cache_t *cc = &kt->kt_cc[i];
+
+		if (cp == NULL || !(cp->cache_flags & KMF_DEADBEEF))
+			continue;
+		/* User caches: kmem_cache_destroy flushes under kt_lock. */
+		if (i >= KMEM_NCACHE_ALLOC &&
+		    !kmem_visit_lock(&kt->kt_lock, careful))
+			continue;
+		if (cc->cc_magsize > 0 && kmem_cc_cache[i] == cp) {
+			kmem_visit_mag(cp, cc->cc_loaded, cc->cc_rounds,
+			    cc->cc_magsize, fn, arg);
+			kmem_visit_mag(cp, cc->cc_ploaded, cc->cc_prounds,
+			    cc->cc_magsize, fn, arg);
+		}
+		if (i >= KMEM_NCACHE_ALLOC)
+			st_unlock(&kt->kt_lock);
+	}
+}
+
+/* Every thread's free buffers: quarantines and magazines. */
+int
+kmem_thread_visit_free(kmem_buf_visit_t *fn, void *arg, int careful)
+{
+	kmem_thread_t *kt;
+
+	if (!kmem_visit_lock(&kmem_thread_lock, careful))
+		return (0);
+	for (kt = kmem_thread_list.kt_next; kt != &kmem_thread_list;
+	    kt = kt->kt_next)
+		kmem_visit_thread(kt, fn, arg, careful);
+	st_unlock(&kmem_thread_lock);
+	return (1);
+}
+
+/* The calling thread's own, as it exits: nobody else may touch them. */
+void
+kmem_thread_visit_self(kmem_thread_t *kt, kmem_buf_visit_t *fn, void *arg)
+{
+	kmem_visit_thread(kt, fn, arg, 0);
+}
+
+/* The full magazines in cp's depot. */
+int
+kmem_depot_visit_free(kmem_cache_t *cp, kmem_buf_visit_t *fn, void *arg,
+    int careful)
+{
+	kmem_magazine_t *mp;
+	int32_t magsize;
+
+	if (cp->cache_magtype == NULL)
+		return (1);
+	if (!kmem_visit_lock(&cp->cache_depot_lock, careful))
+		return (0);
+	magsize = (int32_t)cp->cache_magtype->mt_magsize;
+	for (mp = cp->cache_full.ml_list; mp != NULL; mp = mp->mag_next)
+		kmem_visit_mag(cp, mp, magsize, magsize, fn, arg);
+	cp->cache_depot_swept = cp->cache_depot_puts;
+	st_unlock(&cp->cache_depot_lock);
+	return (1);
 }
 
 /* ------------------------------------------------------------------------
@@ -725,18 +942,23 @@ kmem_thread_unlink(kmem_thread_t *kt)
 	kt->kt_next = kt->kt_prev = kt;
 }
 
+/*
+ * A thread exits: what it freed is verified (verify.c), then its
+ * quarantine and magazines go back, inside a debugged operation (so that
+ * no verifier sees them half moved), then it leaves the thread list.
+ */
 static void
 kmem_thread_exit(void *arg)
 {
-	kmem_thread_t *kt = arg;
+	kmem_thread_t *kt = arg, *op;
 	int32_t i;
 
 	if (kt == NULL || kt == &kmem_thread_dead)
 		return;
+	op = kmem_op_enter();
+	if (kmem_flags & (KMF_BUFTAG | KMF_LITE))
+		kmem_verify_thread_exit(kt);
 	kmem_quarantine_flush(kt);      /* before kmem_thread_self changes */
-	kmem_thread_exited = 1;
-	kmem_thread_self = kmem_thread_fast = &kmem_thread_dead;
-	st_lock(&kmem_thread_lock);
 	st_lock(&kt->kt_lock);
 	for (i = 0; i < KMEM_CC_MAX; i++) {
 		kmem_cache_t *cp = kmem_cc_cache[i];
@@ -749,8 +971,15 @@ kmem_thread_exit(void *arg)
 		    kt->kt_cc[i].cc_alloc, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&cp->cache_free_dead,
 		    kt->kt_cc[i].cc_free, __ATOMIC_RELAXED);
+		kt->kt_cc[i].cc_alloc = kt->kt_cc[i].cc_free = 0;
+		kt->kt_cc[i].cc_magsize = 0;
 	}
 	st_unlock(&kt->kt_lock);
+	kmem_op_exit(op);
+	kmem_thread_exited = 1;
+	kmem_thread_self = kmem_thread_fast = &kmem_thread_dead;
+	st_lock(&kmem_thread_lock);
+	kmem_frees_dead += kt->kt_frees;
 	kmem_thread_unlink(kt);
 	st_unlock(&kmem_thread_lock);
 	kmem_cache_free(kmem_thread_cache, kt);

@@ -24,7 +24,17 @@
  *
  * 4. Invalid frees.  A pointer that the page map does not know, or that is
  *    inside a buffer rather than at its start, is reported on one line and
- *    the process aborts, debugging or not (st_error).
+ *    the process aborts, debugging or not (st_error).  Double frees are
+ *    caught without debugging too, glibc's tcache way: free() leaves a
+ *    per-process random key (kmem_free_key, a non-canonical address, so no
+ *    pointer) in a kmem_alloc_N buffer's second word (the first of an
+ *    8-byte one: the second is less often written just before the free,
+ *    where the load would wait for the store) and malloc() clears it.
+ *    A free() that finds the key already there looks for the buffer among
+ *    the free ones (kmem_buf_is_free: magazines, depot, slab) and reports
+ *    a double free if it is one; otherwise the program happened to store
+ *    the key and the free goes on.  Cost: a load and a store per free and
+ *    a store per malloc, on a line the program has usually just touched.
  *
  * 5. Debugging.  With kmem_flags or a firewall in force (kmem_debugging),
  *    the fast paths always fail (they use kmem_thread_fast, which is then
@@ -51,6 +61,8 @@
 #include "slabtrace_impl.h"
 
 #define ST_EXPORT       __attribute__((visibility("default")))
+/* The word of buf that holds the free key (section 4); big: 16 bytes+ */
+#define ST_FREE_KEY(buf, big)   (((uint64_t *)(buf))[(big) ? 1 : 0])
 #define MALLOC_ALIGN    16
 
 /* ------------------------------------------------------------------------
@@ -64,6 +76,21 @@ st_malloc_cache(size_t size, size_t align)
 	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
 		return (kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]]);
 	return (kmem_alloc_cache_for(ST_MAX(size, 1), align));
+}
+
+/*
+ * Debugging, above the largest cache: a big buffer with a header and a
+ * pattern (firewall.c, section 6) when freed buffers are patterned.
+ */
+static void *
+st_debug_big(size_t size, size_t room, size_t align, st_kind_t kind)
+{
+	void *buf;
+
+	if ((kmem_flags & (KMF_DEADBEEF | KMF_LITE)) &&
+	    (buf = st_bigbuf_alloc(size, room, align, kind)) != NULL)
+		return (buf);
+	return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
 }
 
 /* Debugging: size and kind recorded; align 0 means malloc's alignment. */
@@ -82,7 +109,7 @@ st_debug_alloc(size_t size, size_t align, st_kind_t kind)
 		return (buf);
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
-		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
+		return (st_debug_big(size, size, align, kind));
 	buf = kmem_cache_alloc(cp, KM_NOSLEEP);
 	if (buf != NULL)
 		kmem_debug_set_size(cp, buf, size, kind);
@@ -99,6 +126,9 @@ st_debug_cache_of(void *buf, uintptr_t pm, const char *routine)
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
 	kmem_errinfo_t ei;
 
+	if (pm != 0 && !(pm & PM_TAGS) &&
+	    (sp->slab_cache->cache_cflags & KMC_PRIVATE))
+		pm = 0;         /* the allocator's own memory: not a buffer */
 	if (pm != 0 && !(pm & PM_TAGS) && kmem_buf_is_base(sp->slab_cache, sp,
 	    (uintptr_t)buf))
 		return (sp->slab_cache);
@@ -144,31 +174,39 @@ st_debug_free_pm(void *buf, uintptr_t pm, size_t size, st_kind_t kind,
  * The debug paths, first trying lite's fused ones (debug.c, section 6),
  * which need the program's caller in kmem_caller.
  */
+/* Each is one debugged operation (verify.c, section 2). */
 static inline void *
 st_debug_alloc_fast(size_t size, size_t align, st_kind_t kind)
 {
+	kmem_thread_t *kt = kmem_op_enter();
 	void *buf;
 
 	if (kmem_lite_fast && align == 0 && size <= KMEM_SMALL_MAX &&
 	    kmem_caller != 0 &&
-	    (buf = kmem_lite_malloc(size, kind, kmem_caller)) != NULL) {
+	    (buf = kmem_lite_malloc(size, kind, kmem_caller)) != NULL)
 		kmem_caller = 0;
-		return (buf);
-	}
-	return (st_debug_alloc(size, align, kind));
+	else
+		buf = st_debug_alloc(size, align, kind);
+	kmem_op_exit(kt);
+	KMEM_SWEEPER_POKE();
+	return (buf);
 }
 
 static inline void
 st_debug_free_fast(void *buf, uintptr_t pm, size_t size, st_kind_t kind,
     const char *routine)
 {
+	uintptr_t caller = kmem_caller;
+	kmem_thread_t *kt = kmem_op_enter();
+
 	if (kmem_lite_fast && pm != 0 && !(pm & PM_TAGS) && kmem_caller != 0 &&
 	    kmem_lite_free((kmem_slab_t *)pm, buf, size, kind,
-	    kmem_caller) == 0) {
+	    kmem_caller) == 0)
 		kmem_caller = 0;
-		return;
-	}
-	st_debug_free_pm(buf, pm, size, kind, routine);
+	else
+		st_debug_free_pm(buf, pm, size, kind, routine);
+	kmem_op_exit(kt);
+	kmem_sweep_tick(kt, caller);
 }
 
 static void
@@ -198,6 +236,7 @@ static void *
 st_alloc_slow(size_t size, size_t align)
 {
 	kmem_cache_t *cp;
+	void *buf;
 
 	if (!kmem_ready)
 		kmem_init_slow();
@@ -206,7 +245,10 @@ st_alloc_slow(size_t size, size_t align)
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
-	return (kmem_cache_alloc_slow(cp, KM_NOSLEEP));
+	buf = kmem_cache_alloc_slow(cp, KM_NOSLEEP);
+	if (buf != NULL)
+		ST_FREE_KEY(buf, cp->cache_chunksize > 8) = 0;
+	return (buf);
 }
 
 static inline __attribute__((always_inline)) void *
@@ -217,8 +259,12 @@ st_alloc(size_t size)
 		    malloc_size_small[(size + 7) >> 3]];
 
 		if (ST_LIKELY(cc->cc_rounds > 0)) {
+			void *buf = cc->cc_loaded->mag_round[--cc->cc_rounds];
+
 			cc->cc_alloc++;
-			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+			/* No free key (section 4): a word that exists. */
+			ST_FREE_KEY(buf, size > 8) = 0;
+			return (buf);
 		}
 	}
 	/* Inlined into the exported function: its caller, for lite mode. */
@@ -234,6 +280,50 @@ st_alloc_errno(size_t size)
 	if (ST_UNLIKELY(buf == NULL))
 		errno = ENOMEM;
 	return (buf);
+}
+
+/*
+ * free(buf) found the free key in buf (section 4): a double free if buf is
+ * among the free buffers, else the program's own data; then free it.
+ */
+static __attribute__((noinline)) void
+st_free_keyed(kmem_cache_t *cp, void *buf, const char *routine)
+{
+	if (kmem_buf_is_free(cp, buf)) {
+		kmem_errinfo_t ei;
+
+		memset(&ei, 0, sizeof (ei));
+		ei.ei_error = KMERR_DUPFREE;
+		ei.ei_cache = ei.ei_realcache = cp;
+		ei.ei_buf = ei.ei_base = buf;
+		ei.ei_routine = routine;
+		ei.ei_oneline = 1;
+		kmem_error(&ei);
+		return;                 /* noabort: it is free already */
+	}
+	kmem_cache_free_slow(cp, buf);
+}
+
+/* free() of a pointer inside a buffer, or inside our own memory. */
+static __attribute__((noinline)) void
+st_free_interior(kmem_cache_t *cp, kmem_slab_t *sp, void *buf,
+    const char *routine)
+{
+	kmem_errinfo_t ei;
+
+	memset(&ei, 0, sizeof (ei));
+	ei.ei_error = KMERR_BADADDR;
+	ei.ei_buf = ei.ei_base = buf;
+	ei.ei_routine = routine;
+	if (!(cp->cache_cflags & KMC_PRIVATE) &&
+	    (ei.ei_base = kmem_buf_base(cp, sp, buf)) != NULL) {
+		ei.ei_error = KMERR_BADBASE;
+		ei.ei_cache = ei.ei_realcache = cp;
+		ei.ei_oneline = 1;
+	} else {
+		ei.ei_base = buf;
+	}
+	kmem_error(&ei);
 }
 
 /* The free of something the page map maps to no slab. */
@@ -268,14 +358,23 @@ st_free(void *buf, const char *routine)
 	}
 	cp = sp->slab_cache;
 	if (ST_UNLIKELY(!kmem_buf_is_base(cp, sp, (uintptr_t)buf))) {
-		st_error(KMERR_BADADDR, NULL, buf, routine);
+		st_free_interior(cp, sp, buf, routine);
 		return;
 	}
 	if (ST_UNLIKELY((uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC)) {
-		kmem_cache_free(cp, buf);       /* a user cache's buffer */
+		if (cp->cache_cflags & KMC_PRIVATE)     /* not a buffer */
+			st_error(KMERR_BADADDR, NULL, buf, routine);
+		else
+			kmem_cache_free(cp, buf);       /* a user cache's */
 		return;
 	}
 	cc = &kmem_thread_fast->kt_cc[cp->cache_ccidx];
+	if (ST_UNLIKELY(ST_FREE_KEY(buf, cp->cache_chunksize > 8) ==
+	    kmem_free_key)) {
+		st_free_keyed(cp, buf, routine);
+		return;
+	}
+	ST_FREE_KEY(buf, cp->cache_chunksize > 8) = kmem_free_key;
 	if (ST_LIKELY((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize)) {
 		cc->cc_free++;
 		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
@@ -302,7 +401,7 @@ st_usable(void *buf, const char *routine)
 		if (((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0)
 			return (kmem_oversize_size(pm));
 	} else if (pm != 0 && kmem_buf_is_base(sp->slab_cache, sp,
-	    (uintptr_t)buf)) {
+	    (uintptr_t)buf) && !(sp->slab_cache->cache_cflags & KMC_PRIVATE)) {
 		return (sp->slab_cache->cache_bufsize);
 	}
 	st_error(KMERR_BADADDR, NULL, buf, routine);
@@ -323,7 +422,7 @@ st_memalign(size_t align, size_t size)
 	}
 	/* A cache aligned to align has chunks that are multiples of it. */
 	if (kmem_debugging)
-		buf = st_debug_alloc(size, align, ST_KIND_MALLOC);
+		buf = st_debug_alloc_fast(size, align, ST_KIND_MALLOC);
 	else
 		buf = st_alloc_slow(ST_P2ROUNDUP(ST_MAX(size, 1), align),
 		    align);
@@ -406,7 +505,7 @@ st_realloc_big(void *buf, size_t have, size_t size)
  * copy quadratically.
  */
 static void *
-st_debug_realloc(void *buf, size_t size)
+st_debug_realloc_op(void *buf, size_t size)
 {
 	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
@@ -421,6 +520,8 @@ st_debug_realloc(void *buf, size_t size)
 	    !(pm & PM_FW) && (nbuf = st_realloc_big(buf,
 	    kmem_oversize_size(pm), size)) != NULL)
 		return (nbuf);
+	if ((pm & PM_FW) && (nbuf = st_bigbuf_resize(buf, size)) != NULL)
+		return (nbuf);
 	if (pm != 0 && !(pm & PM_TAGS) &&
 	    ((cp = sp->slab_cache)->cache_flags & KMF_LITE) &&
 	    kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
@@ -433,7 +534,12 @@ st_debug_realloc(void *buf, size_t size)
 	if (have == (size_t)-1)
 		return (NULL);
 	kmem_caller = caller;
-	nbuf = st_debug_alloc_fast(size, 0, ST_KIND_MALLOC);
+	/* A big one moves with room to grow in place (firewall.c, 6.). */
+	if (size > KMEM_MAXBUF && size < st_opts.so_firewall &&
+	    size <= PTRDIFF_MAX)
+		nbuf = st_debug_big(size, size + size / 4, 0, ST_KIND_MALLOC);
+	else
+		nbuf = st_debug_alloc_fast(size, 0, ST_KIND_MALLOC);
 	if (nbuf == NULL) {
 		errno = ENOMEM;
 		return (NULL);
@@ -441,6 +547,17 @@ st_debug_realloc(void *buf, size_t size)
 	memcpy(nbuf, buf, ST_MIN(have, size));
 	kmem_caller = caller;
 	st_debug_free(buf, 0, ST_KIND_MALLOC, "realloc");
+	return (nbuf);
+}
+
+/* One operation: the old buffer's checks, the new one, the copy. */
+static void *
+st_debug_realloc(void *buf, size_t size)
+{
+	kmem_thread_t *kt = kmem_op_enter();
+	void *nbuf = st_debug_realloc_op(buf, size);
+
+	kmem_op_exit(kt);
 	return (nbuf);
 }
 

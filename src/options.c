@@ -11,7 +11,9 @@
  *    UMEM_LOGGING  transaction[=size], contents[=size], fail[=size],
  *                  slab[=size]; sizes take K, M and G suffixes.
  *    UMEM_OPTIONS  dumpdir=DIR, dump=all|heap|off, signals, nosignals,
- *                  stats (the ::kmastat table on stderr at exit), and
+ *                  stats (the ::kmastat table on stderr at exit),
+ *                  sweep=ms (verify freed buffers this often; 0: never),
+ *                  verify / noverify (the whole heap at exit, or not), and
  *                  libumem's backend= and perthread_cache= (accepted;
  *                  this allocator has one backend and sizes its own
  *                  thread caches).
@@ -53,6 +55,8 @@
 #define ST_CONTENTS_DEFAULT             256
 #define ST_MAXVERIFY_DEFAULT            UINT64_MAX      /* libumem's */
 #define ST_KMEM_MAXVERIFY               2048    /* the 64-bit kernel's */
+#define ST_CONTENTS_MAX                 (1UL << 20)     /* per record */
+#define ST_LOG_MAX                      (64UL << 30)    /* per log */
 
 st_options_t st_opts = {
 	.so_stack_depth = KMEM_STACK_DEPTH,
@@ -61,6 +65,8 @@ st_options_t st_opts = {
 	.so_firewall = UINT64_MAX,
 	.so_dump = 1,
 	.so_dump_content = ST_DUMP_ALL,
+	.so_verify_exit = 1,
+	.so_sweep_ms = 500,
 };
 
 typedef enum st_opt_type {
@@ -82,6 +88,7 @@ typedef struct st_opt {
 	size_t op_offset;               /* field of st_options_t */
 	uint64_t op_default;            /* value when the word has none */
 	const char *op_help;            /* shown in the valid-word list */
+	uint64_t op_max;                /* largest value taken (0: any) */
 } st_opt_t;
 
 static int st_opt_nosignals;    /* "nosignals" given: it wins */
@@ -93,48 +100,55 @@ static int st_opt_dump_given;   /* "dump=" given: it wins */
 static const st_opt_t st_opt_table[] = {
 	{ "UMEM_DEBUG", "default", OT_FLAGS,
 	    KMF_AUDIT | KMF_CONTENTS | KMF_DEADBEEF | KMF_REDZONE, NONE, 0,
-	    "default" },
+	    "default", 0 },
 	{ "UMEM_DEBUG", "audit", OT_FLAGS, KMF_AUDIT, OFF(so_stack_depth),
-	    KMEM_STACK_DEPTH, "audit[=frames]" },
+	    KMEM_STACK_DEPTH, "audit[=frames]", KMEM_STACK_MAX },
 	{ "UMEM_DEBUG", "contents", OT_FLAGS, KMF_CONTENTS | KMF_AUDIT,
-	    OFF(so_contents), ST_CONTENTS_DEFAULT, "contents[=bytes]" },
+	    OFF(so_contents), ST_CONTENTS_DEFAULT, "contents[=bytes]",
+	    ST_CONTENTS_MAX },
 	{ "UMEM_DEBUG", "guards", OT_FLAGS, KMF_DEADBEEF | KMF_REDZONE,
-	    NONE, 0, "guards" },
+	    NONE, 0, "guards", 0 },
 	{ "UMEM_DEBUG", "verbose", OT_BOOL, 0, OFF(so_verbose), 1,
-	    "verbose" },
+	    "verbose", 0 },
 	{ "UMEM_DEBUG", "firewall", OT_SIZE, KMF_FIREWALL, OFF(so_firewall),
-	    0, "firewall=minbytes" },
-	{ "UMEM_DEBUG", "lite", OT_FLAGS, KMF_LITE, NONE, 0, "lite" },
+	    0, "firewall=minbytes", 0 },
+	{ "UMEM_DEBUG", "lite", OT_FLAGS, KMF_LITE, NONE, 0, "lite", 0 },
 	{ "UMEM_DEBUG", "maxverify", OT_SIZE, 0, OFF(so_maxverify), 0,
-	    "maxverify=bytes" },
+	    "maxverify=bytes", 0 },
 	{ "UMEM_DEBUG", "noabort", OT_BOOL, 0, OFF(so_noabort), 1,
-	    "noabort" },
+	    "noabort", 0 },
 	{ "UMEM_DEBUG", "nosignal", OT_BOOL, 0, OFF(so_noabort), 1,
-	    "nosignal" },
+	    "nosignal", 0 },
 	{ "UMEM_LOGGING", "transaction", OT_LOG, 0,
 	    OFF(so_log_transaction), ST_LOG_TRANSACTION_DEFAULT,
-	    "transaction[=size]" },
+	    "transaction[=size]", ST_LOG_MAX },
 	{ "UMEM_LOGGING", "contents", OT_LOG, 0, OFF(so_log_contents),
-	    ST_LOG_CONTENTS_DEFAULT, "contents[=size]" },
+	    ST_LOG_CONTENTS_DEFAULT, "contents[=size]", ST_LOG_MAX },
 	{ "UMEM_LOGGING", "fail", OT_LOG, 0, OFF(so_log_fail),
-	    ST_LOG_FAIL_DEFAULT, "fail[=size]" },
+	    ST_LOG_FAIL_DEFAULT, "fail[=size]", ST_LOG_MAX },
 	{ "UMEM_LOGGING", "slab", OT_LOG, 0, OFF(so_log_slab),
-	    ST_LOG_SLAB_DEFAULT, "slab[=size]" },
+	    ST_LOG_SLAB_DEFAULT, "slab[=size]", ST_LOG_MAX },
 	{ "UMEM_OPTIONS", "dumpdir", OT_STRING, 0, OFF(so_dumpdir), 0,
-	    "dumpdir=DIR" },
+	    "dumpdir=DIR", 0 },
 	{ "UMEM_OPTIONS", "dump", OT_DUMP, 0, NONE, 0,
-	    "dump=all|heap|off" },
+	    "dump=all|heap|off", 0 },
 	{ "UMEM_OPTIONS", "signals", OT_BOOL, 0, OFF(so_catch_signals), 1,
-	    "signals" },
+	    "signals", 0 },
 	{ "UMEM_OPTIONS", "nosignals", OT_CLEAR, 0, OFF(so_catch_signals), 0,
-	    "nosignals" },
-	{ "UMEM_OPTIONS", "stats", OT_BOOL, 0, OFF(so_stats), 1, "stats" },
-	{ "SLABTRACE_STATS", "1", OT_BOOL, 0, OFF(so_stats), 1, "1" },
-	{ "SLABTRACE_STATS", "0", OT_CLEAR, 0, OFF(so_stats), 0, "0" },
+	    "nosignals", 0 },
+	{ "UMEM_OPTIONS", "stats", OT_BOOL, 0, OFF(so_stats), 1, "stats", 0 },
+	{ "UMEM_OPTIONS", "sweep", OT_SIZE, 0, OFF(so_sweep_ms), 0,
+	    "sweep=ms", 3600000 },
+	{ "UMEM_OPTIONS", "verify", OT_BOOL, 0, OFF(so_verify_exit), 1,
+	    "verify", 0 },
+	{ "UMEM_OPTIONS", "noverify", OT_CLEAR, 0, OFF(so_verify_exit), 0,
+	    "noverify", 0 },
+	{ "SLABTRACE_STATS", "1", OT_BOOL, 0, OFF(so_stats), 1, "1", 0 },
+	{ "SLABTRACE_STATS", "0", OT_CLEAR, 0, OFF(so_stats), 0, "0", 0 },
 	{ "UMEM_OPTIONS", "backend", OT_IGNORED, 0, NONE, 0,
-	    "backend=mmap" },
+	    "backend=mmap", 0 },
 	{ "UMEM_OPTIONS", "perthread_cache", OT_IGNORED, 0, NONE, 0,
-	    "perthread_cache=size" },
+	    "perthread_cache=size", 0 },
 };
 #define ST_NOPTS        (sizeof (st_opt_table) / sizeof (st_opt_table[0]))
 
@@ -200,16 +214,42 @@ st_word_eq(const char *a, size_t alen, const char *b)
 	return (strlen(b) == alen && memcmp(a, b, alen) == 0);
 }
 
-/* One line: "slabtrace: VAR: what 'word'; valid words: ..." */
+/*
+ * The user's text, quoted safely: control and non-ASCII bytes as \xNN,
+ * at most ST_OPT_ECHO_MAX bytes of it, then "...".
+ */
+#define ST_OPT_ECHO_MAX 64
+
+static size_t
+st_opt_echo(char *buf, size_t size, const char *word, size_t len)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < len && i < ST_OPT_ECHO_MAX && n + 8 < size; i++) {
+		unsigned char c = (unsigned char)word[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+			buf[n++] = (char)c;
+		else
+			n += st_snprintf(buf + n, size - n, "\\x%02x", c);
+	}
+	if (i < len && n + 4 < size)
+		n += st_snprintf(buf + n, size - n, "...");
+	buf[n] = '\0';
+	return (n);
+}
+
+/* One line: "slabtrace: VAR: what 'word' ignored; valid: ..." */
 static void
 st_opt_complain(const char *env, const char *what, const char *word,
     size_t len)
 {
-	char line[1024];
+	char line[1024], echo[4 * ST_OPT_ECHO_MAX + 8];
 	size_t n, i;
 
-	n = st_snprintf(line, sizeof (line), "slabtrace: %s: %s '%.*s' "
-	    "ignored; valid:", env, what, (int)len, word);
+	(void) st_opt_echo(echo, sizeof (echo), word, len);
+	n = st_snprintf(line, sizeof (line), "slabtrace: %s: %s '%s' "
+	    "ignored; valid:", env, what, echo);
 	for (i = 0; i < ST_NOPTS && n < sizeof (line); i++) {
 		if (strcmp(st_opt_table[i].op_env, env) == 0)
 			n += st_snprintf(line + n, sizeof (line) - n, " %s",
@@ -245,36 +285,69 @@ st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
 			    op->op_word, strlen(op->op_word));
 			return;
 		}
+		if (op->op_max != 0 && v > op->op_max) {
+			char what[64];
+
+			st_snprintf(what, sizeof (what), "value over %lu in",
+			    (unsigned long)op->op_max);
+			st_opt_complain(op->op_env, what, val - 1 -
+			    strlen(op->op_word), vlen + 1 + strlen(op->op_word));
+			return;
+		}
 		st_opts.so_kmem_flags |= op->op_flags;
 		if (op->op_offset == NONE)
 			return;
 		if (op->op_offset == OFF(so_stack_depth))
 			*(uint32_t *)(base + op->op_offset) =
 			    (uint32_t)ST_MIN(ST_MAX(v, 1), KMEM_STACK_MAX);
+		else if (op->op_offset == OFF(so_firewall) && v == UINT64_MAX)
+			st_opts.so_firewall = v - 1;    /* UINT64_MAX is "off" */
 		else
 			*(uint64_t *)(base + op->op_offset) = v;
 		break;
 	case OT_CLEAR:
-		st_opt_nosignals = 1;
-		/* FALLTHROUGH */
 	case OT_BOOL:
+		if (hasval) {
+			st_opt_complain(op->op_env, "no value may follow",
+			    val - 1 - strlen(op->op_word),
+			    vlen + 1 + strlen(op->op_word));
+			return;
+		}
+		if (op->op_offset == OFF(so_catch_signals))
+			st_opt_nosignals = !op->op_default;
 		*(uint32_t *)(base + op->op_offset) = (uint32_t)op->op_default;
 		break;
 	case OT_STRING:
+		if (!hasval || vlen == 0 || vlen >= ST_DUMP_STRLEN ||
+		    memchr(val, '\0', vlen) != NULL) {
+			st_opt_complain(op->op_env, !hasval || vlen == 0 ?
+			    "missing value for" : "value of 256 bytes or more "
+			    "in", hasval ? val - 1 - strlen(op->op_word) :
+			    op->op_word, hasval ? vlen + 1 +
+			    strlen(op->op_word) : strlen(op->op_word));
+			return;
+		}
 		st_snprintf(base + op->op_offset, ST_DUMP_STRLEN, "%.*s",
 		    (int)vlen, val);
 		break;
 	case OT_DUMP:
-		st_opt_dump_given = 1;
+		if (!hasval) {
+			st_opt_complain(op->op_env, "missing value for",
+			    op->op_word, strlen(op->op_word));
+			return;
+		}
 		if (st_word_eq(val, vlen, "all"))
 			st_opts.so_dump_content = ST_DUMP_ALL;
 		else if (st_word_eq(val, vlen, "heap"))
 			st_opts.so_dump_content = ST_DUMP_HEAP;
 		else if (st_word_eq(val, vlen, "off"))
 			st_opts.so_dump = 0;
-		else
+		else {
 			st_opt_complain(op->op_env, "bad value in", val - 5,
 			    vlen + 5);
+			return;
+		}
+		st_opt_dump_given = 1;  /* only a value that took */
 		break;
 	case OT_IGNORED:
 		break;
@@ -327,10 +400,13 @@ st_opt_kmem_flags(void)
 	if (s == NULL || *s == '\0')
 		return;
 	if (st_parse_size(s, strlen(s), 0, &v) != 0 || v > UINT32_MAX) {
+		char echo[4 * ST_OPT_ECHO_MAX + 8];
+
+		(void) st_opt_echo(echo, sizeof (echo), s, strlen(s));
 		st_printf(2, "slabtrace: KMEM_FLAGS: '%s' is not a number "
 		    "(hex 0x.. or decimal) ignored; valid bits: AUDIT 0x1, "
 		    "DEADBEEF 0x2, REDZONE 0x4, CONTENTS 0x8, STICKY 0x10, "
-		    "NOMAGAZINE 0x20, FIREWALL 0x40, LITE 0x100\n", s);
+		    "NOMAGAZINE 0x20, FIREWALL 0x40, LITE 0x100\n", echo);
 		return;
 	}
 	if (v & ~(uint64_t)KMF_KNOWN) {

@@ -48,6 +48,21 @@ uint64_t st_os_thread_id(void);         /* the kernel's thread id */
 int st_os_thread_key_create(void (*destructor)(void *));
 void st_os_thread_key_set(void *value);
 
+/*
+ * A detached thread running fn(arg), named name, with every signal
+ * blocked (so that none meant for the program lands in it).  0 or -1.
+ */
+int st_os_thread_start(void *(*fn)(void *), void *arg, const char *name);
+
+/*
+ * The asymmetric fence: st_os_membarrier() makes every running thread of
+ * the process execute a full memory barrier, so that the other side of a
+ * Dekker handshake may use a compiler barrier only.  Register once (and
+ * again in a fork child); both return 0, or -1 where the kernel cannot.
+ */
+int st_os_membarrier_register(void);
+int st_os_membarrier(void);
+
 /* fork handlers. */
 int st_os_atfork(void (*prepare)(void), void (*parent)(void),
     void (*child)(void));
@@ -59,6 +74,7 @@ void st_os_abort(void) __attribute__((noreturn));
 void st_os_sleep_ns(uint64_t ns);
 uint64_t st_os_realtime_ns(void);       /* CLOCK_REALTIME nanoseconds */
 uint32_t st_os_pid(void);
+uint64_t st_os_random(void);            /* unpredictable bits, no failure */
 int st_os_cpu(void);                    /* the CPU we run on, or -1 */
 
 /*

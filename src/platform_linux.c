@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -709,10 +710,77 @@ st_os_now_ns(void)
 
 #endif /* __x86_64__ */
 
+/* getrandom(2), or, where it cannot answer, the clock and addresses. */
+uint64_t
+st_os_random(void)
+{
+	uint64_t v = 0, x;
+	long n = syscall(SYS_getrandom, &v, sizeof (v), GRND_NONBLOCK);
+
+	if (n != (long)sizeof (v)) {
+		x = st_os_now_ns() ^ (uint64_t)(uintptr_t)&v ^
+		    ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)st_os_random;
+		x ^= x >> 33;
+		x *= 0xff51afd7ed558ccdULL;
+		x ^= x >> 33;
+		x *= 0xc4ceb9fe1a85ec53ULL;
+		v = x ^ (x >> 33);
+	}
+	return (v);
+}
+
 uint64_t
 st_os_thread_id(void)
 {
 	return ((uint64_t)syscall(SYS_gettid));
+}
+
+int
+st_os_thread_start(void *(*fn)(void *), void *arg, const char *name)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	int rc;
+
+	(void) sigfillset(&all);
+	if (pthread_attr_init(&attr) != 0)
+		return (-1);
+	(void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void) pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&t, &attr, fn, arg);
+	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void) pthread_attr_destroy(&attr);
+	if (rc != 0)
+		return (-1);
+	(void) pthread_setname_np(t, name);
+	return (0);
+}
+
+/* membarrier(2)'s commands (linux/membarrier.h), for older headers. */
+#define ST_MEMBARRIER_PRIVATE_EXPEDITED                 (1 << 3)
+#define ST_MEMBARRIER_REGISTER_PRIVATE_EXPEDITED        (1 << 4)
+
+int
+st_os_membarrier_register(void)
+{
+#ifdef SYS_membarrier
+	if (syscall(SYS_membarrier,
+	    ST_MEMBARRIER_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+	    syscall(SYS_membarrier, ST_MEMBARRIER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		return (0);
+#endif
+	return (-1);
+}
+
+int
+st_os_membarrier(void)
+{
+#ifdef SYS_membarrier
+	if (syscall(SYS_membarrier, ST_MEMBARRIER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		return (0);
+#endif
+	return (-1);
 }
 
 static pthread_key_t st_thread_key;
@@ -844,17 +912,35 @@ st_os_errno(void)
 	return (errno);
 }
 
+/*
+ * Our files never take descriptors 0, 1 or 2: in a program that closed
+ * stderr, a dump opened as fd 2 would receive the reports written to it.
+ */
+static int
+st_os_fd_high(int fd)
+{
+	int nfd, saved;
+
+	if (fd < 0 || fd > 2)
+		return (fd);
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	saved = errno;
+	(void) close(fd);
+	errno = saved;
+	return (nfd);
+}
+
 int
 st_os_open_read(const char *path)
 {
-	return (open(path, O_RDONLY | O_CLOEXEC));
+	return (st_os_fd_high(open(path, O_RDONLY | O_CLOEXEC)));
 }
 
 int
 st_os_create_excl(const char *path)
 {
-	return (open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600));
+	return (st_os_fd_high(open(path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)));
 }
 
 long

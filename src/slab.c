@@ -42,6 +42,12 @@
  *    compact) and cache_complete (none free).  A slab whose last buffer
  *    comes back is destroyed at once, its memory going back to the arena;
  *    the magazine layer above absorbs the churn this would otherwise cause.
+ *    In a cache that patterns freed buffers (KMF_DEADBEEF), an empty slab
+ *    waits on the empty queue instead (cache_empty_slabs, oldest first,
+ *    at most kmem_empty_keep of them and kmem_empty_keep_bytes), and new
+ *    slabs come from its oldest before the arena: freed buffers stay
+ *    buffers, whose pattern the verifier can check (verify.c), for a while
+ *    longer; the oldest is verified once more and destroyed.
  *
  * 6. The page map.  Every page of a slab maps to its kmem_slab_t
  *    (pagemap.c), which is how free() finds a buffer's cache.
@@ -49,8 +55,9 @@
  * 7. Locking.  cache_lock protects the slab lists, the hash and the slab
  *    statistics; arena calls (vmem) are made without it.  The allocator's
  *    one lock order (kmem.c's fork handlers take them all in it):
- *      kmem_periodic_lock -> kmem_cache_list_lock -> kmem_thread_lock ->
- *      kt_lock -> cache_depot_lock -> cache_lock -> vm_lock.
+ *      fw_lock -> kmem_periodic_lock -> kmem_cache_list_lock ->
+ *      kmem_thread_lock -> kt_lock -> cache_depot_lock -> cache_lock ->
+ *      vm_lock.
  *
  * 8. Validation.  kmem_cache_verify() checks a whole cache (lists, counts,
  *    free lists, hash, page map); tests call it, and the debugger will.
@@ -83,6 +90,10 @@ kmem_bufctl_cache_of(const kmem_cache_t *cp)
 	return ((cp->cache_flags & KMF_AUDIT) ? kmem_bufctl_audit_cache :
 	    kmem_bufctl_cache);
 }
+
+/* Tunables. */
+uint32_t kmem_empty_keep = 16;          /* empty slabs a debugged cache */
+uint64_t kmem_empty_keep_bytes = 1UL << 20; /* keeps (at least one) */
 
 /* Slab sizes prefer more chunks at equal waste, up to this size. */
 #define KMEM_SLAB_PREFER_MAX    (64 * 1024)
@@ -168,6 +179,8 @@ kmem_cache_create_internal(const char *name, size_t bufsize, size_t align,
 		return (NULL);
 	memset(cp, 0, sizeof (*cp));
 	st_snprintf(cp->cache_name, sizeof (cp->cache_name), "%s", name);
+	if (ccidx == -1)
+		cflags |= KMC_PRIVATE;  /* the allocator's own */
 	cp->cache_cflags = (uint32_t)cflags;
 	cp->cache_bufsize = bufsize;
 	cp->cache_align = ST_MAX(align, KMEM_ALIGN);
@@ -201,13 +214,18 @@ kmem_cache_create(const char *name, size_t bufsize, size_t align,
 {
 	if (!kmem_ready)
 		kmem_init_slow();
-	/* KMC_QCACHE is vmem's own; -2 asks magazine.c for a thread slot. */
+	/*
+	 * KMC_QCACHE and KMC_PRIVATE are ours; -2 asks magazine.c for a
+	 * thread slot.
+	 */
 	return (kmem_cache_create_internal(name, bufsize, align, constructor,
-	    destructor, reclaim, private, arena, cflags & ~KMC_QCACHE, -2));
+	    destructor, reclaim, private, arena,
+	    cflags & ~(KMC_QCACHE | KMC_PRIVATE), -2));
 }
 
 static void
 kmem_slab_destroy(kmem_cache_t *cp, kmem_slab_t *sp);
+static kmem_slab_t *slab_empty_dequeue(kmem_cache_t *cp);
 
 void
 kmem_cache_destroy(kmem_cache_t *cp)
@@ -235,6 +253,8 @@ kmem_cache_destroy(kmem_cache_t *cp)
 		if (sp->slab_refcnt == 0)
 			kmem_slab_destroy(cp, sp);
 	}
+	while ((sp = slab_empty_dequeue(cp)) != NULL)
+		kmem_slab_destroy(cp, sp);
 	if (cp->cache_hash_table != cp->cache_hash0)
 		st_os_unmap(cp->cache_hash_table, ST_P2ROUNDUP(
 		    (cp->cache_hash_mask + 1) * sizeof (void *), ST_PAGESIZE));
@@ -286,7 +306,7 @@ slab_to_partial(kmem_cache_t *cp, kmem_slab_t *sp)
 	cp->cache_complete_count--;
 	slab_list_push(&cp->cache_partial, sp);
 	cp->cache_partial_count++;
-	sp->slab_flags = SLAB_PARTIAL;
+	sp->slab_flags = (sp->slab_flags & ~SLAB_LISTS) | SLAB_PARTIAL;
 }
 
 static void
@@ -296,7 +316,42 @@ slab_to_complete(kmem_cache_t *cp, kmem_slab_t *sp)
 	cp->cache_partial_count--;
 	slab_list_push(&cp->cache_complete, sp);
 	cp->cache_complete_count++;
+	if (sp->slab_flags & SLAB_DIRTY)        /* nothing free to verify */
+		cp->cache_dirty--;
 	sp->slab_flags = SLAB_COMPLETE;
+}
+
+/* The empty queue (section 5): in at the tail, out at the head. */
+static void
+slab_empty_enqueue(kmem_cache_t *cp, kmem_slab_t *sp)
+{
+	sp->slab_next = NULL;
+	sp->slab_prev = cp->cache_empty_tail;
+	if (cp->cache_empty_tail != NULL)
+		cp->cache_empty_tail->slab_next = sp;
+	else
+		cp->cache_empty_slabs = sp;
+	cp->cache_empty_tail = sp;
+	cp->cache_empty_count++;
+	sp->slab_flags = (sp->slab_flags & ~SLAB_LISTS) | SLAB_EMPTY;
+}
+
+static kmem_slab_t *
+slab_empty_dequeue(kmem_cache_t *cp)
+{
+	kmem_slab_t *sp = cp->cache_empty_slabs;
+
+	if (sp == NULL)
+		return (NULL);
+	cp->cache_empty_slabs = sp->slab_next;
+	if (sp->slab_next != NULL)
+		sp->slab_next->slab_prev = NULL;
+	else
+		cp->cache_empty_tail = NULL;
+	cp->cache_empty_count--;
+	sp->slab_next = sp->slab_prev = NULL;
+	sp->slab_flags &= ~SLAB_LISTS;
+	return (sp);
 }
 
 /* ------------------------------------------------------------------------
@@ -509,6 +564,12 @@ kmem_slab_alloc(kmem_cache_t *cp, int kmflag)
 
 	st_lock(&cp->cache_lock);
 	while ((sp = cp->cache_partial) == NULL) {
+		if ((sp = slab_empty_dequeue(cp)) != NULL) {
+			sp->slab_flags |= SLAB_PARTIAL;
+			slab_list_push(&cp->cache_partial, sp);
+			cp->cache_partial_count++;
+			continue;
+		}
 		st_unlock(&cp->cache_lock);
 		sp = kmem_slab_create(cp, kmflag);
 		if (sp == NULL) {
@@ -576,13 +637,36 @@ kmem_slab_free(kmem_cache_t *cp, void *buf)
 	sp->slab_refcnt--;
 	cp->cache_slab_free++;
 	cp->cache_buftotal_free++;
-	if (sp->slab_refcnt == 0) {
+	/* A free buffer for the sweep to verify (verify.c). */
+	if ((cp->cache_flags & KMF_DEADBEEF) && !(sp->slab_flags & SLAB_DIRTY)) {
+		sp->slab_flags |= SLAB_DIRTY;
+		cp->cache_dirty++;
+	}
+	if (sp->slab_refcnt == 0 && (cp->cache_flags & KMF_DEADBEEF)) {
 		slab_list_remove(&cp->cache_partial, sp);
 		cp->cache_partial_count--;
+		slab_empty_enqueue(cp, sp);
+		if (cp->cache_empty_count <= kmem_empty_keep &&
+		    (cp->cache_empty_count * cp->cache_slabsize <=
+		    kmem_empty_keep_bytes || cp->cache_empty_count == 1)) {
+			st_unlock(&cp->cache_lock);
+			return;
+		}
+		sp = slab_empty_dequeue(cp);    /* the oldest goes back */
+	} else if (sp->slab_refcnt == 0) {
+		slab_list_remove(&cp->cache_partial, sp);
+		cp->cache_partial_count--;
+	}
+	if (sp->slab_refcnt == 0) {
+		if (sp->slab_flags & SLAB_DIRTY)
+			cp->cache_dirty--;
 		cp->cache_slab_destroy++;
 		cp->cache_buftotal -= sp->slab_chunks;
 		cp->cache_buftotal_free -= sp->slab_chunks;
 		st_unlock(&cp->cache_lock);
+		/* Its buffers are about to stop being buffers: a last look. */
+		if (cp->cache_flags & KMF_DEADBEEF)
+			kmem_debug_verify_slab(cp, sp);
 		kmem_slab_destroy(cp, sp);
 		return;
 	}
@@ -641,6 +725,74 @@ kmem_cache_init(void)
 	}
 }
 
+/* Is buf, a chunk of one of cp's slabs, on its slab's free list? */
+int
+kmem_slab_buf_is_free(kmem_cache_t *cp, void *buf)
+{
+	uintptr_t pm = pagemap_lookup((uintptr_t)buf);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_bufctl_t *bcp;
+	uint32_t n = 0;
+	int found = 0;
+
+	if (pm == 0 || (pm & PM_TAGS))
+		return (0);
+	st_lock(&cp->cache_lock);
+	if (sp->slab_cache == cp) {
+		for (bcp = sp->slab_head; bcp != NULL && !found &&
+		    n++ <= sp->slab_chunks; bcp = bcp->bc_next)
+			found = ((cp->cache_flags & KMF_HASH) ? bcp->bc_addr :
+			    (void *)((char *)bcp - cp->cache_bufctl)) == buf;
+	}
+	st_unlock(&cp->cache_lock);
+	return (found);
+}
+
+/*
+ * verify.c's walk of cp's slabs: every chunk of every slab, or (dirty_only)
+ * the free chunks of the slabs marked dirty since the last such walk,
+ * clearing the marks.  The world is stopped; cache_lock keeps the lists
+ * still.  0 if careful and the lock was busy.
+ */
+int
+kmem_slab_visit(kmem_cache_t *cp, int dirty_only, kmem_buf_visit_t *fn,
+    void *arg, int careful)
+{
+	kmem_slab_t *sp, *lists[3];
+	kmem_bufctl_t *bcp;
+	uint32_t i, l, n;
+
+	if (!careful)
+		st_lock(&cp->cache_lock);
+	else if (!st_trylock(&cp->cache_lock))
+		return (0);
+	lists[0] = cp->cache_partial;
+	lists[1] = cp->cache_empty_slabs;
+	lists[2] = cp->cache_complete;  /* nothing free: all walks only */
+	for (l = 0; l < (dirty_only ? 2U : 3U); l++) {
+		for (sp = lists[l]; sp != NULL; sp = sp->slab_next) {
+			if (!dirty_only) {
+				for (i = 0; i < sp->slab_chunks; i++)
+					fn(cp, (char *)sp->slab_base +
+					    sp->slab_color + i *
+					    cp->cache_chunksize, arg);
+				continue;
+			}
+			if (!(sp->slab_flags & SLAB_DIRTY))
+				continue;
+			sp->slab_flags &= ~SLAB_DIRTY;
+			cp->cache_dirty--;
+			for (bcp = sp->slab_head, n = 0; bcp != NULL &&
+			    n++ < sp->slab_chunks; bcp = bcp->bc_next)
+				fn(cp, (cp->cache_flags & KMF_HASH) ?
+				    bcp->bc_addr : (void *)((char *)bcp -
+				    cp->cache_bufctl), arg);
+		}
+	}
+	st_unlock(&cp->cache_lock);
+	return (1);
+}
+
 #define VERIFY_FAIL(...) do {                                           \
 	st_printf(2, "kmem_cache_verify(%s): ", cp->cache_name);        \
 	st_printf(2, __VA_ARGS__);                                      \
@@ -689,7 +841,8 @@ kmem_slab_list_verify(kmem_cache_t *cp, kmem_slab_t *head, uint32_t flag,
 	uint64_t n = 0;
 
 	for (sp = head; sp != NULL; prev = sp, sp = sp->slab_next) {
-		if (sp->slab_prev != prev || sp->slab_flags != flag)
+		if (sp->slab_prev != prev ||
+		    (sp->slab_flags & SLAB_LISTS) != flag)
 			VERIFY_FAIL("slab %p badly linked", (void *)sp);
 		if ((flag == SLAB_COMPLETE) != (sp->slab_head == NULL))
 			VERIFY_FAIL("slab %p on the wrong list", (void *)sp);
@@ -715,6 +868,9 @@ kmem_cache_verify(kmem_cache_t *cp)
 	if (rc == 0)
 		rc = kmem_slab_list_verify(cp, cp->cache_complete,
 		    SLAB_COMPLETE, cp->cache_complete_count, &nfree, &nbufs);
+	if (rc == 0)
+		rc = kmem_slab_list_verify(cp, cp->cache_empty_slabs,
+		    SLAB_EMPTY, cp->cache_empty_count, &nfree, &nbufs);
 	if (rc == 0 && (nbufs != cp->cache_buftotal ||
 	    nfree != cp->cache_buftotal_free)) {
 		st_printf(2, "kmem_cache_verify(%s): counted %lu buffers, "

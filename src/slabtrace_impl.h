@@ -19,6 +19,9 @@
  *   malloc.c    the malloc family and C++ operators over kmem
  *   umem.c      libumem's API
  *   print.c     formatted output without malloc, the error function
+ *   debug.c     the kmem_flags checks and reports
+ *   verify.c    the sweep, the exit verify, stopping the world
+ *   firewall.c  guarded buffers, and big buffers when debugging
  */
 #ifndef SLABTRACE_IMPL_H
 #define SLABTRACE_IMPL_H
@@ -208,6 +211,9 @@ struct vmem {
 #define KMEM_MAXBUF             131072  /* largest kmem_alloc cache */
 #define KMEM_SMALL_MAX          4096    /* sizes served by the small table */
 #define KMEM_NCACHE_ALLOC       64      /* kmem_alloc_N caches, at most */
+/* cache_cflags: the allocator's own cache (slabs, bufctls, magazines,
+   threads, quantum caches...), whose buffers no free() may take. */
+#define KMC_PRIVATE             0x00200000
 #define KMEM_CC_MAX             128     /* caches with per-thread layers */
 
 typedef struct kmem_slab kmem_slab_t;
@@ -307,6 +313,10 @@ struct kmem_slab {
 };
 #define SLAB_COMPLETE           0x01    /* on the cache's complete list */
 #define SLAB_PARTIAL            0x02    /* on the cache's partial list */
+#define SLAB_EMPTY              0x08    /* debugging: on the empty queue */
+#define SLAB_LISTS              (SLAB_COMPLETE | SLAB_PARTIAL | SLAB_EMPTY)
+#define SLAB_DIRTY              0x04    /* a debugged buffer came back since
+                                           the last sweep (verify.c) */
 
 /* A magazine: an array of constructed buffers. */
 struct kmem_magazine {
@@ -355,7 +365,10 @@ typedef struct kmem_thread {
 	struct kmem_thread *kt_prev;
 	uint64_t kt_tid;                /* kernel thread id */
 	uint32_t kt_flags;              /* KT_* */
-	uint32_t kt_pad;
+	uint32_t kt_busy;               /* debugged operations under way
+	                                   (verify.c: the world stops when
+	                                   every thread's is 0) */
+	uint64_t kt_frees;              /* debugged frees, for the sweep */
 	st_lock_t kt_lock;              /* taken by owner for user caches and
 	                                   by others to flush them */
 	kmem_cpu_cache_t kt_cc[KMEM_CC_MAX];
@@ -417,6 +430,9 @@ struct kmem_cache {
 	uint64_t cache_partial_count;
 	uint64_t cache_complete_count;
 	uint64_t cache_buftotal_free;   /* free buffers in slabs */
+	kmem_slab_t *cache_empty_slabs; /* debugging: empty slabs waiting, */
+	kmem_slab_t *cache_empty_tail;  /* oldest first (slab.c, 5.) */
+	uint64_t cache_empty_count;
 	kmem_bufctl_t **cache_hash_table; /* hash table base */
 	kmem_bufctl_t *cache_hash0[KMEM_HASH_INITIAL];
 	/* depot layer */
@@ -425,6 +441,10 @@ struct kmem_cache {
 	kmem_maglist_t cache_full;      /* full magazines */
 	kmem_maglist_t cache_empty;     /* empty magazines */
 	uint64_t cache_depot_update;    /* time of the last ws update (ns) */
+	uint64_t cache_depot_puts;      /* full magazines ever put */
+	uint64_t cache_depot_swept;     /* ... when the sweep last looked */
+	uint32_t cache_dirty;           /* slabs marked SLAB_DIRTY */
+	uint32_t cache_pad;
 };
 
 /* ------------------------------------------------------------------------
@@ -557,6 +577,10 @@ typedef struct st_options {
 	uint32_t so_dump;               /* write dumps (dump=0 disables) */
 	uint32_t so_dump_content;       /* ST_DUMP_* */
 	uint32_t so_stats;              /* stats: ::kmastat table at exit */
+	uint32_t so_verify_exit;        /* verify=exit: kmem_verify at exit */
+	uint32_t so_pad;
+	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
+	                                   every N ms (0: never) */
 	char so_dumpdir[ST_DUMP_STRLEN]; /* where vmcore.N go ("" = cwd) */
 } st_options_t;
 
@@ -589,6 +613,9 @@ typedef struct kmem_errinfo {
 	uint32_t ei_kind;               /* KMERR_BADROUTINE: freeing kind */
 	uint32_t ei_alloc_kind;         /* ... and allocating kind */
 	void *ei_bufctl;                /* shown as bufctl= when no buftag */
+	uint32_t ei_oneline;            /* the always-on checks: one line */
+	uint32_t ei_nopanic;            /* report only (verify.c gathers) */
+	const char *ei_found;           /* "by the sweep", ...: how and when */
 	/* the buffer's last transactions, newest first, when not in a tag */
 	const kmem_bufctl_audit_t *ei_audit[2];
 } kmem_errinfo_t;
@@ -621,6 +648,9 @@ void kmem_debug_verify_free(kmem_cache_t *cp, void *buf);
 void kmem_log_failure(kmem_cache_t *cp, size_t size);
 void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);
 void kmem_error(const kmem_errinfo_t *ei);  /* returns only if noabort */
+void kmem_report_fork_child(void);
+const char *kmem_cache_name_safe(const kmem_cache_t *cp);
+const char *kmem_pattern_story(uint64_t v);     /* NULL: no pattern */
 void st_panic_dump(const char *msg, const void *uc, int signo,
     uintptr_t addr);
 void kmem_print_stack(const uintptr_t *pcs, uint32_t depth,
@@ -629,6 +659,45 @@ void kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
     const void *buf);
 const char *st_kind_alloc_name(uint32_t kind);
 const char *st_kind_free_name(uint32_t kind);
+
+/* debug.c, for verify.c: one chunk checked whatever its state. */
+int kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
+    kmem_errinfo_t *ei);
+void kmem_debug_repattern(kmem_cache_t *cp, void *buf);
+void kmem_debug_verify_slab(kmem_cache_t *cp, kmem_slab_t *sp);
+extern void *volatile kmem_panic_buf;   /* the buffer a panic is about */
+
+/*
+ * verify.c: every freed buffer verified within a bounded time, the whole
+ * heap at exit.  Debugged operations run between kmem_op_enter() and
+ * kmem_op_exit(), so that a verifier can stop the world between them.
+ */
+extern volatile uint32_t kmem_stopped;  /* a verifier is stopping it */
+extern int kmem_op_fence;               /* no membarrier: fence each op */
+kmem_thread_t *kmem_op_enter_slow(void);
+void kmem_op_exit_dead(void);
+void kmem_op_wait(kmem_thread_t *kt);
+void kmem_sweep_tick_slow(kmem_thread_t *kt, uintptr_t caller);
+extern int kmem_sweeper;                /* 1: the sweeper thread runs */
+void kmem_sweeper_start(void);
+extern int kmem_sweeper_wanted;
+/* After a debugged allocation: start the sweeper if a free asked for it */
+#define KMEM_SWEEPER_POKE() do {                                        \
+	if (ST_UNLIKELY(__atomic_load_n(&kmem_sweeper_wanted,            \
+	    __ATOMIC_RELAXED)))                                         \
+		kmem_sweeper_start();                                   \
+} while (0)
+void kmem_verify_init(void);
+void kmem_verify_early_init(void);
+void kmem_verify_fork_child(void);
+void kmem_verify_thread_exit(kmem_thread_t *kt);
+/* What kmem_verify_heap() was asked for. */
+#define KV_CALL         0       /* kmem_verify() / umem_verify() */
+#define KV_EXIT         1       /* at exit */
+#define KV_DUMP         2       /* before a dump: careful, stays stopped */
+uint32_t kmem_verify_heap(int how);
+/* Visitors: each buffer of a walk (magazine.c, slab.c, firewall.c). */
+typedef void kmem_buf_visit_t(kmem_cache_t *cp, void *buf, void *arg);
 
 /* options.c */
 extern st_options_t st_opts;
@@ -690,6 +759,9 @@ void kmem_slab_free(kmem_cache_t *cp, void *buf);
 int kmem_buf_constructed_alloc(kmem_cache_t *cp, void *buf, int kmflag);
 void kmem_buf_destruct_free(kmem_cache_t *cp, void *buf);
 int kmem_cache_verify(kmem_cache_t *cp);  /* 0 if consistent */
+int kmem_slab_buf_is_free(kmem_cache_t *cp, void *buf);
+int kmem_slab_visit(kmem_cache_t *cp, int dirty_only, kmem_buf_visit_t *fn,
+    void *arg, int careful);
 void kmem_cache_reap_slabs(kmem_cache_t *cp);
 void kmem_fork_prepare_caches(void);
 void kmem_fork_parent_caches(void);
@@ -715,6 +787,14 @@ void kmem_thread_init(void);
 void kmem_cache_cc_totals(kmem_cache_t *cp, uint64_t *allocp,
     uint64_t *freep);
 void kmem_thread_fork_prepare(void);
+int kmem_buf_is_free(kmem_cache_t *cp, void *buf);
+/* verify.c's walks: 1 if done, 0 if a lock was busy (careful) */
+uint64_t kmem_thread_busy_any(uint64_t *freesp, int careful);
+int kmem_thread_visit_free(kmem_buf_visit_t *fn, void *arg, int careful);
+void kmem_thread_visit_self(kmem_thread_t *kt, kmem_buf_visit_t *fn,
+    void *arg);
+int kmem_depot_visit_free(kmem_cache_t *cp, kmem_buf_visit_t *fn, void *arg,
+    int careful);
 void kmem_thread_fork_parent(void);
 extern __thread kmem_thread_t *kmem_thread_self
     __attribute__((tls_model("initial-exec")));
@@ -735,6 +815,7 @@ extern uint8_t kmem_size_small[];       /* (size + 7) >> 3 -> index */
 extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
 extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
 extern uint64_t kmem_oversize_decommit;
+extern uint64_t kmem_free_key;          /* malloc.c, section 4 */
 void *kmem_alloc_kind(size_t size, int kmflag, st_kind_t kind);
 void kmem_free_kind(void *buf, size_t size, st_kind_t kind,
     const char *routine);
@@ -789,6 +870,15 @@ void *st_firewall_alloc(size_t size, size_t align, st_kind_t kind);
 void st_firewall_free(void *buf, size_t size, st_kind_t kind,
     const char *routine);
 size_t st_firewall_size(void *buf);
+/* Big buffers with a header (firewall.c, section 6), when debugging. */
+void *st_bigbuf_alloc(size_t size, size_t room, size_t align,
+    st_kind_t kind);
+void *st_bigbuf_resize(void *buf, size_t size);
+int st_firewall_visit(int live, int careful,
+    void (*fn)(const kmem_errinfo_t *, void *), void *arg);
+void st_firewall_fork_prepare(void);
+void st_firewall_fork_parent(void);
+void st_firewall_fork_child(void);
 /* A fault at addr (write 1, read 0, -1 unknown): 1 if reported as ours. */
 int st_firewall_fault(uintptr_t addr, const void *uc, int write);
 
@@ -810,5 +900,55 @@ void st_panic(const char *fmt, ...) __attribute__((noreturn,
     format(printf, 1, 2)));
 void st_assert_fail(const char *expr, const char *file, int line)
     __attribute__((noreturn));
+
+/* verify.c's brackets around every debugged operation (section 2). */
+static inline kmem_thread_t *
+kmem_op_enter(void)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	uint32_t b;
+
+	if (ST_UNLIKELY(kt == &kmem_thread_dead))
+		return (kmem_op_enter_slow());
+	b = kt->kt_busy;
+	__atomic_store_n(&kt->kt_busy, b + 1, __ATOMIC_RELAXED);
+	if (b == 0) {
+		/*
+		 * Dekker with kmem_world_stop(): busy first, then look; the
+		 * stopper's membarrier() is our fence (verify.c, section 2).
+		 */
+		if (ST_UNLIKELY(kmem_op_fence))
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		else
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (ST_UNLIKELY(__atomic_load_n(&kmem_stopped,
+		    __ATOMIC_RELAXED)))
+			kmem_op_wait(kt);
+	}
+	return (kt);
+}
+
+/* A debugged free is done: count it; is a sweep due (verify.c)? */
+static inline void
+kmem_sweep_tick(kmem_thread_t *kt, uintptr_t caller)
+{
+	if (ST_UNLIKELY(kt == &kmem_thread_dead))
+		return;
+	__atomic_store_n(&kt->kt_frees, kt->kt_frees + 1, __ATOMIC_RELAXED);
+	/* The first free, then every 64th, until the sweeper runs. */
+	if (ST_UNLIKELY(__atomic_load_n(&kmem_sweeper, __ATOMIC_RELAXED) <= 0) &&
+	    (kt->kt_frees & 63) == 1)
+		kmem_sweep_tick_slow(kt, caller);
+}
+
+static inline void
+kmem_op_exit(kmem_thread_t *kt)
+{
+	if (ST_UNLIKELY(kt == &kmem_thread_dead))
+		kmem_op_exit_dead();
+	else
+		__atomic_store_n(&kt->kt_busy, kt->kt_busy - 1,
+		    __ATOMIC_RELEASE);
+}
 
 #endif /* SLABTRACE_IMPL_H */

@@ -15,6 +15,7 @@
 #define SLABTRACE_TESTS_CHECK_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,17 @@ static inline void check_allocator_is_slabtrace(void)
 		    "malloc resolves to %s", info.dli_fname);
 }
 #endif
+
+/* A fixed-seed pseudo-random sequence for workloads (xorshift64). */
+static inline uint64_t check_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (*s = x);
+}
 
 static inline int check_status(void)
 {

@@ -30,12 +30,15 @@
 # A C or C++ test passes when it exits 0 within its time limit.  A line
 # "modes: static preload" in its source says how it runs: "static" links it
 # with libslabtrace.a, "preload" builds it plainly and runs it with
-# LD_PRELOAD=libslabtrace.so, "lite" and "0xf" run it so with UMEM_DEBUG=lite
-# or KMEM_FLAGS=0xf (a report then fails it); each mode is a test of its own, named
+# LD_PRELOAD=libslabtrace.so, "lite", "0xf", "default" and "fw" run it so with
+# UMEM_DEBUG=lite, KMEM_FLAGS=0xf, UMEM_DEBUG=default, KMEM_FLAGS=0x4f (a
+# firewall under every buffer) or "nomag" KMEM_FLAGS=0x2f; a report (a line
+# "slabtrace: ...") then fails it.  Each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
 # stress "preload".  A line "env: VAR=value ..." sets its environment.
 # A line "timeout: N" sets the limit in seconds (default
-# 120; 720 for the six runs of a program).
+# 120; for a real program, 720 shared by its six runs: a sixth each, twice
+# that under 0xf and four times under the firewall).
 #
 # A wrong program says what must happen in lines of its source:
 #   env: VAR=value ...      its environment (default KMEM_FLAGS=0xf)
@@ -50,6 +53,15 @@
 #   gdb: FUNCTION           `gdb -batch -ex bt PROGRAM vmcore.N` must show it
 #   modes: static           link with libslabtrace.a (for the kmem API)
 #                           instead of running under LD_PRELOAD
+#   variants: a b ...       run once per word, with it as argv[1]: a test
+#                           each, named wrong/name[a]
+#   flags: 0xf lite ...     run once per debugging mode (plain: none; 0xf;
+#                           default; lite; nomag: 0x2f; fw: 0x4f), before
+#                           env: a test each, wrong/name[a/0xf]
+#   KEY-WORD: ...           for a variant or flag WORD: signal-, status-,
+#                           env-, dump- and gdb- lines replace the plain
+#                           ones; expect- lines must each match some line
+#                           of stderr, after the plain expect lines did
 # It runs in a directory of its own, which is kept when it fails.
 #
 # Every test runs with ST_EXPECT_SLABTRACE=1 in its environment (tests/check.h
@@ -93,8 +105,9 @@ start_time=$SECONDS
 
 # ---- the list of tests ----
 
-# Parallel arrays: name, kind (cbin, script, program), source, mode, timeout.
-T_NAME=() T_KIND=() T_SRC=() T_MODE=() T_TIMEOUT=()
+# Parallel arrays: name, kind (cbin, script, program), source, mode, timeout,
+# and for wrong programs the variant (argv[1]) and the debugging flags.
+T_NAME=() T_KIND=() T_SRC=() T_MODE=() T_TIMEOUT=() T_VARIANT=() T_FLAG=()
 
 selected() {
 	local p
@@ -116,10 +129,33 @@ src_fields() {
 	sed -n "s/^[ *#/]*$2:[ ]*\\(.*[^ ]\\)[ ]*\$/\\1/p" "$1"
 }
 
-add_test() {	# name kind src mode timeout
+add_test() {	# name kind src mode timeout [variant flag]
 	selected "$1" || return 0
 	T_NAME+=("$1") T_KIND+=("$2") T_SRC+=("$3") T_MODE+=("$4")
-	T_TIMEOUT+=("$5")
+	T_TIMEOUT+=("$5") T_VARIANT+=("${6:--}") T_FLAG+=("${7:--}")
+}
+
+# The environment of a debugging mode's name (the wrong tier's "flags:").
+flag_env() {
+	case $1 in
+	plain) echo "ST_MODE=plain" ;;
+	0xf) echo "KMEM_FLAGS=0xf" ;;
+	default) echo "UMEM_DEBUG=default" ;;
+	lite) echo "UMEM_DEBUG=lite" ;;
+	nomag) echo "KMEM_FLAGS=0x2f" ;;
+	fw) echo "KMEM_FLAGS=0x4f" ;;
+	*) echo "ST_MODE=$1" ;;
+	esac
+}
+
+# A wrong program's field for one variant and flag: "key-VARIANT:" or
+# "key-FLAG:" lines win over "key:" lines.
+wrong_field() {	# src key variant flag
+	local v
+	v=$(src_field "$1" "$2-$3")
+	[ -z "$v" ] && v=$(src_field "$1" "$2-$4")
+	[ -z "$v" ] && v=$(src_field "$1" "$2")
+	printf '%s\n' "$v"
 }
 
 collect() {
@@ -160,8 +196,18 @@ collect() {
 		base=$(basename "$f"); base=${base%.*}
 		t=$(src_field "$f" timeout)
 		modes=$(src_field "$f" modes)
-		add_test "wrong/$base" wrong "$f" "${modes:-preload}" \
-		    "${t:-$TIMEOUT}"
+		variants=$(src_field "$f" variants)
+		flags=$(src_field "$f" flags)
+		for v in ${variants:--}; do
+			for fl in ${flags:--}; do
+				n=$v
+				[ "$fl" != - ] && n=${n#-}${n:+/}$fl
+				n=${n#-/}
+				[ "$n" = - ] && n= || n="[$n]"
+				add_test "wrong/$base$n" wrong "$f" \
+				    "${modes:-preload}" "${t:-$TIMEOUT}" "$v" "$fl"
+			done
+		done
 	done
 	for f in tests/programs/*.sh; do
 		[ -f "$f" ] || continue
@@ -268,6 +314,9 @@ run_cbin() {	# index
 	case $mode in
 	lite) envs=(UMEM_DEBUG=lite UMEM_OPTIONS=dump=off "${envs[@]}") ;;
 	0xf) envs=(KMEM_FLAGS=0xf UMEM_OPTIONS=dump=off "${envs[@]}") ;;
+	fw) envs=(KMEM_FLAGS=0x4f UMEM_OPTIONS=dump=off "${envs[@]}") ;;
+	default) envs=(UMEM_DEBUG=default UMEM_OPTIONS=dump=off "${envs[@]}") ;;
+	nomag) envs=(KMEM_FLAGS=0x2f UMEM_OPTIONS=dump=off "${envs[@]}") ;;
 	esac
 	if [ "$mode" != static ]; then
 		ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
@@ -282,6 +331,9 @@ run_cbin() {	# index
 		fail "$name" "$(status_reason $st "$t")" "$log"
 	elif grep -q "cannot be preloaded" "$log"; then
 		fail "$name" "the library was not preloaded" "$log"
+	elif [ "$mode" != static ] && [ "$mode" != preload ] &&
+	    grep -q "^slabtrace: " "$log"; then
+		fail "$name" "slabtrace reported something under $mode" "$log"
 	else
 		pass "$name"
 	fi
@@ -305,9 +357,10 @@ run_script() {	# index
 # A real program: the same stdout and exit status three ways.
 run_program() {	# index
 	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
-	local base st_ref st how st f
+	local base st_ref st how st f tb
 	base=$LOGS/$(echo "$name" | tr '/' '_')
-	t=$((t / 6))
+	tb=$((t / 6))
+	t=$tb
 
 	timeout -k 5 "$t" bash "$src" >"$base.ref.out" 2>"$base.ref.err" \
 	    </dev/null
@@ -323,6 +376,13 @@ run_program() {	# index
 		return
 	fi
 	for how in preload cli 0xf lite firewall; do
+		# The slowest modes get longer: a firewall under every buffer
+		# costs real programs 20-100 times their CPU time.
+		case $how in
+		0xf) t=$((tb * 2)) ;;
+		firewall) t=$((tb * 4)) ;;
+		*) t=$tb ;;
+		esac
 		case $how in
 		preload)
 			timeout -k 5 "$t" env LD_PRELOAD="$SO" bash "$src" \
@@ -376,7 +436,7 @@ without slabtrace: exit status $st_ref" "$f"
 # A wrong program: dies as it says, with the report and the dump it says.
 run_wrong() {	# index
 	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
-	local mode=${T_MODE[$1]} pre=$SO
+	local mode=${T_MODE[$1]} pre=$SO v=${T_VARIANT[$1]} fl=${T_FLAG[$1]}
 	local bin dir log st want sig status re line n=0 dumps d fn
 	bin=$(bin_path "$src" "$mode")
 	[ "$mode" = static ] && pre=
@@ -387,19 +447,22 @@ run_wrong() {	# index
 		return
 	fi
 	rm -rf "$dir" && mkdir -p "$dir"
-	local -a envs=()
-	read -r -a envs <<<"$(src_field "$src" env)"
+	local -a envs=() args=() e2=()
+	[ "$fl" != - ] && envs=("$(flag_env "$fl")")
+	read -r -a e2 <<<"$(wrong_field "$src" env "$v" "$fl")"
+	envs+=("${e2[@]}")
 	[ ${#envs[@]} -eq 0 ] && envs=(KMEM_FLAGS=0xf)
+	[ "$v" != - ] && args=("$v")
 	# (bash's own "Aborted" line about the subshell goes to /dev/null)
 	(cd "$dir" && ST_EXPECT_SLABTRACE=1 timeout -k 5 "$t" \
-	    env LD_PRELOAD="$pre" "${envs[@]}" "$bin" >"$dir/stdout" \
-	    2>"$dir/stderr" </dev/null) 2>/dev/null
+	    env LD_PRELOAD="$pre" "${envs[@]}" "$bin" "${args[@]}" \
+	    >"$dir/stdout" 2>"$dir/stderr" </dev/null) 2>/dev/null
 	st=$?
 	cp "$dir/stderr" "$log"
-	sig=$(src_field "$src" signal)
+	sig=$(wrong_field "$src" signal "$v" "$fl")
 	sig=${sig:-ABRT}
 	if [ "$sig" = none ]; then
-		want=$(src_field "$src" status)
+		want=$(wrong_field "$src" status "$v" "$fl")
 		want=${want:-0}
 	else
 		want=$((128 + $(kill -l "$sig")))
@@ -421,12 +484,21 @@ $(status_reason "$want" "$t")" "$log"
 		fi
 		n=$((n + line))
 	done < <(src_fields "$src" expect)
+	# A variant's or a flag's own lines, each anywhere.
+	while IFS= read -r re; do
+		[ $status -eq 0 ] || break
+		if ! grep -q -E -e "^($re)\$" "$dir/stderr"; then
+			echo "--- no line matches: $re" >>"$log"
+			status=1
+		fi
+	done < <(src_fields "$src" "expect-$v"; [ "$fl" != - ] &&
+	    src_fields "$src" "expect-$fl")
 	if [ $status -ne 0 ]; then
 		fail "$name" "report differs" "$log"
 		return
 	fi
 	dumps=$(cd "$dir" && ls vmcore.* 2>/dev/null | wc -l)
-	if [ "$(src_field "$src" dump)" = no ]; then
+	if [ "$(wrong_field "$src" dump "$v" "$fl")" = no ]; then
 		if [ "$dumps" -ne 0 ]; then
 			fail "$name" "a dump was written" "$log"
 			return
@@ -444,7 +516,7 @@ $(status_reason "$want" "$t")" "$log"
 		fail "$name" "dump mode $(stat -c %a "$d"), expected 600" "$log"
 		return
 	fi
-	fn=$(src_field "$src" gdb)
+	fn=$(wrong_field "$src" gdb "$v" "$fl")
 	if [ -n "$fn" ]; then
 		if ! command -v gdb >/dev/null; then
 			fail "$name" "gdb is not installed" "$log"

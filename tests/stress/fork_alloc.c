@@ -9,7 +9,8 @@
  * use, starts a thread that allocates too, and exits 0.  A child that has
  * not exited after 20 seconds is deadlocked: it is killed and reported.
  *
- * modes: preload static lite 0xf
+ * modes: preload static lite 0xf default fw
+ * timeout: 600
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -203,9 +204,12 @@ main(void)
 		if (fork_and_wait("main", n) != 0)
 			break;
 	}
-	/* Let worker 0 finish its forks (one every 20000 operations). */
-	for (n = 0; n < 30000 && __atomic_load_n(&worker_forks,
-	    __ATOMIC_RELAXED) < WORKER_FORKS; n++) {
+	/*
+	 * Let worker 0 finish its forks (one every 20000 operations), however
+	 * long the slowest mode takes: a hang is the test's time limit's.
+	 */
+	while (__atomic_load_n(&worker_forks, __ATOMIC_RELAXED) <
+	    WORKER_FORKS) {
 		struct timespec ts = { 0, 1000000 };
 
 		(void) nanosleep(&ts, NULL);

