@@ -479,26 +479,20 @@ kmem_sweeper_start(void)
  * A thread's exit, the process's exit, fork.
  */
 
-/* The exiting thread's quarantine and magazines, by the thread itself. */
+/*
+ * The exiting thread's quarantine and magazines, by the thread itself,
+ * inside an operation (a verifier may be waiting for it while it holds
+ * kmem_verify_lock): so with a walk of its own, on its own stack.
+ */
 void
 kmem_verify_thread_exit(kmem_thread_t *kt)
 {
-	kv_walk_t *kw = &kv_walk;
-	int locked = st_trylock(&kmem_verify_lock);
-	kv_walk_t local;
+	kv_walk_t kw;
 
-	/*
-	 * Inside an operation, so a verifier may be waiting for us while it
-	 * holds kmem_verify_lock: then use a walk of our own.
-	 */
-	if (!locked)
-		kw = &local;
-	kv_walk_reset(kw, 1);
-	kmem_thread_visit_self(kt, kv_visit, kw);
-	(void) kv_report(kw, "when the freeing thread exited");
-	if (locked)
-		st_unlock(&kmem_verify_lock);
-	kv_panic(kw);
+	kv_walk_reset(&kw, 1);
+	kmem_thread_visit_self(kt, kv_visit, &kw);
+	(void) kv_report(&kw, "when the freeing thread exited");
+	kv_panic(&kw);
 }
 
 static void
