@@ -52,8 +52,9 @@
  *    buffer starts at the first, and up to FW_SLACK_MAX bytes after its
  *    end are slack, filled with KMEM_REDZONE_BYTE and checked on free.
  *    Freed, its first bytes (maxverify; lite: a word) are filled with
- *    0xdeadbeef, the rest of its pages decommitted, and it waits in the
- *    quarantine (at most fw_big_quarantine_bytes of them), where the
+ *    0xdeadbeef, the rest of its pages decommitted (from fw_big_decommit
+ *    bytes up), and it waits in the quarantine (at most
+ *    fw_big_quarantine_bytes of them, lite an eighth), where the
  *    sweep and the exit verify check it (st_firewall_visit), and it is
  *    checked once more as it leaves.  realloc resizes one in place while
  *    it fits its pages, and gives a moved one a quarter more pages, so
@@ -80,7 +81,9 @@ uint64_t fw_quarantine_max = 65536;             /* freed buffers kept */
 uint64_t fw_quarantine_bytes = 8ULL << 30;      /* ... and their space */
 uint64_t fw_map_reserve = 4096;         /* mappings left for the program,
                                            at least (and a quarter) */
-uint64_t fw_big_quarantine_bytes = 64ULL << 20; /* freed big buffers */
+uint64_t fw_big_decommit = 512UL << 10;        /* ... given back if this big */
+uint64_t fw_big_quarantine_bytes = 16ULL << 20; /* freed big buffers
+                                                   (lite: an eighth) */
 #define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
 #define FW_LEAD         64      /* ... and before it */
 #define FW_RESIZE_CHECK 64      /* ... after it, when realloc resizes it */
@@ -322,7 +325,8 @@ fw_quarantine_locked(st_fwhdr_t *hp)
 		fw_qbig += fw_len(hp);
 	while (fw_qcount > fw_quarantine_max ||
 	    fw_qbytes > fw_quarantine_bytes ||
-	    (fw_qbig > fw_big_quarantine_bytes && fw_qcount > 1)) {
+	    (fw_qbig > ((kmem_flags & KMF_LITE) ? fw_big_quarantine_bytes / 8 :
+	    fw_big_quarantine_bytes) && fw_qcount > 1)) {
 		op = fw_dequeue_locked();
 		op->fw_qnext = out;
 		out = op;
@@ -600,8 +604,8 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 			*(uint64_t *)(void *)p = KMEM_FREE_PATTERN;
 		keep = ST_P2ROUNDUP((uintptr_t)buf - hp->fw_base +
 		    hp->fw_verify + 1, ST_PAGESIZE);   /* lead, pattern */
-		/* As kmem_oversize_free: only big ones (faults cost). */
-		if (keep < len && len >= kmem_oversize_decommit)
+		/* Only big ones: faulting pages in again costs too. */
+		if (keep < len && len >= fw_big_decommit)
 			st_os_decommit((void *)(hp->fw_base + keep), len - keep);
 	} else {
 		st_os_decommit((void *)hp->fw_base, len);

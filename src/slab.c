@@ -42,7 +42,8 @@
  *    compact) and cache_complete (none free).  A slab whose last buffer
  *    comes back is destroyed at once, its memory going back to the arena;
  *    the magazine layer above absorbs the churn this would otherwise cause.
- *    In a cache that patterns freed buffers (KMF_DEADBEEF), an empty slab
+ *    In a cache that patterns freed buffers (KMF_DEADBEEF; not lite, which
+ *    trades this for memory as it does the quarantine), an empty slab
  *    waits on the empty queue instead (cache_empty_slabs, oldest first,
  *    at most kmem_empty_keep of them and kmem_empty_keep_bytes), and new
  *    slabs come from its oldest before the arena: freed buffers stay
@@ -92,8 +93,8 @@ kmem_bufctl_cache_of(const kmem_cache_t *cp)
 }
 
 /* Tunables. */
-uint32_t kmem_empty_keep = 16;          /* empty slabs a debugged cache */
-uint64_t kmem_empty_keep_bytes = 1UL << 20; /* keeps (at least one) */
+uint32_t kmem_empty_keep = 4;           /* empty slabs a debugged cache */
+uint64_t kmem_empty_keep_bytes = 256UL << 10; /* keeps (at least one) */
 
 /* Slab sizes prefer more chunks at equal waste, up to this size. */
 #define KMEM_SLAB_PREFER_MAX    (64 * 1024)
@@ -642,7 +643,8 @@ kmem_slab_free(kmem_cache_t *cp, void *buf)
 		sp->slab_flags |= SLAB_DIRTY;
 		cp->cache_dirty++;
 	}
-	if (sp->slab_refcnt == 0 && (cp->cache_flags & KMF_DEADBEEF)) {
+	if (sp->slab_refcnt == 0 &&
+	    (cp->cache_flags & (KMF_DEADBEEF | KMF_LITE)) == KMF_DEADBEEF) {
 		slab_list_remove(&cp->cache_partial, sp);
 		cp->cache_partial_count--;
 		slab_empty_enqueue(cp, sp);
