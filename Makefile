@@ -21,7 +21,7 @@ LIB_SRCS  := src/platform_linux.c src/print.c src/vmem.c src/pagemap.c \
              src/slab.c src/magazine.c src/kmem.c src/malloc.c src/new.c \
              src/umem.c src/unwind.c src/symtab.c src/dump.c \
              src/options.c src/log.c src/debug.c src/verify.c \
-             src/firewall.c src/fault.c
+             src/firewall.c src/fault.c src/report.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 HEADERS   := $(wildcard include/*.h src/*.h)
 
@@ -43,10 +43,31 @@ $(BUILD)/libslabtrace.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
-$(BUILD)/slabtrace: src/cmd/slabtrace.c Makefile
+# The command, with `symbolize` on elfutils' libdw (never the library).
+CMD_SRCS  := $(wildcard src/cmd/*.c)
+DW_CFLAGS := $(shell pkg-config --cflags libdw 2>/dev/null)
+DW_LIBS   := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
+# `run` checks the variables with the library's own parser: src/options.c,
+# over src/cmd/shim.c (the C library in place of print.c and platform_linux.c).
+CMD_SHARED := src/options.c
+
+# `mdb`, the debugger (src/mdb/): ::dis with capstone and the prompt's line
+# editing with libedit when their pkg-config files are there.
+MDB_SRCS  := $(wildcard src/mdb/*.c)
+MDB_CFLAGS := $(shell pkg-config --exists capstone 2>/dev/null && \
+              echo -DHAVE_CAPSTONE $$(pkg-config --cflags capstone)) \
+              $(shell pkg-config --exists libedit 2>/dev/null && \
+              echo -DHAVE_LIBEDIT $$(pkg-config --cflags libedit))
+MDB_LIBS  := $(shell pkg-config --libs capstone 2>/dev/null) \
+             $(shell pkg-config --libs libedit 2>/dev/null)
+
+$(BUILD)/slabtrace: $(CMD_SRCS) $(CMD_SHARED) $(MDB_SRCS) $(HEADERS) \
+    $(wildcard src/cmd/*.h) $(wildcard src/mdb/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) $(WARN) -DSLABTRACE_VERSION='"$(VERSION)"' \
-	    -DSLABTRACE_LIBDIR='"$(PREFIX)/lib"' -o $@ $<
+	$(CC) $(CSTD) $(OPT) $(WARN) $(DW_CFLAGS) $(MDB_CFLAGS) -Iinclude -Isrc \
+	    -DSLABTRACE_VERSION='"$(VERSION)"' \
+	    -DSLABTRACE_LIBDIR='"$(PREFIX)/lib"' -o $@ $(CMD_SRCS) \
+	    $(MDB_SRCS) $(CMD_SHARED) $(DW_LIBS) $(MDB_LIBS) -lstdc++
 
 check: all
 	tests/run-tests.sh

@@ -32,8 +32,14 @@ echo "(the report names the buffer, its cache and the free in kbad_bad that left
 
 say "3. the crash dump is an ELF core: gdb kbad second/vmcore.0, bt"
 if command -v gdb >/dev/null; then
+	# The allocator's own frames (the report, the panic) come first:
+	# fold them, and show the program's from its call into the allocator.
 	gdb -batch -nx -ex bt "$D/kbad" "$D/second/vmcore.0" 2>/dev/null |
-	    grep '^#' | uniq | head -12 | sed 's/^/    /'
+	    grep '^#' | uniq | awk '
+		/ at src\// && !prog { n++; last = $0; next }
+		!prog { prog = 1; if (n > 1) printf "... %d frames in libslabtrace.so ...\n", n - 1
+			if (n) print last }
+		{ print }' | head -12 | sed 's/^/    /'
 else
 	echo "    (gdb is not installed: scripts/debian-setup.sh installs it)"
 fi
@@ -43,7 +49,9 @@ say "4. python3 under glibc's malloc"
 /usr/bin/python3 demo/workload.py
 
 say "5. the same, unmodified, under slabtrace: $ST run -- python3 demo/workload.py"
-SLABTRACE_STATS=1 "$ST" run -- /usr/bin/python3 demo/workload.py 2>build/demo-stats.txt
+SLABTRACE_STATS=1 "$ST" run -- /usr/bin/python3 demo/workload.py 2>build/demo-stats.all
+grep '^slabtrace: ' build/demo-stats.all | sed 's/^/    /' || true
+grep -v '^slabtrace: ' build/demo-stats.all >build/demo-stats.txt || true
 echo "(same output: the program cannot tell the difference)"
 
 say "6. what the allocator saw: the busiest caches (SLABTRACE_STATS=1)"

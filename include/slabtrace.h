@@ -46,16 +46,16 @@ extern "C" {
 typedef struct kmem_cache kmem_cache_t;
 typedef struct vmem vmem_t;
 
-typedef int kmem_constructor_t(void *buf, void *private, int kmflag);
-typedef void kmem_destructor_t(void *buf, void *private);
-typedef void kmem_reclaim_t(void *private);
+typedef int kmem_constructor_t(void *buf, void *arg, int kmflag);
+typedef void kmem_destructor_t(void *buf, void *arg);
+typedef void kmem_reclaim_t(void *arg);
 typedef void *vmem_alloc_t(vmem_t *source, size_t size, int vmflag);
 typedef void vmem_free_t(vmem_t *source, void *addr, size_t size);
 
 /* Object caches. */
 kmem_cache_t *kmem_cache_create(const char *name, size_t bufsize,
     size_t align, kmem_constructor_t *constructor,
-    kmem_destructor_t *destructor, kmem_reclaim_t *reclaim, void *private,
+    kmem_destructor_t *destructor, kmem_reclaim_t *reclaim, void *arg,
     vmem_t *arena, int cflags);
 void kmem_cache_destroy(kmem_cache_t *cp);
 void *kmem_cache_alloc(kmem_cache_t *cp, int kmflag);

@@ -21,9 +21,9 @@ typedef struct umem_cache umem_cache_t;
 typedef struct vmem vmem_t;
 #endif
 
-typedef int umem_constructor_t(void *buf, void *private, int umflag);
-typedef void umem_destructor_t(void *buf, void *private);
-typedef void umem_reclaim_t(void *private);
+typedef int umem_constructor_t(void *buf, void *arg, int umflag);
+typedef void umem_destructor_t(void *buf, void *arg);
+typedef void umem_reclaim_t(void *arg);
 
 /* What a nofail callback returns: retry, or exit(status). */
 typedef int umem_nofail_callback_t(void);
@@ -46,7 +46,7 @@ void umem_nofail_callback(umem_nofail_callback_t *cb);
 
 umem_cache_t *umem_cache_create(char *name, size_t bufsize, size_t align,
     umem_constructor_t *constructor, umem_destructor_t *destructor,
-    umem_reclaim_t *reclaim, void *private, vmem_t *source, int cflags);
+    umem_reclaim_t *reclaim, void *arg, vmem_t *source, int cflags);
 void umem_cache_destroy(umem_cache_t *cp);
 void *umem_cache_alloc(umem_cache_t *cp, int umflag);
 void umem_cache_free(umem_cache_t *cp, void *buf);

@@ -3,7 +3,8 @@
 # (run as root, or with sudo available).  Safe to run again.
 set -e
 pkgs="build-essential g++ clang libclang-rt-dev make git perl python3 sqlite3 gdb valgrind
-      libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0"
+      libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+      libdw-dev libelf-dev libcapstone-dev libedit-dev pkg-config binutils groff-base"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -64,6 +64,8 @@
  */
 #include <string.h>
 
+#include <ucontext.h>
+
 #include "slabtrace_impl.h"
 
 uint32_t kmem_flags;                    /* KMF_* in force (options.c) */
@@ -442,10 +444,7 @@ kmem_verify_pattern(kmem_cache_t *cp, void *buf, uint64_t fill)
 	}
 	if (ST_LIKELY(bad == NULL))
 		return;
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = KMERR_MODIFIED;
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, KMERR_MODIFIED, cp, buf);
 	ei.ei_off = (uint64_t)((char *)bad - (char *)buf);
 	ei.ei_old = KMEM_FREE_PATTERN;
 	ei.ei_new = badval;
@@ -457,10 +456,7 @@ kmem_debug_report(kmem_error_t error, kmem_cache_t *cp, void *buf)
 {
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = error;
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, error, cp, buf);
 	kmem_error(&ei);
 	return (-1);
 }
@@ -569,10 +565,7 @@ kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
 	bad = kmem_lead_check(cp, sp, buf, &lo);
 	if (bad == NULL)
 		return (0);
-	memset(ei, 0, sizeof (*ei));
-	ei->ei_error = KMERR_REDZONE;
-	ei->ei_cache = ei->ei_realcache = cp;
-	ei->ei_buf = ei->ei_base = buf;
+	(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
 	ei->ei_off = (uint64_t)(bad - (const uint8_t *)buf); /* negative */
 	ei->ei_old = KMEM_REDZONE_BYTE;
 	ei->ei_new = *bad;
@@ -598,10 +591,7 @@ kmem_free_debug_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
 {
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = error;
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, error, cp, buf);
 	ei.ei_routine = "kmem_cache_free";
 	if (error == KMERR_BADADDR)
 		ei.ei_realcache = NULL;
@@ -701,17 +691,6 @@ kmem_cache_free_check(kmem_cache_t *cp, void *buf)
 
 void *volatile kmem_panic_buf;          /* the buffer a panic is about */
 
-static int
-kmem_verify_error(kmem_errinfo_t *ei, kmem_error_t error, kmem_cache_t *cp,
-    void *buf)
-{
-	memset(ei, 0, sizeof (*ei));
-	ei->ei_error = error;
-	ei->ei_cache = ei->ei_realcache = cp;
-	ei->ei_buf = ei->ei_base = buf;
-	return (1);
-}
-
 /* An allocated buffer: its bufctl, redzone word and size padding. */
 static int
 kmem_verify_allocated(kmem_cache_t *cp, void *buf, kmem_buftag_t *btp,
@@ -722,12 +701,12 @@ kmem_verify_allocated(kmem_cache_t *cp, void *buf, kmem_buftag_t *btp,
 	uint64_t asize;
 
 	if (!kmem_bufctl_valid(cp, buf, btp->bt_bufctl))
-		return (kmem_verify_error(ei, KMERR_BADBUFCTL, cp, buf));
+		return (kmem_errinfo_init(ei, KMERR_BADBUFCTL, cp, buf));
 	if (!(cp->cache_flags & KMF_REDZONE))
 		return (0);
 	if (rz[0] != KMEM_REDZONE_32 || (rz[1] != KMEM_REDZONE_32 &&
 	    !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK))) {
-		(void) kmem_verify_error(ei, KMERR_REDZONE, cp, buf);
+		(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
 		kmem_redzone_diff(cp, buf, ei);
 		return (1);
 	}
@@ -741,7 +720,7 @@ kmem_verify_allocated(kmem_cache_t *cp, void *buf, kmem_buftag_t *btp,
 		end = (const uint8_t *)buf + asize + 1;
 	for (p = (const uint8_t *)buf + asize; p < end; p++) {
 		if (*p != KMEM_REDZONE_BYTE) {
-			(void) kmem_verify_error(ei, KMERR_REDZONE, cp, buf);
+			(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
 			ei->ei_off = (uint64_t)(p - (const uint8_t *)buf);
 			ei->ei_old = KMEM_REDZONE_BYTE;
 			ei->ei_new = *p;
@@ -773,7 +752,7 @@ kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
 		return (free_only ? 0 : kmem_verify_allocated(cp, buf, btp,
 		    ei));
 	if (btp->bt_bxstat != (bcp ^ (intptr_t)KMEM_BUFTAG_FREE))
-		return (kmem_verify_error(ei, KMERR_BADBUFTAG, cp, buf));
+		return (kmem_errinfo_init(ei, KMERR_BADBUFTAG, cp, buf));
 	if (!(cp->cache_flags & KMF_DEADBEEF))
 		return (0);
 	if (cp->cache_flags & KMF_LITE)
@@ -783,7 +762,7 @@ kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
 		    cp->cache_verify);
 	if (bad == NULL)
 		return (0);
-	(void) kmem_verify_error(ei, KMERR_MODIFIED, cp, buf);
+	(void) kmem_errinfo_init(ei, KMERR_MODIFIED, cp, buf);
 	ei->ei_off = (uint64_t)((const char *)bad - (const char *)buf);
 	ei->ei_old = KMEM_FREE_PATTERN;
 	ei->ei_new = *bad;
@@ -902,11 +881,31 @@ static void
 kmem_check_free_error(kmem_errinfo_t *ei, kmem_cache_t *cp, void *buf,
     st_kind_t kind, const char *routine)
 {
-	memset(ei, 0, sizeof (*ei));
-	ei->ei_cache = ei->ei_realcache = cp;
-	ei->ei_buf = ei->ei_base = buf;
+	(void) kmem_errinfo_init(ei, KMERR_NERRORS, cp, buf);  /* set next */
 	ei->ei_routine = routine;
 	ei->ei_kind = kind;
+}
+
+/*
+ * After a redzone report that let the program go on (noabort), the buffer
+ * stays allocated: make its redzone whole again, so that no later check
+ * reports the same write twice.  asize: the size recorded (UINT64_MAX if
+ * lost: the padding is then left alone).
+ */
+static void
+kmem_redzone_repair(kmem_cache_t *cp, void *buf, uint64_t asize)
+{
+	uint32_t *rz = (uint32_t *)&KMEM_BUFTAG(cp, buf)->bt_redzone;
+
+	rz[0] = KMEM_REDZONE_32;
+	if (asize < cp->cache_buftag) {
+		memset((uint8_t *)buf + asize, KMEM_REDZONE_BYTE,
+		    cp->cache_buftag - asize);
+		rz[1] = KMEM_REDZONE_32;        /* no size: nothing to check */
+	} else if (rz[1] != KMEM_REDZONE_32 &&
+	    !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK)) {
+		rz[1] = KMEM_REDZONE_32;
+	}
 }
 
 /*
@@ -934,6 +933,7 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 		ei.ei_error = KMERR_REDZONE;
 		kmem_redzone_diff(cp, buf, &ei);
 		kmem_error(&ei);
+		kmem_redzone_repair(cp, buf, ei.ei_alloc_size);
 		return (-1);
 	}
 	akind = rz[1] == KMEM_REDZONE_32 ? ST_KIND_NONE :
@@ -975,6 +975,7 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 			ei.ei_new = *p;
 			ei.ei_alloc_size = asize;
 			kmem_error(&ei);
+			kmem_redzone_repair(cp, buf, asize);
 			return (-1);
 		}
 	}
@@ -1120,25 +1121,20 @@ kmem_report_fork_child(void)
 {
 	if (kmem_report_owner != st_os_thread_id())
 		kmem_report_owner = 0;
+	st_report_fork_child();
 }
 
 void
 kmem_print_stack(const uintptr_t *pcs, uint32_t depth, const char *indent)
 {
-	char sym[256];
-	uint32_t i;
-
-	for (i = 0; i < depth; i++) {
-		(void) st_symbolize(pcs[i], sym, sizeof (sym));
-		st_msg("%s%s\n", indent, sym);
-	}
+	st_report_stack(NULL, 0, 0, pcs, depth, 0, indent);
 }
 
 /* "T-21.196117909": how long before now. */
 static void
 kmem_print_time(char *buf, size_t len, uint64_t then)
 {
-	uint64_t now = st_os_now_ns(), d = now > then ? now - then : 0;
+	uint64_t now = st_report_now(), d = now > then ? now - then : 0;
 
 	st_snprintf(buf, len, "T-%lu.%09lu", (unsigned long)(d / 1000000000),
 	    (unsigned long)(d % 1000000000));
@@ -1211,8 +1207,9 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
 	st_msg("thread=%lu  time=%s%s  cache: %s\n",
 	    (unsigned long)bcap->bc_thread, t, s,
 	    kmem_cache_name_safe(bcap->bc_cache));
-	kmem_print_stack(bcap->bc_stack, ST_MIN(bcap->bc_depth,
-	    st_opts.so_stack_depth), "");
+	st_report_stack(what, bcap->bc_thread, bcap->bc_timestamp,
+	    bcap->bc_stack, ST_MIN(bcap->bc_depth, st_opts.so_stack_depth), 0,
+	    "    ");
 }
 
 /* Is rec a log record that still describes buf? */
@@ -1236,11 +1233,17 @@ kmem_log_find(const void *buf)
 {
 	const kmem_log_t *lp = &kmem_transaction_log;
 	const kmem_bufctl_audit_t *best = NULL;
-	uint64_t n;
+	uint64_t n, used;
 
-	if (lp->lh_base == NULL)
+	if (lp->lh_base == NULL || kmem_pattern_story((uintptr_t)buf) != NULL)
 		return (NULL);
-	for (n = 0; n < lp->lh_nrecs; n++) {
+	/*
+	 * Only the chunks ever claimed: reading the rest would map zero
+	 * pages, which the dump would then carry as data.
+	 */
+	used = ST_MIN(__atomic_load_n(&lp->lh_next, __ATOMIC_RELAXED),
+	    lp->lh_nchunks) * lp->lh_chunk;
+	for (n = 0; n < used && n < lp->lh_nrecs; n++) {
 		const kmem_bufctl_audit_t *rec = (const void *)(lp->lh_base +
 		    n * lp->lh_recsize);
 
@@ -1281,17 +1284,19 @@ kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
 	}
 	if (cp != NULL && (cp->cache_flags & KMF_LITE) &&
 	    kmem_error_buftag(cp, buf) != NULL) {
-		char sym[256];
+		uintptr_t pcs[KMEM_LITE_DEPTH];
+		uint32_t n = 0;
 
 		btlp = (kmem_buftag_lite_t *)KMEM_BUFTAG(cp, buf);
 		st_msg("last callers (newest first):\n");
 		for (i = 0; i < KMEM_LITE_DEPTH; i++) {
-			if (btlp->bt_history[i] == 0)
-				continue;
-			(void) st_symbolize(btlp->bt_history[i], sym,
-			    sizeof (sym));
-			st_msg("%s\n", sym);
+			if (btlp->bt_history[i] != 0)
+				pcs[n++] = btlp->bt_history[i];
 		}
+		/* Not a stack: each is a caller on its own. */
+		for (i = 0; i < (int)n; i++)
+			st_report_stack(i == 0 ? "last callers" : NULL, 0, 0,
+			    &pcs[i], 1, 0, "    ");
 	}
 }
 
@@ -1318,11 +1323,11 @@ kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 			    "by 0x%02lx)\n", (unsigned long)ei->ei_off,
 			    (unsigned long)ei->ei_old,
 			    (unsigned long)ei->ei_new);
-		else if (ei->ei_alloc_size != 0 || ei->ei_off != 0)
-			st_msg("write at offset 0x%lx, %lu bytes past the "
+		else
+			st_msg("write at offset 0x%lx, byte %lu past the "
 			    "end of the %lu-byte buffer (0x%02lx replaced by "
 			    "0x%02lx)\n", (unsigned long)ei->ei_off,
-			    (unsigned long)(ei->ei_off - ei->ei_alloc_size),
+			    (unsigned long)(ei->ei_off - ei->ei_alloc_size + 1),
 			    (unsigned long)ei->ei_alloc_size,
 			    (unsigned long)ei->ei_old,
 			    (unsigned long)ei->ei_new);
@@ -1401,6 +1406,139 @@ kmem_pattern_hint(const void *p)
 	return (hint);
 }
 
+/* With noabort no panic stack follows: the call that found it. */
+static void
+kmem_print_caller(void)
+{
+	uintptr_t pcs[KMEM_STACK_MAX];
+	uint32_t n = st_stack_capture(pcs, KMEM_STACK_MAX, 0);
+
+	st_msg("detected in this call, thread=%lu:\n",
+	    (unsigned long)st_os_thread_id());
+	st_report_stack("detected in this call", st_os_thread_id(), 0, pcs,
+	    n, 0, "    ");
+}
+
+/*
+ * One line, "at main+0x64  prog.c:13": the program's frame that made the
+ * call now being reported (the one after the allocator's entry point).
+ */
+static void
+kmem_print_where(void)
+{
+	uintptr_t pcs[KMEM_STACK_MAX];
+	uint32_t n = st_stack_capture(pcs, KMEM_STACK_MAX, 0);
+	uint32_t first = st_report_first_frame(pcs, n);
+
+	if (first + 1 < n && first != 0)
+		st_report_stack("call", st_os_thread_id(), 0, &pcs[first + 1],
+		    1, 0, "at ");
+}
+
+/*
+ * The freed buffer (debugged, so its tag says free) that addr points
+ * into: its start, or NULL.
+ */
+static void *
+kmem_freed_buffer_of(uintptr_t addr, kmem_cache_t **cpp)
+{
+	uintptr_t pm = pagemap_lookup(addr);
+	kmem_slab_t *sp = (kmem_slab_t *)pm;
+	kmem_cache_t *cp;
+	kmem_buftag_t *btp;
+	void *base;
+
+	if (pm == 0 || (pm & PM_TAGS) || !kmem_readable(sp, sizeof (*sp)))
+		return (NULL);
+	cp = sp->slab_cache;
+	if (!kmem_readable(cp, sizeof (*cp)) || !(cp->cache_flags &
+	    KMF_BUFTAG) || (base = kmem_buf_base(cp, sp, (void *)addr)) ==
+	    NULL)
+		return (NULL);
+	btp = KMEM_BUFTAG(cp, base);
+	if (((uintptr_t)btp->bt_bxstat ^ (uintptr_t)btp->bt_bufctl) !=
+	    KMEM_BUFTAG_FREE)
+		return (NULL);
+	*cpp = cp;
+	return (base);
+}
+
+/*
+ * free(0xdeadbeefdeadbeef): the pointer was read from a freed buffer, most
+ * likely one the program still holds: `this` of a destructor run twice,
+ * a list node freed while walked.  A pointer to it is then in a register
+ * the calls saved on the stack, or in the program's frames: scan the
+ * stack from here up, the program's frames first (from the return into
+ * the program), then ours, and name the first freed buffer found, with
+ * its history.  A guess, and said to be one.  From a fault, uc is the
+ * signal's context, whose registers are looked at first.
+ */
+void
+kmem_suspect_freed(const void *bad, const void *uc)
+{
+	uintptr_t v = (uintptr_t)bad, here = (uintptr_t)&v, lo, hi, a, from;
+	uintptr_t pcs[KMEM_STACK_MAX], ret;
+	uint32_t n, first, pass;
+	kmem_cache_t *cp = NULL;
+	void *buf = NULL;
+	kmem_buftag_t *btp;
+
+	if (!(kmem_flags & KMF_DEADBEEF) || v - KMEM_FREE_PATTERN +
+	    ST_PAGESIZE > 2 * ST_PAGESIZE || !st_stack_range(here, &lo, &hi))
+		return;
+	hi = ST_MIN(hi, here + (64UL << 10));
+	/* Where the program's frames begin: the return into it. */
+	n = st_stack_capture(pcs, KMEM_STACK_MAX, 0);
+	first = st_report_first_frame(pcs, n);
+	ret = first + 1 < n ? pcs[first + 1] : 0;
+	from = here;
+	for (a = ST_P2ROUNDUP(here, sizeof (uintptr_t)); ret != 0 && a < hi;
+	    a += sizeof (uintptr_t)) {
+		if (*(const uintptr_t *)a == ret) {
+			from = a;
+			break;
+		}
+	}
+	/* A signal's registers first: `this` is often in one. */
+	if (uc != NULL) {
+		uintptr_t regs[ST_UC_NREGS];
+		uint32_t i, nr = st_uc_regs(uc, regs);
+
+		for (i = 0; i < nr && buf == NULL; i++)
+			buf = kmem_freed_buffer_of(regs[i], &cp);
+	}
+	for (pass = 0; pass < 2 && buf == NULL; pass++) {
+		uintptr_t s = pass == 0 ? from : ST_P2ROUNDUP(here,
+		    sizeof (uintptr_t));
+		uintptr_t e = pass == 0 ? hi : from;
+
+		for (a = s; a < e && buf == NULL; a += sizeof (uintptr_t))
+			buf = kmem_freed_buffer_of(*(const uintptr_t *)a, &cp);
+	}
+	if (buf == NULL)
+		return;
+	st_msg("it was probably read from the freed buffer %lx (cache %s), "
+	    "to which the stack still points:\n", (unsigned long)(uintptr_t)buf,
+	    kmem_cache_name_safe(cp));
+	btp = KMEM_BUFTAG(cp, buf);
+	if ((cp->cache_flags & KMF_AUDIT) && kmem_bufctl_valid(cp, buf,
+	    btp->bt_bufctl))
+		kmem_print_history(cp, buf, btp->bt_bufctl, KMERR_MODIFIED);
+	else if (cp->cache_flags & KMF_LITE)
+		kmem_print_history(cp, buf, NULL, KMERR_MODIFIED);
+}
+
+/* The first line of ei's report, as words. */
+static const char *
+kmem_error_kind(const kmem_errinfo_t *ei)
+{
+	if (ei->ei_error == KMERR_BADADDR && ei->ei_realcache == NULL)
+		return ("invalid pointer, not from this allocator");
+	if (ei->ei_error == KMERR_REDZONE && (int64_t)ei->ei_off < 0)
+		return ("redzone violation: write before start of buffer");
+	return (kmem_error_text[ei->ei_error]);
+}
+
 void
 kmem_error(const kmem_errinfo_t *ei)
 {
@@ -1410,36 +1548,40 @@ kmem_error(const kmem_errinfo_t *ei)
 	kmem_bufctl_t *bcp = NULL;
 
 	kmem_report_lock();
+	st_report_begin(kmem_error_kind(ei), ei->ei_error, ei);
 	if (ei->ei_bufctl != NULL)
 		bcp = ei->ei_bufctl;
 	else if ((btp = kmem_error_buftag(cp, buf)) != NULL)
 		bcp = btp->bt_bufctl;
 	if (ei->ei_error == KMERR_BADADDR && cp == NULL) {
 		/* Not ours at all: OpenBSD-style, one line. */
-		st_msg("slabtrace: %s(%p): invalid pointer, not from this "
+		st_msg("%s(%p): invalid pointer, not from this "
 		    "allocator%s\n", ei->ei_routine != NULL ? ei->ei_routine :
 		    "free", ei->ei_buf, kmem_pattern_hint(ei->ei_buf));
 	} else if (ei->ei_oneline && ei->ei_error == KMERR_BADBASE) {
-		st_msg("slabtrace: %s(%p): %s (%p in %s)\n",
+		st_msg("%s(%p): %s (%p in %s)\n",
 		    ei->ei_routine != NULL ? ei->ei_routine : "free",
 		    ei->ei_buf, kmem_error_text[ei->ei_error], ei->ei_base,
 		    kmem_cache_name_safe(ei->ei_cache));
 	} else if (ei->ei_oneline) {
 		/* The checks made without debugging: one line too. */
-		st_msg("slabtrace: %s(%p): %s (%s)\n", ei->ei_routine != NULL ?
+		st_msg("%s(%p): %s (%s)\n", ei->ei_routine != NULL ?
 		    ei->ei_routine : "free", ei->ei_buf,
 		    kmem_error_text[ei->ei_error],
 		    kmem_cache_name_safe(ei->ei_cache));
 	} else {
-		st_msg("slabtrace: %s\n", ei->ei_error == KMERR_REDZONE &&
-		    (int64_t)ei->ei_off < 0 ? "redzone violation: write "
-		    "before start of buffer" : kmem_error_text[ei->ei_error]);
+		st_msg("%s\n", kmem_error_kind(ei));
 		kmem_print_error_detail(ei, btp);
 		st_msg("buffer=%lx  bufctl=%lx  cache: %s\n",
 		    (unsigned long)(uintptr_t)ei->ei_buf,
 		    (unsigned long)(uintptr_t)bcp, ei->ei_cache != NULL ?
 		    ei->ei_cache->cache_name : "(none)");
 	}
+	/* Where the program made the call, first, as ASan and Valgrind do. */
+	if (ei->ei_found == NULL && !ei->ei_nopanic)
+		kmem_print_where();
+	if (ei->ei_error == KMERR_BADADDR && cp == NULL)
+		kmem_suspect_freed(ei->ei_buf, NULL);
 	if (ei->ei_found != NULL)
 		st_msg("found %s\n", ei->ei_found);
 	if (ei->ei_audit[0] != NULL) {
@@ -1452,12 +1594,36 @@ kmem_error(const kmem_errinfo_t *ei)
 		kmem_print_history(cp, buf, bcp, ei->ei_error);
 	}
 	if (st_opts.so_noabort || ei->ei_nopanic) {
+		/* No panic stack will follow: show the guilty call. */
+		if (ei->ei_found == NULL && !ei->ei_nopanic)
+			kmem_print_caller();
+		if (!ei->ei_nopanic)
+			st_report_legend();
+		/* verify.c's findings: the panic that follows ends it. */
+		if (st_opts.so_noabort)
+			st_report_end(NULL);
 		kmem_report_unlock();
 		return;
 	}
 	kmem_panic_buf = buf;           /* the dump's verify: told already */
 	st_panic_dump("heap corruption detected", NULL, 0, 0);
 	st_os_abort();
+}
+
+/*
+ * The registers of the allocator's entry point that the program called
+ * (pcs[entry]), for the dump, or NULL (then the dump takes its own).
+ */
+static __attribute__((noinline)) const void *
+kmem_panic_context(const uintptr_t *pcs, uint32_t n)
+{
+	static ucontext_t panic_uc;     /* (one panic at a time) */
+	uint32_t entry = st_report_entry_frame(pcs, n);
+
+	if (entry == 0 || getcontext(&panic_uc) != 0 ||
+	    !st_uc_unwind_to(&panic_uc, pcs[entry]))
+		return (NULL);
+	return (&panic_uc);
 }
 
 /*
@@ -1471,14 +1637,26 @@ st_panic_dump(const char *msg, const void *uc, int signo, uintptr_t addr)
 	uint32_t n;
 
 	st_panicking = 1;
+	st_report_panic_begin(msg, signo);
+	st_report_legend();
 	st_msg("panic[cpu%d]/thread=%lu: %s\n", st_os_cpu(),
 	    (unsigned long)st_os_thread_id(), msg);
 	n = uc != NULL ? st_stack_capture_uc(uc, pcs, KMEM_STACK_MAX) :
 	    st_stack_capture(pcs, KMEM_STACK_MAX, 0);
-	kmem_print_stack(pcs, n, "    ");
+	st_report_stack("panic", st_os_thread_id(), 0, pcs, n,
+	    uc != NULL ? ST_STACK_EXACT : 0, "    ");
 	/* Whatever else is wrong goes into the dump's message buffer too. */
 	if (kmem_ready && (kmem_flags & (KMF_BUFTAG | KMF_LITE)))
 		(void) kmem_verify_heap(KV_DUMP);
+	/*
+	 * Not from a signal: the dump's registers are those of the
+	 * allocator's entry point the program called, so that a debugger's
+	 * `bt` starts there and shows the program's frame next.
+	 */
+	if (uc == NULL)
+		uc = kmem_panic_context(pcs, n);
 	if (st_opts.so_dump)
 		(void) st_dump_write(msg, uc, signo, addr);
+	(void) st_report_summary();
+	st_report_end(msg);
 }

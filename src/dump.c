@@ -25,22 +25,35 @@
  *    one PT_LOAD per line of /proc/self/smaps (or /proc/self/maps when
  *    smaps is missing), in address order.  A PT_LOAD always has p_memsz =
  *    the mapping's size; p_filesz is the size when its memory is in the
- *    file and 0 when it is not.  The memory goes in at page-aligned
- *    offsets, most important first (dump_rank): the panicking thread's
- *    stack, then the modules' data and the mapping holding st_root and the
- *    message buffer, then the rest; so a dump cut short still has them.
+ *    file, 0 when it is not, and for private anonymous memory the part up
+ *    to its last page ever touched (dump_used_len): the allocator's heap
+ *    reservation and thread stacks' unused tails cost no file size.  The
+ *    memory goes in at page-aligned offsets, most important first
+ *    (dump_rank): the panicking thread's stack, then the modules' data,
+ *    the mapping holding st_root and the message buffer, and the other
+ *    stacks, then the rest; so a dump cut short still has them.
  *    The notes, in the order gdb expects them from the kernel:
  *      NT_PRSTATUS  "CORE"       the panicking thread's registers (from
- *                                the signal's ucontext, or getcontext()
+ *                                the signal's ucontext; for a report,
+ *                                those of the allocator's entry point the
+ *                                program called, unwound by debug.c's
+ *                                kmem_panic_context; else getcontext()
  *                                here), pid = its thread id, cursig
  *      NT_FPREGSET  "CORE"       its FPU/SSE state, when the context has it
+ *      NT_PRSTATUS, NT_FPREGSET  the same for every other thread that
+ *                                stopped (section 6), cursig 0 (or the
+ *                                signal of a panic that waits, section 7)
  *      NT_PRPSINFO  "CORE"       program name and arguments
  *      NT_AUXV      "CORE"       /proc/self/auxv (gdb relocates PIEs by it)
  *      NT_FILE      "CORE"       the file mappings (gdb finds libraries)
  *      NT_SLABTRACE "SLABTRACE"  st_dump_note_t: panic message, time,
- *                                &st_root (where the debugger starts), ...
- *    Only the panicking thread has registers: the other threads go on
- *    running while we write (section 6).
+ *                                &st_root (where the debugger starts),
+ *                                sn_version (ST_DUMP_VERSION: a debugger
+ *                                refuses a newer dump in one line), the
+ *                                threads with and without registers, ...
+ *    gdb makes the first NT_PRSTATUS the current thread: the panicking
+ *    one.  The x86-64 registers carry each thread's own fs_base, which
+ *    libthread_db needs to name the thread.
  *
  * 4. Which memory.  Never: unreadable mappings, [vvar], [vsyscall],
  *    device memory (VmFlags io/pf, /dev/ files), MADV_DONTDUMP (dd), and
@@ -56,10 +69,11 @@
  *            names, as it does for a kernel-written core.
  *      heap  the allocator's memory (the mappings that hold ranges the
  *            platform layer mapped for us: st_os_mapped_by_us), the main
- *            stack and the one the panic happened on, and the data
- *            segments (which hold st_root and what gdb needs for `bt`);
- *            not the program's own anonymous mappings, other threads'
- *            stacks or shared memory.  Our mappings are MAP_NORESERVE, so
+ *            stack, the stacks of the threads with registers (each one
+ *            that holds a stack pointer), and the data segments (which
+ *            hold st_root and what gdb needs for `bt`); not the program's
+ *            own anonymous mappings, the stacks of threads that did not
+ *            stop, or shared memory.  Our mappings are MAP_NORESERVE, so
  *            the kernel does not merge them with the program's.  Should
  *            the platform's record overflow, every writable private
  *            anonymous mapping is kept.
@@ -81,19 +95,82 @@
  *    message says which.  SIGXFSZ is blocked while we write, so
  *    RLIMIT_FSIZE gives EFBIG rather than killing the process.
  *
- * 6. What we do not stop.  The kernel stops the world before it dumps; we
- *    cannot cheaply, so other threads go on running and may change memory,
- *    or map and unmap, while we copy.  The mapping table is a snapshot
- *    taken before the file is created; a mapping that goes away meanwhile
- *    reads as zeros (section 5), one that appears is not in the dump.
+ * 6. Stopping the world.  As the kernel does before it dumps, the other
+ *    threads are stopped while we write (dump_park), so that the memory
+ *    is what it was at the panic and every thread's registers are in the
+ *    dump; they are let go when it is written (dump_unpark), whether the
+ *    process goes on or not.
+ *      The signal: a real-time one the program has no handler for (from
+ *    SIGRTMAX down; glibc keeps those below SIGRTMIN), with our handler
+ *    for the dump only, SA_RESTART, every signal blocked while it runs,
+ *    and no SA_ONSTACK: it runs where the thread is, on its stack or, in
+ *    a handler on the alternate stack, there below the frames in use;
+ *    never on a fresh alternate stack, which may be too small for the
+ *    signal's frame.  Afterwards the signal gets its old action back,
+ *    unless a thread that did not take it may still have it pending: then
+ *    our handler stays (it returns at once outside a dump), so that the
+ *    signal cannot kill the process later.
+ *      Who: /proc/self/task, read with getdents64 (opendir allocates).
+ *    Each thread gets a slot in dump_threads, the dumping thread slot 0
+ *    with the panicking context, then the signal by tgkill: never the
+ *    dumping thread, nor a panic waiting with its own context (section
+ *    7), nor a thread whose status says it is gone (Z, X; tgkill's ESRCH
+ *    later), stopped or traced (State T, t: the signal would wait for it),
+ *    or blocks the signal (SigBlk: looked at again 2 ms later, since the
+ *    C library blocks every signal in a thread being made or exiting).
+ *      Parking: the handler finds its slot, leaves a pointer to the
+ *    interrupted context (its ucontext, on its own stack, valid while it
+ *    waits) and its TLS bases there, says so with a compare-and-swap of
+ *    the slot's state, and waits on a futex, dump_park_round, until the
+ *    dumper sets it to 0 and wakes it.  The state carries the round, so a
+ *    handler late from an earlier dump cannot claim a slot of this one.
+ *    The dumper polls the slots (20 us, doubling to 1 ms), looks again at
+ *    the ones still on their way every 10 ms (gone? stopped or blocking
+ *    since?), and lists /proc/self/task again for threads made meanwhile,
+ *    until a look finds none new (DUMP_PARK_PASSES) or DUMP_PARK_WAIT_NS,
+ *    500 ms in all, is spent.  The threads the last dump let go are given
+ *    up to DUMP_PARK_DRAIN_NS to leave the handler first, where their
+ *    SigBlk would say they block everything (dump_park_inside).
+ *      Who does not stop: a thread blocking the signal, stopped, late, or
+ *    past the DUMP_MAXTHREADS slots is named on a line, "thread T did not
+ *    stop; dumped without its registers (NAME: why)", which is in the
+ *    message buffer and so in the dump, and the dump goes on without its
+ *    registers (gdb may still list it, from the C library's list of
+ *    threads, with its registers unavailable).  Our own sweep thread
+ *    (verify.c) blocks every signal, so that none meant for the program
+ *    lands in it: a dump taken while it runs names it.  Such a thread may
+ *    change memory, or map and unmap, while we copy: the mapping table is
+ *    a snapshot taken after the stopping, before the file is created; a
+ *    mapping that goes away meanwhile reads as zeros (section 5), one that
+ *    appears is not in the dump.
+ *      Cost: 4 threads stop in 0.2 to 1 ms, 100 in 3 to 30 ms (on two busy
+ *    cores: each status read, each thread getting a CPU); a thread that
+ *    blocks the signal adds the 2 ms to its second look, a late one the
+ *    whole wait.  Should the process go on, a thread's interruptible wait
+ *    (nanosleep, poll, epoll_wait...) may end early with EINTR, as with
+ *    any signal; the others restart.
+ *      Deadlocks: the dumper takes no lock a stopped thread may hold; its
+ *    scratch table is mapped outside the platform's record of our
+ *    mappings (st_os_map_scratch), whose lock is one.  It never forks.  A
+ *    child forked meanwhile by a thread that did not stop inherits our
+ *    handler, which returns at once there.
  *
  * 7. One dump at a time.  dump_owner holds the thread id of the dumping
  *    thread.  A second thread that panics waits for the first to finish
  *    (it would otherwise kill the process in the middle of the dump); a
  *    panic inside the dump (the dumper itself faulted) returns -1 at once.
+ *    A panic that waits with a context of its own (a fatal signal's)
+ *    leaves it in dump_waiters, and the dump has that thread's registers
+ *    at its fault rather than in the wait ("thread T panicked too").  So
+ *    does a fatal signal in another thread while a panic is under way
+ *    (fault.c calls st_dump_hold): it waits for the dump (up to
+ *    DUMP_HOLD_NS for one to begin), instead of killing the process under
+ *    it, then dies by its signal if the panicking thread has not ended the
+ *    process.
  */
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -103,6 +180,7 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #if defined(__x86_64__)
 #include <sys/user.h>
 #include <asm/prctl.h>
@@ -117,6 +195,19 @@
 #define DUMP_CHUNK              (8UL << 20) /* bytes per write(2) */
 #define DUMP_PMBATCH            4096    /* pagemap entries per read */
 #define DUMP_WAIT_NS            10000000ULL /* poll of a busy dump lock */
+#define DUMP_MAXTHREADS         4096    /* threads stopped for a dump */
+#define DUMP_MAXWAITERS         16      /* panics waiting for the dump */
+#define DUMP_PARK_WAIT_NS       500000000ULL /* all get to stop, in all */
+#define DUMP_PARK_POLL_NS       20000ULL /* first look at who parked */
+#define DUMP_PARK_POLL_MAX_NS   1000000ULL /* ... then up to this often */
+#define DUMP_PARK_CHECK_NS      10000000ULL /* is a late one still alive? */
+#define DUMP_PARK_HOLD_NS       1000000000ULL /* parked: is the dumper? */
+#define DUMP_PARK_PASSES        4       /* looks at /proc/self/task */
+#define DUMP_PARK_DRAIN_NS      100000000ULL /* the last round's leave */
+#define DUMP_PARK_RECHECK_NS    2000000ULL /* a blocking one, looked again */
+#define DUMP_HOLD_NS            3000000000ULL /* a 2nd fault: wait for a dump */
+#define DUMP_HOLD_AFTER_NS      2000000000ULL /* ... then for the 1st to end */
+#define DUMP_HOLD_POLL_NS       1000000ULL
 
 #if defined(__x86_64__)
 #define DUMP_MACHINE            EM_X86_64
@@ -147,6 +238,7 @@ typedef struct dump_map {
 	uint64_t dm_end;
 	uint64_t dm_offset;             /* offset in the mapped file */
 	uint64_t dm_fileoff;            /* offset of its memory in the dump */
+	uint64_t dm_len;                /* bytes of it in the dump (layout) */
 	uint32_t dm_flags;              /* DM_* */
 	uint32_t dm_name;               /* offset in ds_names, or DM_NONAME */
 } dump_map_t;
@@ -186,6 +278,12 @@ typedef struct dump_state {
 	const char *ds_panic;
 	uint64_t ds_time;               /* CLOCK_REALTIME at entry */
 	uint64_t ds_mono;
+	uint32_t ds_round;              /* the stopping (dump_park_round) */
+	int ds_sig;                     /* its signal; -1: none was free */
+	uint32_t ds_nregs;              /* threads with registers (notes) */
+	uint32_t ds_nunstopped;         /* threads without */
+	uint32_t ds_nover;              /* ... of them past dump_threads */
+	uint64_t ds_park_ns;            /* how long stopping them took */
 } dump_state_t;
 
 /* A line reader over a /proc file, with no allocation. */
@@ -255,6 +353,38 @@ dump_thread_alive(uint64_t tid)
 	    st_os_errno() != ESRCH);
 }
 
+/* Sleep while *addr == val, up to ns (or a wake-up, or a signal). */
+static void
+dump_futex_wait(uint32_t *addr, uint32_t val, uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ULL),
+	    (long)(ns % 1000000000ULL) };
+
+	(void) syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+}
+
+static void
+dump_futex_wake(uint32_t *addr)
+{
+	(void) syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+	    NULL, 0);
+}
+
+/* Up to len bytes of an open file; how many, or -1. */
+static long
+dump_read_fd(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	long n;
+
+	while (got < len && (n = st_os_read(fd, buf + got, len - got)) != 0) {
+		if (n < 0)
+			return (got > 0 ? (long)got : -1);
+		got += (size_t)n;
+	}
+	return ((long)got);
+}
+
 /* ------------------------------------------------------------------------
  * Messages.
  */
@@ -311,19 +441,29 @@ dump_size(char *buf, size_t len, uint64_t bytes)
 		    (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
 }
 
-/* The dump directory as printed: so_dumpdir without a trailing slash. */
+/*
+ * The dump directory as printed: so_dumpdir without a trailing slash, and
+ * "%p" in it replaced by the process id.
+ */
 static void
 dump_dirname(char *buf, size_t len)
 {
-	size_t n = strnlen(st_opts.so_dumpdir, sizeof (st_opts.so_dumpdir));
+	const char *d = st_opts.so_dumpdir, *pc;
+	size_t n = strnlen(d, sizeof (st_opts.so_dumpdir));
 
-	while (n > 1 && st_opts.so_dumpdir[n - 1] == '/')
+	while (n > 1 && d[n - 1] == '/')
 		n--;
-	if (n == 0)
+	if (n == 0) {
 		(void) st_snprintf(buf, len, ".");
+		return;
+	}
+	pc = strstr(d, "%p");
+	if (pc != NULL && (size_t)(pc - d) + 2 <= n)
+		(void) st_snprintf(buf, len, "%.*s%u%.*s", (int)(pc - d), d,
+		    (unsigned)st_os_pid(), (int)(n - (size_t)(pc - d) - 2),
+		    pc + 2);
 	else
-		(void) st_snprintf(buf, len, "%.*s", (int)n,
-		    st_opts.so_dumpdir);
+		(void) st_snprintf(buf, len, "%.*s", (int)n, d);
 }
 
 static void
@@ -331,9 +471,688 @@ dump_fail(const char *dir, const char *what, int err)
 {
 	char eb[32];
 
-	st_msg("slabtrace: cannot write dump to %s: %s%s%s\n", dir,
+	st_msg("cannot write dump to %s: %s%s%s\n", dir,
 	    what != NULL ? what : "", what != NULL ? ": " : "",
 	    dump_strerror(err, eb, sizeof (eb)));
+}
+
+/* ------------------------------------------------------------------------
+ * Stopping the world (section 6).
+ */
+
+/*
+ * dt_state: where one thread is.  The low byte is the state, the rest the
+ * round (the stopping, dump_park_round) it belongs to, so that a handler
+ * late from an earlier round can never claim a slot of this one.
+ */
+#define DT_SENT         1       /* signalled; not parked yet */
+#define DT_PARKING      2       /* in the handler, filling its slot */
+#define DT_PARKED       3       /* waits in the handler: dt_uc */
+#define DT_LATE         4       /* did not park in time: no registers */
+#define DT_LATE_PARKED  5       /* parked after all: held, no registers */
+#define DT_BLOCKED      6       /* not signalled (dt_why): no registers */
+#define DT_WAITER       7       /* waits to dump its own panic: dt_uc */
+#define DT_GONE         8       /* exited meanwhile */
+#define DT_SELF         9       /* the dumping thread: ds_uc */
+#define DT_MAKE(round, s)       ((uint64_t)(round) << 8 | (s))
+#define DT_STATE(v)             ((uint32_t)((v) & 0xff))
+
+/* dt_why: why a thread has no registers in the dump. */
+#define DW_BLOCKS       1       /* its mask blocks the signal */
+#define DW_STOPPED      2       /* stopped or traced */
+#define DW_LATE         3       /* took no signal in time */
+#define DW_NOSIG        4       /* no real-time signal was free */
+#define DW_CANNOT       5       /* tgkill failed */
+
+/* A thread of the process, for one dump (or one waiter: dump_waiters). */
+typedef struct dump_thread {
+	uint64_t dt_key;                /* round << 32 | tid (waiter: tid) */
+	uint64_t dt_state;              /* DT_MAKE(round, DT_*) */
+	uint32_t dt_tid;
+	uint32_t dt_why;                /* DW_*: for a thread left out */
+	int32_t dt_signo;               /* a panic's signal, or 0 */
+	uint32_t dt_sent;               /* the signal was sent to it */
+	uint32_t dt_rechecked;          /* it blocked; looked at again */
+	const ucontext_t *dt_uc;        /* its registers, if it has them */
+	uint64_t dt_fsbase;             /* its TLS bases (x86-64) */
+	uint64_t dt_gsbase;
+} dump_thread_t;
+
+/* getdents64(2)'s record. */
+typedef struct dump_dirent {
+	uint64_t dd_ino;
+	int64_t dd_off;
+	uint16_t dd_reclen;
+	uint8_t dd_type;
+	char dd_name[];
+} dump_dirent_t;
+
+static dump_thread_t dump_threads[DUMP_MAXTHREADS];
+static uint32_t dump_nthreads;          /* slots in use, this round */
+static dump_thread_t dump_waiters[DUMP_MAXWAITERS];
+static uint32_t dump_park_round;        /* the futex: 0 when none */
+static uint32_t dump_park_inside;       /* threads in the handler */
+static uint32_t dump_park_last;         /* the last round's number */
+static int dump_park_sig;               /* the signal our handler has */
+static struct sigaction dump_park_old;  /* ... and what it had before */
+static uint64_t dump_dents[512];        /* getdents64 buffer */
+static char dump_sbuf[4096];            /* /proc/self/task/T/status */
+
+/* This thread's TLS bases, which the registers of its note carry. */
+static void
+dump_tls_bases(uint64_t *fsp, uint64_t *gsp)
+{
+	*fsp = *gsp = 0;
+#if defined(__x86_64__)
+	{
+		unsigned long base = 0;
+
+		if (syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0)
+			*fsp = base;
+		if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0)
+			*gsp = base;
+	}
+#endif
+}
+
+/* The slot whose key is round << 32 | tid, or NULL. */
+static dump_thread_t *
+dump_thread_find(uint64_t key)
+{
+	uint32_t i, n = __atomic_load_n(&dump_nthreads, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < DUMP_MAXTHREADS; i++)
+		if (__atomic_load_n(&dump_threads[i].dt_key,
+		    __ATOMIC_RELAXED) == key)
+			return (&dump_threads[i]);
+	return (NULL);
+}
+
+static int
+dump_state_cas(dump_thread_t *dt, uint32_t round, uint32_t from, uint32_t to)
+{
+	uint64_t v = DT_MAKE(round, from);
+
+	return (__atomic_compare_exchange_n(&dt->dt_state, &v,
+	    DT_MAKE(round, to), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
+/*
+ * The parking signal's handler: in the round that signalled it, the
+ * thread leaves its registers (the interrupted context) in its slot, says
+ * so, and waits until the dumper releases it.  Anything else (a signal
+ * late from a finished round) returns at once.
+ */
+static void
+dump_park_handler(int sig, siginfo_t *si, void *ucv)
+{
+	uint32_t round = __atomic_load_n(&dump_park_round, __ATOMIC_ACQUIRE);
+	int saved = errno;
+	dump_thread_t *dt;
+
+	(void) sig;
+	(void) si;
+	if (round == 0 || (dt = dump_thread_find((uint64_t)round << 32 |
+	    st_os_thread_id())) == NULL)
+		return;
+	if (dump_state_cas(dt, round, DT_SENT, DT_PARKING)) {
+		dt->dt_uc = ucv;
+		dump_tls_bases(&dt->dt_fsbase, &dt->dt_gsbase);
+		if (!dump_state_cas(dt, round, DT_PARKING, DT_PARKED))
+			(void) dump_state_cas(dt, round, DT_LATE,
+			    DT_LATE_PARKED);
+	} else if (!dump_state_cas(dt, round, DT_LATE, DT_LATE_PARKED)) {
+		errno = saved;
+		return;
+	}
+	(void) __atomic_add_fetch(&dump_park_inside, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&dump_park_round, __ATOMIC_ACQUIRE) == round) {
+		uint64_t owner = __atomic_load_n(&dump_owner,
+		    __ATOMIC_RELAXED);
+
+		dump_futex_wait(&dump_park_round, round, DUMP_PARK_HOLD_NS);
+		if (owner != 0 && !dump_thread_alive(owner))
+			break;          /* the dumper is gone: go on */
+	}
+	(void) __atomic_sub_fetch(&dump_park_inside, 1, __ATOMIC_RELEASE);
+	errno = saved;
+}
+
+/* Is our handler on sig? */
+static int
+dump_park_ours(int sig)
+{
+	struct sigaction cur;
+
+	return (sigaction(sig, NULL, &cur) == 0 &&
+	    (cur.sa_flags & SA_SIGINFO) &&
+	    cur.sa_sigaction == dump_park_handler);
+}
+
+/*
+ * Our handler on a real-time signal the program does not use (no handler,
+ * not ignored), from SIGRTMAX down: 0, or -1 if none is free.  A signal
+ * kept from an earlier dump (dump_unpark) is used again while it is ours.
+ */
+static int
+dump_park_install(void)
+{
+	struct sigaction sa, old;
+	int sig;
+
+	if (dump_park_sig != 0) {
+		if (dump_park_ours(dump_park_sig))
+			return (0);
+		dump_park_sig = 0;      /* the program took it back */
+	}
+	for (sig = SIGRTMAX; sig >= SIGRTMIN; sig--) {
+		if (sigaction(sig, NULL, &old) != 0 ||
+		    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+			continue;
+		memset(&sa, 0, sizeof (sa));
+		sa.sa_sigaction = dump_park_handler;
+		/* No SA_ONSTACK: where the thread is (section 6). */
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		(void) sigfillset(&sa.sa_mask);
+		if (sigaction(sig, &sa, NULL) != 0)
+			continue;
+		dump_park_old = old;
+		dump_park_sig = sig;
+		return (0);
+	}
+	return (-1);
+}
+
+/* The waiter slot of tid (a panic waiting for the dump lock), or NULL. */
+static dump_thread_t *
+dump_waiter_find(uint32_t tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < DUMP_MAXWAITERS; i++) {
+		dump_thread_t *w = &dump_waiters[i];
+
+		if (__atomic_load_n(&w->dt_state, __ATOMIC_ACQUIRE) ==
+		    DT_WAITER && w->dt_tid == tid)
+			return (w);
+	}
+	return (NULL);
+}
+
+/* A thread about to wait for the dump lock leaves its panic's context. */
+static dump_thread_t *
+dump_waiter_enter(uint64_t tid, const void *uc, int signo)
+{
+	uint32_t i;
+
+	for (i = 0; i < DUMP_MAXWAITERS; i++) {
+		dump_thread_t *w = &dump_waiters[i];
+		uint64_t none = 0;
+
+		if (!__atomic_compare_exchange_n(&w->dt_key, &none, tid, 0,
+		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		w->dt_tid = (uint32_t)tid;
+		w->dt_uc = uc;
+		w->dt_signo = signo;
+		dump_tls_bases(&w->dt_fsbase, &w->dt_gsbase);
+		__atomic_store_n(&w->dt_state, DT_WAITER, __ATOMIC_RELEASE);
+		return (w);
+	}
+	return (NULL);
+}
+
+static void
+dump_waiter_leave(dump_thread_t *w)
+{
+	__atomic_store_n(&w->dt_state, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->dt_key, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * What /proc/self/task/T/status says of thread tid: its name (into name),
+ * and 1 if it may be signalled, 0 if it is gone, or -1 with *whyp if it
+ * would not take the signal.
+ */
+static int
+dump_task_status(uint32_t tid, int sig, char *name, size_t namelen,
+    uint32_t *whyp)
+{
+	char path[64];
+	const char *s;
+	long n;
+	int fd;
+
+	if (name != NULL)
+		name[0] = '\0';
+	(void) st_snprintf(path, sizeof (path), "/proc/self/task/%u/status",
+	    tid);
+	if ((fd = st_os_open_read(path)) < 0)
+		return (st_os_errno() == ENOENT ? 0 : 1);
+	n = dump_read_fd(fd, dump_sbuf, sizeof (dump_sbuf) - 1);
+	st_os_close(fd);
+	if (n <= 0)
+		return (n == 0 ? 0 : 1);
+	dump_sbuf[n] = '\0';
+	if (name != NULL && strncmp(dump_sbuf, "Name:\t", 6) == 0) {
+		size_t i;
+
+		for (i = 0, s = dump_sbuf + 6; i + 1 < namelen &&
+		    s[i] != '\n' && s[i] != '\0'; i++)
+			name[i] = s[i];
+		name[i] = '\0';
+	}
+	if ((s = strstr(dump_sbuf, "\nState:\t")) != NULL) {
+		s += 8;
+		if (*s == 'Z' || *s == 'X')
+			return (0);
+		if (*s == 'T' || *s == 't') {
+			*whyp = DW_STOPPED;
+			return (-1);
+		}
+	}
+	if (sig > 0 && (s = strstr(dump_sbuf, "\nSigBlk:\t")) != NULL) {
+		s += 9;
+		if ((st_scan_hex(&s) >> (sig - 1)) & 1) {
+			*whyp = DW_BLOCKS;
+			return (-1);
+		}
+	}
+	return (1);
+}
+
+/* The signal to a thread whose slot says DT_SENT. */
+static void
+dump_park_send(dump_state_t *ds, dump_thread_t *dt, uint32_t round)
+{
+	if (syscall(SYS_tgkill, (pid_t)st_os_pid(), (pid_t)dt->dt_tid,
+	    ds->ds_sig) == 0) {
+		dt->dt_sent = 1;
+	} else {
+		dt->dt_why = DW_CANNOT;
+		(void) dump_state_cas(dt, round, DT_SENT,
+		    st_os_errno() == ESRCH ? DT_GONE : DT_BLOCKED);
+	}
+}
+
+/*
+ * A thread not yet in the table: entered and, unless it waits for the
+ * dump lock with its panic's context or would not take the signal,
+ * signalled.  The slot is complete before the count is published and the
+ * signal sent, so that the handler finds it.
+ */
+static void
+dump_park_one(dump_state_t *ds, uint32_t round, uint32_t tid)
+{
+	uint32_t i = dump_nthreads, state = DT_SENT, why = 0;
+	dump_thread_t *dt, *w;
+	int rc;
+
+	if (i >= DUMP_MAXTHREADS) {
+		ds->ds_nover++;
+		return;
+	}
+	dt = &dump_threads[i];
+	dt->dt_tid = tid;
+	dt->dt_uc = NULL;
+	dt->dt_signo = 0;
+	dt->dt_sent = dt->dt_rechecked = 0;
+	dt->dt_fsbase = dt->dt_gsbase = 0;
+	if (ds->ds_sig == 0)    /* the first to signal: install the handler */
+		ds->ds_sig = dump_park_install() == 0 ? dump_park_sig : -1;
+	if ((w = dump_waiter_find(tid)) != NULL) {
+		state = DT_WAITER;
+		dt->dt_uc = w->dt_uc;
+		dt->dt_signo = w->dt_signo;
+		dt->dt_fsbase = w->dt_fsbase;
+		dt->dt_gsbase = w->dt_gsbase;
+	} else if (ds->ds_sig < 0) {
+		state = DT_BLOCKED;
+		why = DW_NOSIG;
+	} else if ((rc = dump_task_status(tid, ds->ds_sig, NULL, 0,
+	    &why)) <= 0) {
+		state = rc == 0 ? DT_GONE : DT_BLOCKED;
+	}
+	dt->dt_why = why;
+	__atomic_store_n(&dt->dt_state, DT_MAKE(round, state),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&dt->dt_key, (uint64_t)round << 32 | tid,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&dump_nthreads, i + 1, __ATOMIC_RELEASE);
+	if (state == DT_SENT)
+		dump_park_send(ds, dt, round);
+}
+
+static int
+dump_thread_known(uint32_t tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < dump_nthreads; i++)
+		if (dump_threads[i].dt_tid == tid)
+			return (1);
+	return (0);
+}
+
+/*
+ * One look at /proc/self/task (getdents64: opendir would allocate): every
+ * thread not in the table yet goes in.  How many did, or -1.
+ */
+static int
+dump_park_list(dump_state_t *ds, uint32_t round)
+{
+	int fd = st_os_open_read("/proc/self/task"), added = 0;
+	long n = -1, off;
+
+	if (fd < 0)
+		return (-1);
+	while ((n = syscall(SYS_getdents64, fd, dump_dents,
+	    sizeof (dump_dents))) > 0) {
+		for (off = 0; off < n; ) {
+			const dump_dirent_t *d = (const dump_dirent_t *)
+			    ((const char *)dump_dents + off);
+			const char *s = d->dd_name;
+			uint64_t tid = st_scan_dec(&s);
+
+			off += d->dd_reclen;
+			if (*s != '\0' || tid == 0 || tid > UINT32_MAX ||
+			    dump_thread_known((uint32_t)tid))
+				continue;
+			dump_park_one(ds, round, (uint32_t)tid);
+			added++;
+		}
+	}
+	st_os_close(fd);
+	return (n < 0 && added == 0 ? -1 : added);
+}
+
+/* A signalled thread that will not come: 1 (and its slot says why). */
+static int
+dump_park_check(dump_state_t *ds, dump_thread_t *dt, uint32_t round)
+{
+	uint32_t why = 0;
+	int rc;
+
+	if (!dump_thread_alive(dt->dt_tid))
+		return (dump_state_cas(dt, round, DT_SENT, DT_GONE));
+	if ((rc = dump_task_status(dt->dt_tid, ds->ds_sig, NULL, 0,
+	    &why)) > 0)
+		return (0);
+	if (!dump_state_cas(dt, round, DT_SENT, rc == 0 ? DT_GONE : DT_LATE))
+		return (0);
+	dt->dt_why = why;
+	return (1);
+}
+
+/*
+ * Wait until no signalled thread is still on its way, or the deadline.
+ * Every DUMP_PARK_CHECK_NS, the ones still on their way are looked at
+ * again: one that exited meanwhile (tgkill says ESRCH) is not waited for,
+ * nor one that has been stopped or has blocked the signal since.
+ */
+static void
+dump_park_wait(dump_state_t *ds, uint32_t round, uint64_t deadline)
+{
+	uint64_t pause = DUMP_PARK_POLL_NS, now, checked = st_os_now_ns();
+
+	for (;;) {
+		uint32_t i, n = dump_nthreads, waiting = 0;
+		int check;
+
+		now = st_os_now_ns();
+		check = now - checked >= DUMP_PARK_CHECK_NS;
+		if (check)
+			checked = now;
+		for (i = 0; i < n; i++) {
+			dump_thread_t *dt = &dump_threads[i];
+			uint32_t s = DT_STATE(__atomic_load_n(&dt->dt_state,
+			    __ATOMIC_ACQUIRE));
+
+			if (s == DT_SENT && check && dump_park_check(ds, dt,
+			    round))
+				continue;
+			if (s == DT_SENT || s == DT_PARKING)
+				waiting++;
+		}
+		if (waiting == 0 || now >= deadline)
+			return;
+		st_os_sleep_ns(pause);
+		pause = ST_MIN(pause * 2, DUMP_PARK_POLL_MAX_NS);
+	}
+}
+
+/*
+ * The threads that blocked the signal, looked at once more a moment after
+ * the first look: one being made, or exiting, blocks every signal for a
+ * while (the C library does), and then takes it, or is gone.  How many
+ * were signalled now.
+ */
+static int
+dump_park_recheck(dump_state_t *ds, uint32_t round, uint64_t since)
+{
+	uint32_t i, why;
+	int sent = 0, rc;
+
+	for (i = 0; i < dump_nthreads; i++) {
+		dump_thread_t *dt = &dump_threads[i];
+
+		if (DT_STATE(dt->dt_state) != DT_BLOCKED ||
+		    dt->dt_why != DW_BLOCKS || dt->dt_rechecked)
+			continue;
+		if (st_os_now_ns() - since < DUMP_PARK_RECHECK_NS)
+			st_os_sleep_ns(DUMP_PARK_RECHECK_NS -
+			    (st_os_now_ns() - since));
+		dt->dt_rechecked = 1;
+		if ((rc = dump_task_status(dt->dt_tid, ds->ds_sig, NULL, 0,
+		    &why)) < 0)
+			continue;
+		if (rc == 0 || !dump_state_cas(dt, round, DT_BLOCKED,
+		    DT_SENT)) {
+			(void) dump_state_cas(dt, round, DT_BLOCKED, DT_GONE);
+			continue;
+		}
+		dt->dt_why = 0;
+		dump_park_send(ds, dt, round);
+		sent++;
+	}
+	return (sent);
+}
+
+/*
+ * The round is over: who did not park is left out (DT_LATE; a handler
+ * that runs later parks it without its registers), unless it now waits
+ * for the dump lock with its panic's context.  Then the count of threads
+ * with registers, and a line for each of the others.
+ */
+static void
+dump_park_close(dump_state_t *ds, uint32_t round)
+{
+	uint32_t i, nosig = 0;
+	char name[32];
+
+	for (i = 0; i < dump_nthreads; i++) {
+		dump_thread_t *dt = &dump_threads[i], *w;
+		uint32_t s, why;
+
+		if (dump_state_cas(dt, round, DT_SENT, DT_LATE) ||
+		    dump_state_cas(dt, round, DT_PARKING, DT_LATE))
+			dt->dt_why = DW_LATE;
+		s = DT_STATE(__atomic_load_n(&dt->dt_state, __ATOMIC_ACQUIRE));
+		/*
+		 * A panic waiting with its own context (section 7): that
+		 * context, rather than none or the one of its wait.
+		 */
+		if ((s == DT_LATE || s == DT_BLOCKED || s == DT_PARKED) &&
+		    (w = dump_waiter_find(dt->dt_tid)) != NULL) {
+			if (s == DT_PARKED ||
+			    dump_state_cas(dt, round, s, DT_WAITER)) {
+				dt->dt_uc = w->dt_uc;
+				dt->dt_signo = w->dt_signo;
+				dt->dt_fsbase = w->dt_fsbase;
+				dt->dt_gsbase = w->dt_gsbase;
+				s = DT_WAITER;
+			} else {                /* it parked late meanwhile */
+				s = DT_STATE(__atomic_load_n(&dt->dt_state,
+				    __ATOMIC_ACQUIRE));
+			}
+		}
+		if (s == DT_WAITER)
+			st_msg("thread %u panicked too; dumped with the "
+			    "registers of its panic\n", dt->dt_tid);
+		if (s == DT_SELF || s == DT_PARKED || s == DT_WAITER) {
+			ds->ds_nregs++;
+			continue;
+		}
+		if (s == DT_GONE)
+			continue;
+		ds->ds_nunstopped++;
+		if (dt->dt_why == DW_NOSIG) {
+			nosig++;
+			continue;
+		}
+		(void) dump_task_status(dt->dt_tid, 0, name, sizeof (name),
+		    &why);
+		/*
+		 * Our own sweep thread blocks every signal (so that none of
+		 * the program's lands in it) and runs none of the program's
+		 * code: it is left out without a word.
+		 */
+		if (dt->dt_why == DW_BLOCKS &&
+		    strcmp(name, ST_SWEEP_NAME) == 0)
+			continue;
+		st_msg("thread %u did not stop; dumped without its registers "
+		    "(%s%s", dt->dt_tid, name, name[0] != '\0' ? ": " : "");
+		if (dt->dt_why == DW_BLOCKS)
+			st_msg("it blocks signal %d)\n", ds->ds_sig);
+		else if (dt->dt_why == DW_STOPPED)
+			st_msg("stopped or traced)\n");
+		else if (dt->dt_why == DW_LATE)
+			st_msg("no answer in %lu ms)\n", (unsigned long)
+			    (DUMP_PARK_WAIT_NS / 1000000));
+		else
+			st_msg("cannot be signalled)\n");
+	}
+	if (nosig != 0)
+		st_msg("%u threads did not stop: no real-time signal is free; "
+		    "dumped without their registers\n", nosig);
+	if (ds->ds_nover != 0) {
+		ds->ds_nunstopped += ds->ds_nover;
+		st_msg("%u threads did not stop: more than %d; dumped without "
+		    "their registers\n", ds->ds_nover, DUMP_MAXTHREADS);
+	}
+}
+
+/*
+ * Stop every other thread (section 6): list them, signal them, wait for
+ * them to park, list again for threads made meanwhile, until a look finds
+ * none new or the time is up.  The dumping thread is slot 0, with the
+ * panicking context.
+ */
+static void
+dump_park(dump_state_t *ds)
+{
+	uint64_t t0 = st_os_now_ns(), deadline = t0 + DUMP_PARK_WAIT_NS;
+	uint32_t round, tid = (uint32_t)st_os_thread_id();
+	dump_thread_t *self = &dump_threads[0];
+	uint64_t pause = DUMP_PARK_POLL_NS;
+	int pass, added = 0;
+
+	/*
+	 * The threads the last round let go may not have left the handler
+	 * yet, where every signal is blocked: their SigBlk would say they
+	 * cannot stop.  Give them a moment.
+	 */
+	while (__atomic_load_n(&dump_park_inside, __ATOMIC_ACQUIRE) != 0 &&
+	    st_os_now_ns() - t0 < DUMP_PARK_DRAIN_NS) {
+		st_os_sleep_ns(pause);
+		pause = ST_MIN(pause * 2, DUMP_PARK_POLL_MAX_NS);
+	}
+	if (++dump_park_last == 0)
+		dump_park_last = 1;
+	round = dump_park_last;
+	__atomic_store_n(&dump_nthreads, 0, __ATOMIC_RELEASE);
+	self->dt_tid = tid;
+	self->dt_why = 0;
+	self->dt_signo = ds->ds_signo;
+	self->dt_uc = ds->ds_uc;
+	dump_tls_bases(&self->dt_fsbase, &self->dt_gsbase);
+	self->dt_state = DT_MAKE(round, DT_SELF);
+	__atomic_store_n(&self->dt_key, (uint64_t)round << 32 | tid,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&dump_nthreads, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&dump_park_round, round, __ATOMIC_RELEASE);
+	ds->ds_round = round;
+
+	for (pass = 0; pass < DUMP_PARK_PASSES; pass++) {
+		uint64_t listed = st_os_now_ns();
+
+		if ((added = dump_park_list(ds, round)) < 0) {
+			if (pass == 0)
+				st_msg("other threads not stopped: cannot "
+				    "read /proc/self/task\n");
+			break;
+		}
+		if (added == 0)
+			break;
+		dump_park_wait(ds, round, deadline);
+		if (dump_park_recheck(ds, round, listed) > 0)
+			dump_park_wait(ds, round, deadline);
+		if (st_os_now_ns() >= deadline)
+			break;
+	}
+	dump_park_close(ds, round);
+	ds->ds_park_ns = st_os_now_ns() - t0;
+	if (st_opts.so_verbose && dump_nthreads > 1)
+		st_msg("stopped %u of %u other threads in %lu us\n",
+		    ds->ds_nregs - 1, ds->ds_nregs - 1 + ds->ds_nunstopped,
+		    (unsigned long)(ds->ds_park_ns / 1000));
+}
+
+/* Was a thread signalled that has not taken the signal (yet)? */
+static int
+dump_park_pending(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < dump_nthreads; i++) {
+		uint32_t s = DT_STATE(__atomic_load_n(&dump_threads[i].dt_state,
+		    __ATOMIC_ACQUIRE));
+
+		if (dump_threads[i].dt_sent && s != DT_PARKED &&
+		    s != DT_LATE_PARKED && s != DT_GONE)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Let them go: the dump is written, and the process may go on.  The
+ * signal gets its old action back, unless a thread may still have it
+ * pending (it did not take it in time): then our handler stays, and
+ * returns at once when no dump is under way.
+ */
+static void
+dump_unpark(dump_state_t *ds)
+{
+	if (ds->ds_round == 0)
+		return;
+	__atomic_store_n(&dump_park_round, 0, __ATOMIC_RELEASE);
+	dump_futex_wake(&dump_park_round);
+	if (dump_park_sig != 0 && !dump_park_pending()) {
+		(void) sigaction(dump_park_sig, &dump_park_old, NULL);
+		dump_park_sig = 0;
+	}
+}
+
+/* The threads whose registers go in the dump, the dumping one first. */
+static int
+dump_has_regs(const dump_thread_t *dt)
+{
+	uint32_t s = DT_STATE(__atomic_load_n(&dt->dt_state,
+	    __ATOMIC_ACQUIRE));
+
+	return (dt->dt_uc != NULL &&
+	    (s == DT_SELF || s == DT_PARKED || s == DT_WAITER));
 }
 
 /* ------------------------------------------------------------------------
@@ -410,15 +1229,13 @@ static long
 dump_read_file(const char *path, char *buf, size_t len)
 {
 	int fd = st_os_open_read(path);
-	size_t got = 0;
-	long n;
+	long got;
 
 	if (fd < 0)
 		return (-1);
-	while (got < len && (n = st_os_read(fd, buf + got, len - got)) > 0)
-		got += (size_t)n;
+	got = dump_read_fd(fd, buf, len);
 	st_os_close(fd);
-	return ((long)got);
+	return (got < 0 ? 0 : got);
 }
 
 /* ------------------------------------------------------------------------
@@ -650,6 +1467,53 @@ dump_wanted(const dump_state_t *ds, uint32_t f)
 	return (0);
 }
 
+/* A context's stack pointer. */
+static uintptr_t
+dump_uc_sp(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	return ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+	return ((uintptr_t)uc->uc_mcontext.sp);
+#else
+	(void) uc;
+	return (0);
+#endif
+}
+
+/*
+ * The stopped threads' stacks are stacks (DM_STACK): in the dump with
+ * content "heap" too, so that gdb unwinds every thread.  The table is in
+ * address order: a binary search for each.
+ */
+static void
+dump_mark_stacks(dump_state_t *ds)
+{
+	uint32_t i;
+
+	for (i = 1; i < dump_nthreads; i++) {
+		uintptr_t sp;
+		uint32_t lo = 0, hi = ds->ds_nmaps;
+
+		if (!dump_has_regs(&dump_threads[i]))
+			continue;
+		sp = dump_uc_sp(dump_threads[i].dt_uc);
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (sp < ds->ds_maps[mid].dm_start)
+				hi = mid;
+			else if (sp >= ds->ds_maps[mid].dm_end)
+				lo = mid + 1;
+			else {
+				if (ds->ds_maps[mid].dm_flags & DM_ANON)
+					ds->ds_maps[mid].dm_flags |= DM_STACK;
+				break;
+			}
+		}
+	}
+}
+
 /*
  * Build the table: into the static arrays, or, when the process has more
  * mappings than they hold, into a scratch mapping sized from the first
@@ -674,7 +1538,7 @@ dump_build_table(dump_state_t *ds)
 		uint64_t names = ds->ds_allnames + ds->ds_allnames / 4 + 65536;
 		uint64_t size = ST_P2ROUNDUP(nmaps * sizeof (dump_map_t) +
 		    names, ds->ds_pagesize);
-		void *p = st_os_map(size, 0);
+		void *p = st_os_map_scratch(size);
 
 		if (p != NULL) {
 			ds->ds_scratch = p;
@@ -687,6 +1551,7 @@ dump_build_table(dump_state_t *ds)
 				return (-1);
 		}
 	}
+	dump_mark_stacks(ds);
 	for (i = 0; i < ds->ds_nmaps; i++)
 		if (dump_wanted(ds, ds->ds_maps[i].dm_flags))
 			ds->ds_maps[i].dm_flags |= DM_INCLUDE;
@@ -887,18 +1752,17 @@ dump_note(dump_state_t *ds, const char *name, uint32_t type,
 	return (dump_note_pad(ds, descsz));
 }
 
-/* The context's general registers, in the kernel's elf_gregset_t order. */
+/* A thread's general registers, in the kernel's elf_gregset_t order. */
 static void
-dump_gregs(const dump_state_t *ds, elf_gregset_t *out)
+dump_gregs(const dump_thread_t *dt, elf_gregset_t *out)
 {
-	const ucontext_t *uc = ds->ds_uc;
+	const ucontext_t *uc = dt->dt_uc;
 
 	memset(out, 0, sizeof (*out));
 #if defined(__x86_64__)
 	{
 		const greg_t *g = uc->uc_mcontext.gregs;
 		struct user_regs_struct r;
-		unsigned long base = 0;
 
 		_Static_assert(sizeof (r) == sizeof (*out), "user_regs");
 		memset(&r, 0, sizeof (r));
@@ -928,11 +1792,9 @@ dump_gregs(const dump_state_t *ds, elf_gregset_t *out)
 			r.cs = 0x33;            /* __USER_CS */
 		if (r.ss == 0)
 			r.ss = 0x2b;            /* __USER_DS */
-		/* This thread's TLS bases: we run on the panicking thread. */
-		if (syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0)
-			r.fs_base = base;
-		if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0)
-			r.gs_base = base;
+		/* Its TLS bases, as it read them itself (dump_tls_bases). */
+		r.fs_base = dt->dt_fsbase;
+		r.gs_base = dt->dt_gsbase;
 		memcpy(out, &r, sizeof (r));
 	}
 #elif defined(__aarch64__)
@@ -952,37 +1814,55 @@ dump_gregs(const dump_state_t *ds, elf_gregset_t *out)
 #endif
 }
 
-/* The FPU state of the context (512 bytes, fxsave layout), or NULL. */
+/* A thread's FPU state (512 bytes, fxsave layout), or NULL. */
 static const void *
-dump_fpregs(const dump_state_t *ds)
+dump_fpregs(const dump_thread_t *dt)
 {
 #if defined(__x86_64__)
-	_Static_assert(sizeof (*ds->ds_uc->uc_mcontext.fpregs) ==
+	_Static_assert(sizeof (*dt->dt_uc->uc_mcontext.fpregs) ==
 	    sizeof (elf_fpregset_t), "fpregs");
-	return (ds->ds_uc->uc_mcontext.fpregs);
+	return (dt->dt_uc->uc_mcontext.fpregs);
 #else
-	(void) ds;
+	(void) dt;
 	return (NULL);
 #endif
 }
 
+/*
+ * A thread's NT_PRSTATUS and NT_FPREGSET.  Only a panicking thread has a
+ * signal (its fatal one, if any): the others were stopped, not signalled
+ * by a fault.
+ */
 static int
-dump_note_prstatus(dump_state_t *ds)
+dump_note_thread(dump_state_t *ds, const dump_thread_t *dt)
 {
+	const void *fp = dump_fpregs(dt);
+	int signo = dt->dt_signo;
 	struct elf_prstatus pr;
 
 	memset(&pr, 0, sizeof (pr));
-	pr.pr_info.si_signo = ds->ds_signo;
-	pr.pr_cursig = (short)ds->ds_signo;
-	memcpy(&pr.pr_sighold, &ds->ds_uc->uc_sigmask,
-	    ST_MIN(sizeof (pr.pr_sighold), sizeof (ds->ds_uc->uc_sigmask)));
-	pr.pr_pid = (pid_t)st_os_thread_id();
+	pr.pr_info.si_signo = signo;
+	pr.pr_cursig = (short)signo;
+	memcpy(&pr.pr_sighold, &dt->dt_uc->uc_sigmask,
+	    ST_MIN(sizeof (pr.pr_sighold), sizeof (dt->dt_uc->uc_sigmask)));
+	pr.pr_pid = (pid_t)dt->dt_tid;
 	pr.pr_ppid = getppid();
 	pr.pr_pgrp = getpgrp();
 	pr.pr_sid = getsid(0);
-	dump_gregs(ds, &pr.pr_reg);
-	pr.pr_fpvalid = dump_fpregs(ds) != NULL;
-	return (dump_note(ds, "CORE", NT_PRSTATUS, &pr, sizeof (pr)));
+	dump_gregs(dt, &pr.pr_reg);
+	pr.pr_fpvalid = fp != NULL;
+	if (dump_note(ds, "CORE", NT_PRSTATUS, &pr, sizeof (pr)) != 0)
+		return (-1);
+	return (fp != NULL ? dump_note(ds, "CORE", NT_FPREGSET, fp,
+	    sizeof (elf_fpregset_t)) : 0);
+}
+
+static uint64_t
+dump_thread_notes_size(const dump_thread_t *dt)
+{
+	return (dump_note_size("CORE", sizeof (struct elf_prstatus)) +
+	    (dump_fpregs(dt) != NULL ? dump_note_size("CORE",
+	    sizeof (elf_fpregset_t)) : 0));
 }
 
 /* cmdline's arguments joined by spaces into buf; its length. */
@@ -1079,6 +1959,9 @@ dump_fill_note(const dump_state_t *ds, long cmdlen)
 	sn->sn_signo = ds->ds_signo;
 	sn->sn_content = ds->ds_content;
 	sn->sn_kmem_flags = st_opts.so_kmem_flags;
+	sn->sn_version = ST_DUMP_VERSION;
+	sn->sn_nthreads = ds->ds_nregs;
+	sn->sn_nunstopped = ds->ds_nunstopped;
 	(void) st_snprintf(sn->sn_panic, sizeof (sn->sn_panic), "%s",
 	    ds->ds_panic != NULL ? ds->ds_panic : "");
 	if (st_os_readlink("/proc/self/exe", sn->sn_program,
@@ -1121,14 +2004,7 @@ dump_create(dump_state_t *ds, const char *dir, char *path, size_t len,
 static uintptr_t
 dump_sp(const dump_state_t *ds)
 {
-#if defined(__x86_64__)
-	return ((uintptr_t)ds->ds_uc->uc_mcontext.gregs[REG_RSP]);
-#elif defined(__aarch64__)
-	return ((uintptr_t)ds->ds_uc->uc_mcontext.sp);
-#else
-	(void) ds;
-	return (0);
-#endif
+	return (dump_uc_sp(ds->ds_uc));
 }
 
 static int
@@ -1140,15 +2016,15 @@ dump_covers(const dump_map_t *m, uintptr_t addr)
 /*
  * The order memory is written in, so that a dump cut short by a full disk
  * still has what matters most: 0, the panicking thread's stack; 1, the
- * modules' data and the allocator's root (st_root, the message buffer);
- * 2, everything else.
+ * modules' data, the allocator's root (st_root, the message buffer) and
+ * the other stacks; 2, everything else.
  */
 static int
 dump_rank(const dump_state_t *ds, const dump_map_t *m)
 {
 	if (dump_covers(m, dump_sp(ds)))
 		return (0);
-	if ((m->dm_flags & (DM_FILE | DM_VDSO)) ||
+	if ((m->dm_flags & (DM_FILE | DM_VDSO | DM_STACK)) ||
 	    dump_covers(m, (uintptr_t)&st_root) ||
 	    dump_covers(m, (uintptr_t)st_msgbuf.mb_base))
 		return (1);
@@ -1156,6 +2032,41 @@ dump_rank(const dump_state_t *ds, const dump_map_t *m)
 }
 
 #define DUMP_NRANKS     3
+
+/*
+ * How much of a mapping goes in the file: private anonymous memory up to
+ * its last page ever touched (pagemap, read backwards from the end), so
+ * that a large reservation the program has barely used, such as the
+ * allocator's heap, costs nothing even in the file's size; the rest is
+ * memory past p_filesz, which readers see as not in the dump.  The rest of
+ * the mappings whole.
+ */
+static uint64_t
+dump_used_len(dump_state_t *ds, const dump_map_t *m)
+{
+	uint64_t pg = ds->ds_pagesize, len = m->dm_end - m->dm_start;
+	uint64_t npages = len / pg, hi = npages;
+
+	if ((m->dm_flags & (DM_ANON | DM_SHARED | DM_SMAPS | DM_INUSE)) ==
+	    (DM_ANON | DM_SMAPS))
+		return (0);                     /* never touched */
+	if ((m->dm_flags & (DM_ANON | DM_SHARED)) != DM_ANON ||
+	    ds->ds_pmfd < 0)
+		return (len);
+	while (hi > 0) {
+		uint64_t lo = hi > DUMP_PMBATCH ? hi - DUMP_PMBATCH : 0, i;
+		long got = st_os_pread(ds->ds_pmfd, dump_pm, (hi - lo) * 8,
+		    (m->dm_start / pg + lo) * 8);
+
+		if (got != (long)((hi - lo) * 8))
+			return (len);           /* cannot tell: all of it */
+		for (i = hi - lo; i > 0; i--)
+			if (DUMP_PM_INUSE(dump_pm[i - 1]))
+				return ((lo + i) * pg);
+		hi = lo;
+	}
+	return (0);
+}
 
 /* Give each included mapping its file offset, in rank order; the end. */
 static uint64_t
@@ -1173,7 +2084,8 @@ dump_layout(dump_state_t *ds, uint64_t dataoff)
 			    dump_rank(ds, m) != rank)
 				continue;
 			m->dm_fileoff = off;
-			off += m->dm_end - m->dm_start;
+			m->dm_len = dump_used_len(ds, m);
+			off += m->dm_len;
 		}
 	}
 	for (i = 0; i < ds->ds_nmaps; i++)     /* the left out: at the end */
@@ -1195,7 +2107,7 @@ dump_put_phdr(dump_state_t *ds, const dump_map_t *m, uint64_t end)
 	ph.p_vaddr = m->dm_start;
 	ph.p_memsz = m->dm_end - m->dm_start;
 	if ((m->dm_flags & DM_INCLUDE) && end > m->dm_fileoff)
-		ph.p_filesz = ST_MIN(ph.p_memsz, end - m->dm_fileoff);
+		ph.p_filesz = ST_MIN(m->dm_len, end - m->dm_fileoff);
 	else if (ph.p_offset > end)
 		ph.p_offset = end;      /* nothing in the file: not past it */
 	ph.p_align = ds->ds_pagesize;
@@ -1227,14 +2139,21 @@ dump_put_ehdr(dump_state_t *ds, uint64_t phnum)
 	return (dump_put(ds, &eh, sizeof (eh)));
 }
 
+/*
+ * The notes: every stopped thread's registers, the panicking thread's
+ * first (dump_threads[0]: gdb takes the first as the current thread),
+ * then the process's.
+ */
 static int
 dump_put_notes(dump_state_t *ds, long auxvlen, long cmdlen)
 {
-	const void *fp = dump_fpregs(ds);
+	uint32_t i;
 
-	if (dump_note_prstatus(ds) != 0 || (fp != NULL && dump_note(ds,
-	    "CORE", NT_FPREGSET, fp, sizeof (elf_fpregset_t)) != 0) ||
-	    dump_note_prpsinfo(ds, cmdlen) != 0)
+	for (i = 0; i < dump_nthreads; i++)
+		if (dump_has_regs(&dump_threads[i]) &&
+		    dump_note_thread(ds, &dump_threads[i]) != 0)
+			return (-1);
+	if (dump_note_prpsinfo(ds, cmdlen) != 0)
 		return (-1);
 	if (auxvlen > 0 && dump_note(ds, "CORE", NT_AUXV, dump_auxv,
 	    (uint64_t)auxvlen) != 0)
@@ -1248,9 +2167,13 @@ dump_put_notes(dump_state_t *ds, long auxvlen, long cmdlen)
 static uint64_t
 dump_notes_size(const dump_state_t *ds, long auxvlen)
 {
-	return (dump_note_size("CORE", sizeof (struct elf_prstatus)) +
-	    (dump_fpregs(ds) != NULL ? dump_note_size("CORE",
-	    sizeof (elf_fpregset_t)) : 0) +
+	uint64_t threads = 0;
+	uint32_t i;
+
+	for (i = 0; i < dump_nthreads; i++)
+		if (dump_has_regs(&dump_threads[i]))
+			threads += dump_thread_notes_size(&dump_threads[i]);
+	return (threads +
 	    dump_note_size("CORE", sizeof (struct elf_prpsinfo)) +
 	    (auxvlen > 0 ? dump_note_size("CORE", (uint64_t)auxvlen) : 0) +
 	    dump_note_size("CORE", dump_file_descsz(ds)) +
@@ -1265,7 +2188,7 @@ dump_put_memory(dump_state_t *ds, int rank)
 
 	for (i = 0; i < ds->ds_nmaps; i++) {
 		const dump_map_t *m = &ds->ds_maps[i];
-		uint64_t len = m->dm_end - m->dm_start;
+		uint64_t len = m->dm_len;
 		int rc;
 
 		if (!(m->dm_flags & DM_INCLUDE) || dump_rank(ds, m) != rank)
@@ -1357,18 +2280,29 @@ dump_write_file(dump_state_t *ds, long auxvlen, long cmdlen)
 	return (0);
 }
 
-/* Take the dump lock: 0, or -1 if this thread already holds it. */
+/*
+ * Take the dump lock: 0, or -1 if this thread already holds it.  While
+ * another thread dumps, a panic with its own context (a signal's, uc)
+ * leaves it in dump_waiters, so that it is in that dump (section 7).
+ */
 static int
-dump_lock(uint64_t tid)
+dump_lock(uint64_t tid, const void *uc, int signo)
 {
+	dump_thread_t *w = NULL;
+	int rc = 0;
+
 	for (;;) {
 		uint64_t owner = 0;
 
 		if (__atomic_compare_exchange_n(&dump_owner, &owner, tid, 0,
 		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return (0);
-		if (owner == tid)
-			return (-1);
+			break;
+		if (owner == tid) {
+			rc = -1;
+			break;
+		}
+		if (w == NULL && uc != NULL)
+			w = dump_waiter_enter(tid, uc, signo);
 		/* Another thread is dumping: wait for it, unless it is gone. */
 		if (!dump_thread_alive(owner))
 			(void) __atomic_compare_exchange_n(&dump_owner, &owner,
@@ -1376,6 +2310,9 @@ dump_lock(uint64_t tid)
 		else
 			st_os_sleep_ns(DUMP_WAIT_NS);
 	}
+	if (w != NULL)
+		dump_waiter_leave(w);
+	return (rc);
 }
 
 static int
@@ -1384,6 +2321,7 @@ dump_run(dump_state_t *ds, const char *dir)
 	char path[ST_DUMP_STRLEN + 32], mb[24], eb[32];
 	long auxvlen, cmdlen;
 	sigset_t oldmask;
+	int64_t disk;
 	int n = -1, rc;
 
 	if (dump_build_table(ds) != 0) {
@@ -1399,13 +2337,13 @@ dump_run(dump_state_t *ds, const char *dir)
 
 	if ((ds->ds_fd = dump_create(ds, dir, path, sizeof (path), &n)) < 0) {
 		if (ds->ds_err == EEXIST)
-			st_msg("slabtrace: cannot write dump to %s: vmcore.0 "
+			st_msg("cannot write dump to %s: vmcore.0 "
 			    "to vmcore.%d all exist\n", dir, DUMP_MAXNUM - 1);
 		else
 			dump_fail(dir, NULL, ds->ds_err);
 		return (-1);
 	}
-	st_msg("slabtrace: dumping to %s, content: %s", path,
+	st_msg("dumping to %s, content: %s", path,
 	    ds->ds_content == ST_DUMP_HEAP ? "heap" : "all");
 	if (ds->ds_allmaps > ds->ds_nmaps)
 		st_msg(" (%u of %u mappings)", ds->ds_nmaps, ds->ds_allmaps);
@@ -1416,34 +2354,46 @@ dump_run(dump_state_t *ds, const char *dir)
 	dump_unblock_xfsz(&oldmask);
 	if (ds->ds_pmfd >= 0)
 		st_os_close(ds->ds_pmfd);
+	disk = st_os_file_disk(ds->ds_fd);
 	st_os_close(ds->ds_fd);
 
 	if (rc == 0) {
-		dump_size(mb, sizeof (mb), ds->ds_off);
-		st_msg(", done (%s", mb);
+		/* What it costs on disk: untouched memory is holes. */
+		dump_size(mb, sizeof (mb), disk >= 0 ? (uint64_t)disk :
+		    ds->ds_off);
+		st_msg(", done (%s on disk", mb);
+		if (disk >= 0 && (uint64_t)disk + (1UL << 20) < ds->ds_off) {
+			dump_size(mb, sizeof (mb), ds->ds_off);
+			st_msg(", a sparse file of %s", mb);
+		}
 		if (ds->ds_holes != 0)
 			st_msg(", %lu unreadable pages left out",
 			    (unsigned long)ds->ds_holes);
 		st_msg(")\n");
+		st_msg("read it with: gdb %s %s\n", dump_stnote.sn_program,
+		    path);
+		st_report_dump(path);
 		return (n);
 	}
 	dump_size(mb, sizeof (mb), ds->ds_end);
 	st_msg(", failed\n");
 	if (ds->ds_notes_end != 0 && ds->ds_end >= ds->ds_notes_end) {
-		st_msg("slabtrace: cannot write dump to %s: %s (vmcore.%d "
+		st_msg("cannot write dump to %s: %s (vmcore.%d "
 		    "kept, truncated at %s)\n", dir,
 		    dump_strerror(ds->ds_err, eb, sizeof (eb)), n, mb);
 		return (-1);
 	}
 	dump_unlink(path);
-	st_msg("slabtrace: cannot write dump to %s: %s (vmcore.%d "
+	st_msg("cannot write dump to %s: %s (vmcore.%d "
 	    "removed)\n", dir, dump_strerror(ds->ds_err, eb, sizeof (eb)), n);
 	return (-1);
 }
 
 /*
- * Write vmcore.N for a panic; uc is the signal's ucontext_t, or NULL for
- * the registers here.  Returns N, or -1 after one line saying why not.
+ * Write vmcore.N for a panic; uc is the signal's ucontext_t (signo), one
+ * the caller prepared, or NULL for the registers here.  The other threads
+ * are stopped while it writes, and let go before it returns (section 6).
+ * Returns N, or -1 after one line saying why not.
  */
 int
 st_dump_write(const char *panicmsg, const void *uc, int signo,
@@ -1455,15 +2405,18 @@ st_dump_write(const char *panicmsg, const void *uc, int signo,
 	int n = -1;
 
 	dump_dirname(dir, sizeof (dir));
+	/* A directory per process (%p) is made, the rest must exist. */
+	if (strstr(st_opts.so_dumpdir, "%p") != NULL)
+		(void) st_os_mkdir(dir);
 #if !defined(DUMP_MACHINE)
 	(void) panicmsg; (void) uc; (void) signo; (void) fault_addr;
 	(void) tid; (void) ds; (void) n;
-	st_msg("slabtrace: cannot write dump to %s: not supported on this "
+	st_msg("cannot write dump to %s: not supported on this "
 	    "machine\n", dir);
 	return (-1);
 #else
-	if (dump_lock(tid) != 0) {
-		st_msg("slabtrace: cannot write dump to %s: a dump of this "
+	if (dump_lock(tid, signo != 0 ? uc : NULL, signo) != 0) {
+		st_msg("cannot write dump to %s: a dump of this "
 		    "thread is already in progress\n", dir);
 		return (-1);
 	}
@@ -1495,11 +2448,56 @@ st_dump_write(const char *panicmsg, const void *uc, int signo,
 	ds->ds_pagesize = st_os_pagesize();
 	ds->ds_fd = ds->ds_pmfd = -1;
 
+	dump_park(ds);
 	n = dump_run(ds, dir);
 
 	if (ds->ds_scratch != NULL)
-		st_os_unmap(ds->ds_scratch, ds->ds_scratchsize);
+		st_os_unmap_scratch(ds->ds_scratch, ds->ds_scratchsize);
+	dump_unpark(ds);
 	__atomic_store_n(&dump_owner, 0, __ATOMIC_RELEASE);
 	return (n);
+#endif
+}
+
+/*
+ * A fatal signal in a thread while a panic is under way (fault.c): wait,
+ * with the signal's context in dump_waiters (section 7), for the panic's
+ * dump, so that it has this thread's registers at its fault and the
+ * process is not killed under it.  Returns (the caller dies by its
+ * signal) at once in the thread that dumps, when no dump has begun within
+ * DUMP_HOLD_NS (the panicking thread faulted in its own report), or when
+ * the dump is written and the panicking thread has not ended the process
+ * within DUMP_HOLD_AFTER_NS.
+ */
+void
+st_dump_hold(const void *uc, int signo)
+{
+#if defined(DUMP_MACHINE)
+	uint64_t me = st_os_thread_id(), t0 = st_os_now_ns(), done = 0;
+	dump_thread_t *w = NULL;
+	int seen = 0;
+
+	for (;;) {
+		uint64_t owner = __atomic_load_n(&dump_owner,
+		    __ATOMIC_ACQUIRE), now = st_os_now_ns();
+
+		if (owner == me)
+			break;
+		if (owner != 0)
+			seen = 1;
+		else if (seen && done == 0)
+			done = now;
+		if ((done != 0 && now - done >= DUMP_HOLD_AFTER_NS) ||
+		    (!seen && now - t0 >= DUMP_HOLD_NS))
+			break;
+		if (w == NULL && done == 0)
+			w = dump_waiter_enter(me, uc, signo);
+		st_os_sleep_ns(DUMP_HOLD_POLL_NS);
+	}
+	if (w != NULL)
+		dump_waiter_leave(w);
+#else
+	(void) uc;
+	(void) signo;
 #endif
 }

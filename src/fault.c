@@ -20,8 +20,10 @@
  *
  * 3. Safety.  The handler allocates nothing and calls only async-signal-
  *    safe functions plus our own no-allocation code.  A second fatal
- *    signal while panicking (say the dump writer faults) kills the
- *    process at once.
+ *    signal while panicking kills the process: at once in the thread
+ *    that dumps (the dump writer faulted); in another thread only once
+ *    the dump is written, with that thread's registers at its fault in
+ *    it (st_dump_hold, dump.c section 7).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -164,8 +166,11 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	const char *name = "signal", *what = "fatal signal";
 	size_t i;
 
-	if (__atomic_exchange_n(&st_panicking, 1, __ATOMIC_ACQ_REL))
-		st_os_die_by_signal(sig);       /* a fault while panicking */
+	if (__atomic_exchange_n(&st_panicking, 1, __ATOMIC_ACQ_REL)) {
+		/* A fault while panicking: another thread's dump first. */
+		st_dump_hold(uc, sig);
+		st_os_die_by_signal(sig);
+	}
 	for (i = 0; i < ST_NFAULT_SIGNALS; i++) {
 		if (st_fault_signals[i].fs_signo == sig) {
 			name = st_fault_signals[i].fs_name;
@@ -192,10 +197,18 @@ st_fault_handler(int sig, void *siv, void *ucv)
 		st_snprintf(msg, sizeof (msg), "%s: %s", name, what);
 	}
 	/* A pointer from one of our patterns: say what the fault means. */
+	st_report_panic_begin(msg, sig);
 	if ((sig == SIGSEGV || sig == SIGBUS) &&
-	    kmem_pattern_story(addr) != NULL)
-		st_msg("slabtrace: %s on address 0x%lx: %s\n", what,
+	    kmem_pattern_story(addr) != NULL) {
+		uintptr_t pc[1];
+
+		st_msg("%s on address 0x%lx: %s\n", what,
 		    (unsigned long)addr, kmem_pattern_story(addr));
+		if (st_stack_capture_uc(uc, pc, 1) == 1)
+			st_report_stack("fault", st_os_thread_id(), 0, pc, 1,
+			    ST_STACK_EXACT, "at ");
+		kmem_suspect_freed((const void *)addr, uc);
+	}
 	st_panic_dump(msg, uc, sig, addr);
 	st_os_die_by_signal(sig);
 }

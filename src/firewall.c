@@ -156,7 +156,7 @@ fw_init_locked(void)
 	fw_state = -1;
 	base = st_os_reserve(fw_reserve_bytes, ST_PAGESIZE);
 	if (base == NULL) {
-		st_msg("slabtrace: firewall: cannot reserve %lu MB of address "
+		st_msg("firewall: cannot reserve %lu MB of address "
 		    "space; firewall off\n",
 		    (unsigned long)(fw_reserve_bytes >> 20));
 		return (-1);
@@ -169,7 +169,7 @@ fw_init_locked(void)
 	    sizeof (st_fwhdr_t) + 2 * (size_t)fw_audit_size, 64, NULL, NULL,
 	    NULL, NULL, kmem_internal_arena, KMC_NOMAGAZINE | KMC_NODEBUG, -1);
 	if (fw_arena == NULL || fw_hdr_cache == NULL) {
-		st_msg("slabtrace: firewall: cannot create its arena; "
+		st_msg("firewall: cannot create its arena; "
 		    "firewall off\n");
 		return (-1);
 	}
@@ -537,10 +537,8 @@ fw_error(kmem_error_t error, st_fwhdr_t *hp, void *buf, size_t size,
 {
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = error;
-	ei.ei_cache = ei.ei_realcache = hp != NULL ? hp->fw_cache : NULL;
-	ei.ei_buf = buf;
+	(void) kmem_errinfo_init(&ei, error, hp != NULL ? hp->fw_cache : NULL,
+	    buf);
 	ei.ei_base = hp != NULL ? hp->fw_buf : buf;
 	ei.ei_routine = routine;
 	ei.ei_kind = kind;
@@ -638,10 +636,7 @@ fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei, uint64_t limit)
 		bad = fw_find_nonredzone(p, end);
 	if (bad == NULL)
 		return (0);
-	memset(ei, 0, sizeof (*ei));
-	ei->ei_error = KMERR_REDZONE;
-	ei->ei_cache = ei->ei_realcache = hp->fw_cache;
-	ei->ei_buf = ei->ei_base = hp->fw_buf;
+	(void) kmem_errinfo_init(ei, KMERR_REDZONE, hp->fw_cache, hp->fw_buf);
 	ei->ei_off = (uint64_t)(bad - buf);     /* negative: before it */
 	ei->ei_old = KMEM_REDZONE_BYTE;
 	ei->ei_new = *bad;
@@ -665,10 +660,7 @@ fw_check_pattern(st_fwhdr_t *hp, kmem_errinfo_t *ei)
 	end = (const uint64_t *)((const char *)hp->fw_buf + hp->fw_verify);
 	for (; w < end; w++) {
 		if (*w != KMEM_FREE_PATTERN) {
-			memset(ei, 0, sizeof (*ei));
-			ei->ei_error = KMERR_MODIFIED;
-			ei->ei_cache = ei->ei_realcache = hp->fw_cache;
-			ei->ei_buf = ei->ei_base = hp->fw_buf;
+			(void) kmem_errinfo_init(ei, KMERR_MODIFIED, hp->fw_cache, hp->fw_buf);
 			ei->ei_off = (uint64_t)((const char *)w -
 			    (const char *)hp->fw_buf);
 			ei->ei_old = KMEM_FREE_PATTERN;
@@ -796,6 +788,7 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 	const char *access = write > 0 ? "write" : write == 0 ? "read" :
 	    "access";
 	uintptr_t pcs[KMEM_STACK_MAX];
+	char kind[64];
 	uint32_t n;
 
 	if (hp == NULL)
@@ -803,12 +796,15 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 	buf = (uintptr_t)hp->fw_buf;
 	end = hp->fw_base + hp->fw_npages * ST_PAGESIZE;
 	if (hp->fw_state == FW_FREE)
-		st_msg("slabtrace: %s after free\n", access);
+		st_snprintf(kind, sizeof (kind), "%s after free", access);
 	else if (addr >= end)
-		st_msg("slabtrace: %s past end of buffer\n", access);
-	else
-		st_msg("slabtrace: %s of an inaccessible page of a buffer\n",
+		st_snprintf(kind, sizeof (kind), "%s past end of buffer",
 		    access);
+	else
+		st_snprintf(kind, sizeof (kind), "%s of an inaccessible page "
+		    "of a buffer", access);
+	st_report_begin(kind, ST_REPORT_FIREWALL, NULL);
+	st_msg("%s\n", kind);
 	if (addr >= buf)
 		st_msg("fault at %lx: offset 0x%lx of the %lu-byte buffer%s\n",
 		    (unsigned long)addr, (unsigned long)(addr - buf),
@@ -824,7 +820,8 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 	st_msg("faulting %s, thread=%lu:\n", access,
 	    (unsigned long)st_os_thread_id());
 	n = st_stack_capture_uc(uc, pcs, st_opts.so_stack_depth);
-	kmem_print_stack(pcs, n, "");
+	st_report_stack("faulting access", st_os_thread_id(), 0, pcs, n,
+	    ST_STACK_EXACT, "    ");
 	if (hp->fw_state == FW_FREE) {
 		kmem_print_transaction("previous transaction (free)",
 		    hp->fw_audit[1], hp->fw_buf);

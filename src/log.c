@@ -143,7 +143,7 @@ st_msg_write(const char *buf, size_t len)
 {
 	uint64_t n, i;
 
-	st_os_write(2, buf, len);
+	st_report_out(buf, len);
 	if (len > st_msgbuf.mb_size)
 		return;
 	n = __atomic_fetch_add(&st_msgbuf.mb_next, len, __ATOMIC_RELAXED);

@@ -132,9 +132,7 @@ st_debug_cache_of(void *buf, uintptr_t pm, const char *routine)
 	if (pm != 0 && !(pm & PM_TAGS) && kmem_buf_is_base(sp->slab_cache, sp,
 	    (uintptr_t)buf))
 		return (sp->slab_cache);
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = KMERR_BADADDR;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, KMERR_BADADDR, NULL, buf);
 	ei.ei_routine = routine;
 	if (pm != 0 && !(pm & PM_TAGS)) {       /* inside a buffer */
 		ei.ei_error = KMERR_BADBASE;
@@ -292,10 +290,7 @@ st_free_keyed(kmem_cache_t *cp, void *buf, const char *routine)
 	if (kmem_buf_is_free(cp, buf)) {
 		kmem_errinfo_t ei;
 
-		memset(&ei, 0, sizeof (ei));
-		ei.ei_error = KMERR_DUPFREE;
-		ei.ei_cache = ei.ei_realcache = cp;
-		ei.ei_buf = ei.ei_base = buf;
+		(void) kmem_errinfo_init(&ei, KMERR_DUPFREE, cp, buf);
 		ei.ei_routine = routine;
 		ei.ei_oneline = 1;
 		kmem_error(&ei);
@@ -311,9 +306,7 @@ st_free_interior(kmem_cache_t *cp, kmem_slab_t *sp, void *buf,
 {
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = KMERR_BADADDR;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, KMERR_BADADDR, NULL, buf);
 	ei.ei_routine = routine;
 	if (!(cp->cache_cflags & KMC_PRIVATE) &&
 	    (ei.ei_base = kmem_buf_base(cp, sp, buf)) != NULL) {

@@ -23,15 +23,23 @@
  *
  * 2. The table.  Each row is a variable, a word, how its value is parsed,
  *    and what it sets; presets (default, guards) are rows that set several
- *    flags.  A word that no row knows, or a value that does not parse, gets
- *    one line on stderr naming it and listing the valid words; everything
- *    else still takes effect.
+ *    flags.  A mistake is an error, as in ASan and Valgrind, because a
+ *    mistake that is only warned about switches checking off in silence:
+ *    a word that no row knows, a value that does not parse or is out of
+ *    range, a KMEM_FLAGS that is not a number or has a bit we do not know.
+ *    The first one found is the only one reported, in one line naming the
+ *    variable, the text (escaped) and the valid words, and the program is
+ *    not started: exit status 1 (`slabtrace run` checks the same way with
+ *    st_options_parse, and exits 2).  An empty variable is no mistake.
  *
  * 3. The kernel's adjustments, applied here for the global flags and again
- *    per cache (debug.c): DEADBEEF and AUDIT imply REDZONE, CONTENTS needs
- *    AUDIT, LITE excludes AUDIT and FIREWALL.  0x10 (KMF_STICKY) meant, in
- *    the kernel, "these flags override /etc/system"; the environment is our
- *    only source, so it is accepted and changes nothing.
+ *    per cache (debug.c): DEADBEEF and AUDIT imply REDZONE, CONTENTS
+ *    brings AUDIT (as UMEM_DEBUG=contents does), LITE excludes AUDIT,
+ *    CONTENTS and FIREWALL.  The implications are silent; what LITE drops,
+ *    if it was asked for, is said in one line (a notice), and the program
+ *    runs.  0x10 (KMF_STICKY) meant, in the kernel, "these flags override
+ *    /etc/system"; the environment is our only source, so it is accepted
+ *    and changes nothing.
  *
  * 4. maxverify.  How much of a freed buffer is patterned and verified.
  *    libumem's default is all of it; the 64-bit kernel's kmem_maxverify is
@@ -41,11 +49,32 @@
  * 5. Security.  Every variable is read with secure_getenv (st_os_getenv),
  *    so a setuid or setgid program ignores them all.
  *
+ * 6. Notices, once per process tree.  Start-up notices (what LITE dropped;
+ *    a hint to run python with PYTHONMALLOC=malloc, whose pymalloc would
+ *    keep most of its objects from us) would be repeated by every process
+ *    a build or a test script starts.  So after printing one, the library
+ *    appends SLABTRACE_NOTED=1 to the environment, and a process that
+ *    finds it set stays quiet.  setenv would malloc, so environ is copied
+ *    into an array of our own (st_os_map) with the entry added; glibc's
+ *    setenv and putenv accept an environ they did not allocate.
+ *    `slabtrace run` prints the notice itself and sets the variable.
+ *
+ * 7. Two callers.  st_options_parse() fills an st_options_t from any
+ *    getenv and returns the error or the notice as text: it never prints
+ *    and never exits, so the CLI (src/cmd/slabtrace.c, which links this
+ *    file over src/cmd/shim.c), the fuzz harness and the unit test can
+ *    call it.  st_options_init(), from the library's start-up
+ *    (kmem_debug_init), parses into st_opts, prints, and exits on an
+ *    error.
+ *
  * Parsing runs before the allocator exists: nothing here allocates.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "slabtrace_impl.h"
+
+extern char **environ;
 
 /* Defaults (bytes) for a log named without a size, and when implied. */
 #define ST_LOG_TRANSACTION_DEFAULT      (8UL << 20)
@@ -58,16 +87,33 @@
 #define ST_CONTENTS_MAX                 (1UL << 20)     /* per record */
 #define ST_LOG_MAX                      (64UL << 30)    /* per log */
 
-st_options_t st_opts = {
-	.so_stack_depth = KMEM_STACK_DEPTH,
-	.so_contents = ST_CONTENTS_DEFAULT,
-	.so_maxverify = ST_MAXVERIFY_DEFAULT,
-	.so_firewall = UINT64_MAX,
-	.so_dump = 1,
-	.so_dump_content = ST_DUMP_ALL,
-	.so_verify_exit = 1,
-	.so_sweep_ms = 500,
-};
+#define ST_OPT_DEFAULTS {					\
+	.so_stack_depth = KMEM_STACK_DEPTH,			\
+	.so_contents = ST_CONTENTS_DEFAULT,			\
+	.so_maxverify = ST_MAXVERIFY_DEFAULT,			\
+	.so_firewall = UINT64_MAX,				\
+	.so_dump = 1,						\
+	.so_dump_content = ST_DUMP_ALL,				\
+	.so_verify_exit = 1,					\
+	.so_sweep_ms = 500,					\
+	.so_symbolize = 1,					\
+}
+
+st_options_t st_opts = ST_OPT_DEFAULTS;
+static const st_options_t st_opt_defaults = ST_OPT_DEFAULTS;
+
+/* One parse: where it goes, and what it has seen. */
+typedef struct st_opt_parse {
+	st_options_t *sp_opts;          /* filled in */
+	st_getenv_t *sp_getenv;
+	char *sp_msg;                   /* the error or the notice */
+	size_t sp_msglen;
+	int sp_error;                   /* an error is in sp_msg: stop */
+	int sp_nosignals;               /* "nosignals" given: it wins */
+	int sp_dump_given;              /* "dump=" given: it wins */
+	uint32_t sp_kmem_flags;         /* KMF_* KMEM_FLAGS asked for */
+	uint32_t sp_debug_flags;        /* KMF_* UMEM_DEBUG asked for */
+} st_opt_parse_t;
 
 typedef enum st_opt_type {
 	OT_FLAGS,       /* set so_kmem_flags bits (value: optional frames/bytes) */
@@ -90,9 +136,6 @@ typedef struct st_opt {
 	const char *op_help;            /* shown in the valid-word list */
 	uint64_t op_max;                /* largest value taken (0: any) */
 } st_opt_t;
-
-static int st_opt_nosignals;    /* "nosignals" given: it wins */
-static int st_opt_dump_given;   /* "dump=" given: it wins */
 
 #define OFF(f)  offsetof(st_options_t, f)
 #define NONE    ((size_t)-1)
@@ -143,6 +186,15 @@ static const st_opt_t st_opt_table[] = {
 	    "verify", 0 },
 	{ "UMEM_OPTIONS", "noverify", OT_CLEAR, 0, OFF(so_verify_exit), 0,
 	    "noverify", 0 },
+	{ "UMEM_OPTIONS", "logfile", OT_STRING, 0, OFF(so_logfile), 0,
+	    "logfile=PATH", 0 },
+	{ "UMEM_OPTIONS", "json", OT_BOOL, 0, OFF(so_json), 1, "json", 0 },
+	{ "UMEM_OPTIONS", "jsonfile", OT_STRING, 0, OFF(so_jsonfile), 0,
+	    "jsonfile=PATH", 0 },
+	{ "UMEM_OPTIONS", "symbolize", OT_BOOL, 0, OFF(so_symbolize), 1,
+	    "symbolize", 0 },
+	{ "UMEM_OPTIONS", "nosymbolize", OT_CLEAR, 0, OFF(so_symbolize), 0,
+	    "nosymbolize", 0 },
 	{ "SLABTRACE_STATS", "1", OT_BOOL, 0, OFF(so_stats), 1, "1", 0 },
 	{ "SLABTRACE_STATS", "0", OT_CLEAR, 0, OFF(so_stats), 0, "0", 0 },
 	{ "UMEM_OPTIONS", "backend", OT_IGNORED, 0, NONE, 0,
@@ -155,6 +207,10 @@ static const st_opt_t st_opt_table[] = {
 /* The KMEM_FLAGS bits we know, for the message about the others. */
 #define KMF_KNOWN       (KMF_AUDIT | KMF_DEADBEEF | KMF_REDZONE | \
     KMF_CONTENTS | KMF_STICKY | KMF_NOMAGAZINE | KMF_FIREWALL | KMF_LITE)
+#define ST_KMF_VALID    "valid bits: AUDIT 0x1, DEADBEEF 0x2, REDZONE 0x4, " \
+	"CONTENTS 0x8, STICKY 0x10, NOMAGAZINE 0x20, FIREWALL 0x40, LITE 0x100"
+/* What LITE drops (the kernel's rule). */
+#define KMF_NOT_LITE    (KMF_AUDIT | KMF_CONTENTS | KMF_FIREWALL)
 
 /* ------------------------------------------------------------------------
  * Parsing helpers (no libc that could allocate).
@@ -239,26 +295,72 @@ st_opt_echo(char *buf, size_t size, const char *word, size_t len)
 	return (n);
 }
 
-/* One line: "slabtrace: VAR: what 'word' ignored; valid: ..." */
+/*
+ * A line into sp_msg: "slabtrace: ", fmt, then tail and a newline; cut to
+ * fit, but the tail always shows.
+ */
 static void
-st_opt_complain(const char *env, const char *what, const char *word,
-    size_t len)
+st_opt_vline(st_opt_parse_t *sp, const char *tail, const char *fmt,
+    va_list ap)
 {
-	char line[1024], echo[4 * ST_OPT_ECHO_MAX + 8];
-	size_t n, i;
+	size_t tlen = strlen(tail), room, n;
 
-	(void) st_opt_echo(echo, sizeof (echo), word, len);
-	n = st_snprintf(line, sizeof (line), "slabtrace: %s: %s '%s' "
-	    "ignored; valid:", env, what, echo);
-	for (i = 0; i < ST_NOPTS && n < sizeof (line); i++) {
+	if (sp->sp_msglen < tlen + 32)
+		return;
+	room = sp->sp_msglen - tlen - 1;        /* room for tail and '\n' */
+	n = st_snprintf(sp->sp_msg, room, "slabtrace: ");
+	n += st_vsnprintf(sp->sp_msg + n, room - n, fmt, ap);
+	if (n > room - 1)
+		n = room - 1;
+	st_snprintf(sp->sp_msg + n, sp->sp_msglen - n, "%s\n", tail);
+}
+
+static void st_opt_error(st_opt_parse_t *sp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void st_opt_notice(st_opt_parse_t *sp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The error (only the first one counts): the program will not start. */
+static void
+st_opt_error(st_opt_parse_t *sp, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sp->sp_error)
+		return;
+	sp->sp_error = 1;
+	va_start(ap, fmt);
+	st_opt_vline(sp, "; not starting the program", fmt, ap);
+	va_end(ap);
+}
+
+/* The notice: the program will run. */
+static void
+st_opt_notice(st_opt_parse_t *sp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	st_opt_vline(sp, "", fmt, ap);
+	va_end(ap);
+}
+
+/* "slabtrace: VAR: what 'word'; valid: ...; not starting the program" */
+static void
+st_opt_complain(st_opt_parse_t *sp, const char *env, const char *what,
+    const char *word, size_t len)
+{
+	char valid[512], echo[4 * ST_OPT_ECHO_MAX + 8];
+	size_t n = 0, i;
+
+	valid[0] = '\0';
+	for (i = 0; i < ST_NOPTS && n < sizeof (valid); i++) {
 		if (strcmp(st_opt_table[i].op_env, env) == 0)
-			n += st_snprintf(line + n, sizeof (line) - n, " %s",
+			n += st_snprintf(valid + n, sizeof (valid) - n, " %s",
 			    st_opt_table[i].op_help);
 	}
-	if (n >= sizeof (line) - 1)
-		n = sizeof (line) - 2;
-	line[n++] = '\n';
-	st_os_write(2, line, n);
+	(void) st_opt_echo(echo, sizeof (echo), word, len);
+	st_opt_error(sp, "%s: %s '%s'; valid:%s", env, what, echo, valid);
 }
 
 /* ------------------------------------------------------------------------
@@ -266,22 +368,31 @@ st_opt_complain(const char *env, const char *what, const char *word,
  */
 
 static void
-st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
+st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
+    size_t vlen, int hasval)
 {
-	char *base = (char *)&st_opts;
+	st_options_t *so = sp->sp_opts;
+	char *base = (char *)so;
 	uint64_t v = op->op_default;
 
 	switch (op->op_type) {
 	case OT_FLAGS:
 	case OT_LOG:
 	case OT_SIZE:
+		if (hasval && op->op_type == OT_FLAGS && op->op_offset == NONE) {
+			st_opt_complain(sp, op->op_env, "no value may follow",
+			    val - 1 - strlen(op->op_word),
+			    vlen + 1 + strlen(op->op_word));
+			return;
+		}
 		if (hasval && st_parse_size(val, vlen, 1, &v) != 0) {
-			st_opt_complain(op->op_env, "bad value in", val - 1 -
-			    strlen(op->op_word), vlen + 1 + strlen(op->op_word));
+			st_opt_complain(sp, op->op_env, "bad value in", val -
+			    1 - strlen(op->op_word), vlen + 1 +
+			    strlen(op->op_word));
 			return;
 		}
 		if (op->op_type == OT_SIZE && !hasval) {
-			st_opt_complain(op->op_env, "missing value for",
+			st_opt_complain(sp, op->op_env, "missing value for",
 			    op->op_word, strlen(op->op_word));
 			return;
 		}
@@ -290,37 +401,38 @@ st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
 
 			st_snprintf(what, sizeof (what), "value over %lu in",
 			    (unsigned long)op->op_max);
-			st_opt_complain(op->op_env, what, val - 1 -
+			st_opt_complain(sp, op->op_env, what, val - 1 -
 			    strlen(op->op_word), vlen + 1 + strlen(op->op_word));
 			return;
 		}
-		st_opts.so_kmem_flags |= op->op_flags;
+		so->so_kmem_flags |= op->op_flags;
+		sp->sp_debug_flags |= op->op_flags;
 		if (op->op_offset == NONE)
 			return;
 		if (op->op_offset == OFF(so_stack_depth))
 			*(uint32_t *)(base + op->op_offset) =
 			    (uint32_t)ST_MIN(ST_MAX(v, 1), KMEM_STACK_MAX);
 		else if (op->op_offset == OFF(so_firewall) && v == UINT64_MAX)
-			st_opts.so_firewall = v - 1;    /* UINT64_MAX is "off" */
+			so->so_firewall = v - 1;        /* UINT64_MAX is "off" */
 		else
 			*(uint64_t *)(base + op->op_offset) = v;
 		break;
 	case OT_CLEAR:
 	case OT_BOOL:
 		if (hasval) {
-			st_opt_complain(op->op_env, "no value may follow",
+			st_opt_complain(sp, op->op_env, "no value may follow",
 			    val - 1 - strlen(op->op_word),
 			    vlen + 1 + strlen(op->op_word));
 			return;
 		}
 		if (op->op_offset == OFF(so_catch_signals))
-			st_opt_nosignals = !op->op_default;
+			sp->sp_nosignals = !op->op_default;
 		*(uint32_t *)(base + op->op_offset) = (uint32_t)op->op_default;
 		break;
 	case OT_STRING:
 		if (!hasval || vlen == 0 || vlen >= ST_DUMP_STRLEN ||
 		    memchr(val, '\0', vlen) != NULL) {
-			st_opt_complain(op->op_env, !hasval || vlen == 0 ?
+			st_opt_complain(sp, op->op_env, !hasval || vlen == 0 ?
 			    "missing value for" : "value of 256 bytes or more "
 			    "in", hasval ? val - 1 - strlen(op->op_word) :
 			    op->op_word, hasval ? vlen + 1 +
@@ -332,22 +444,22 @@ st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
 		break;
 	case OT_DUMP:
 		if (!hasval) {
-			st_opt_complain(op->op_env, "missing value for",
+			st_opt_complain(sp, op->op_env, "missing value for",
 			    op->op_word, strlen(op->op_word));
 			return;
 		}
 		if (st_word_eq(val, vlen, "all"))
-			st_opts.so_dump_content = ST_DUMP_ALL;
+			so->so_dump_content = ST_DUMP_ALL;
 		else if (st_word_eq(val, vlen, "heap"))
-			st_opts.so_dump_content = ST_DUMP_HEAP;
+			so->so_dump_content = ST_DUMP_HEAP;
 		else if (st_word_eq(val, vlen, "off"))
-			st_opts.so_dump = 0;
+			so->so_dump = 0;
 		else {
-			st_opt_complain(op->op_env, "bad value in", val - 5,
-			    vlen + 5);
+			st_opt_complain(sp, op->op_env, "bad value in",
+			    val - 5, vlen + 5);
 			return;
 		}
-		st_opt_dump_given = 1;  /* only a value that took */
+		sp->sp_dump_given = 1;
 		break;
 	case OT_IGNORED:
 		break;
@@ -355,7 +467,7 @@ st_opt_apply(const st_opt_t *op, const char *val, size_t vlen, int hasval)
 }
 
 static void
-st_opt_word(const char *env, const char *w, size_t len)
+st_opt_word(st_opt_parse_t *sp, const char *env, const char *w, size_t len)
 {
 	const char *eq = memchr(w, '=', len);
 	size_t wlen = eq != NULL ? (size_t)(eq - w) : len;
@@ -367,111 +479,250 @@ st_opt_word(const char *env, const char *w, size_t len)
 		if (strcmp(op->op_env, env) != 0 ||
 		    !st_word_eq(w, wlen, op->op_word))
 			continue;
-		st_opt_apply(op, eq != NULL ? eq + 1 : w + len,
+		st_opt_apply(sp, op, eq != NULL ? eq + 1 : w + len,
 		    eq != NULL ? len - wlen - 1 : 0, eq != NULL);
 		return;
 	}
-	st_opt_complain(env, "unknown word", w, len);
+	st_opt_complain(sp, env, "unknown word", w, len);
 }
 
 static void
-st_opt_words(const char *env)
+st_opt_words(st_opt_parse_t *sp, const char *env)
 {
-	const char *s = st_os_getenv(env), *w;
+	const char *s = sp->sp_getenv(env), *w;
 
 	if (s == NULL)
 		return;
-	while (*s != '\0') {
+	while (*s != '\0' && !sp->sp_error) {
 		while (*s == ',' || *s == ' ')
 			s++;
 		for (w = s; *s != '\0' && *s != ',' && *s != ' '; s++)
 			continue;
 		if (s > w)
-			st_opt_word(env, w, (size_t)(s - w));
+			st_opt_word(sp, env, w, (size_t)(s - w));
 	}
 }
 
 static void
-st_opt_kmem_flags(void)
+st_opt_kmem_flags(st_opt_parse_t *sp)
 {
-	const char *s = st_os_getenv("KMEM_FLAGS");
+	st_options_t *so = sp->sp_opts;
+	const char *s = sp->sp_getenv("KMEM_FLAGS");
+	char echo[4 * ST_OPT_ECHO_MAX + 8];
 	uint64_t v;
 
 	if (s == NULL || *s == '\0')
 		return;
-	if (st_parse_size(s, strlen(s), 0, &v) != 0 || v > UINT32_MAX) {
-		char echo[4 * ST_OPT_ECHO_MAX + 8];
-
-		(void) st_opt_echo(echo, sizeof (echo), s, strlen(s));
-		st_printf(2, "slabtrace: KMEM_FLAGS: '%s' is not a number "
-		    "(hex 0x.. or decimal) ignored; valid bits: AUDIT 0x1, "
-		    "DEADBEEF 0x2, REDZONE 0x4, CONTENTS 0x8, STICKY 0x10, "
-		    "NOMAGAZINE 0x20, FIREWALL 0x40, LITE 0x100\n", echo);
+	(void) st_opt_echo(echo, sizeof (echo), s, strlen(s));
+	if (st_parse_size(s, strlen(s), 0, &v) != 0) {
+		st_opt_error(sp, "KMEM_FLAGS: '%s' is not a number (hex 0x.. "
+		    "or decimal); " ST_KMF_VALID, echo);
 		return;
 	}
 	if (v & ~(uint64_t)KMF_KNOWN) {
-		st_printf(2, "slabtrace: KMEM_FLAGS: unknown bits 0x%lx "
-		    "ignored; valid bits: AUDIT 0x1, DEADBEEF 0x2, REDZONE 0x4, "
-		    "CONTENTS 0x8, STICKY 0x10, NOMAGAZINE 0x20, FIREWALL 0x40, "
-		    "LITE 0x100\n", (unsigned long)(v & ~(uint64_t)KMF_KNOWN));
+		st_opt_error(sp, "KMEM_FLAGS: unknown bits 0x%lx in '%s'; "
+		    ST_KMF_VALID, (unsigned long)(v & ~(uint64_t)KMF_KNOWN),
+		    echo);
+		return;
 	}
-	st_opts.so_kmem_flags |= (uint32_t)v & KMF_KNOWN;
-	st_opts.so_maxverify = ST_KMEM_MAXVERIFY;  /* UMEM_DEBUG may change */
+	sp->sp_kmem_flags = (uint32_t)v;
+	so->so_kmem_flags |= (uint32_t)v;
+	so->so_maxverify = ST_KMEM_MAXVERIFY;   /* UMEM_DEBUG may change */
 	if (v & KMF_FIREWALL)
-		st_opts.so_firewall = 0;        /* all sizes */
+		so->so_firewall = 0;            /* all sizes */
 }
 
 /* ------------------------------------------------------------------------
  * The kernel's rules between flags, for the process-wide word.
  */
-static void
-st_opt_adjust(void)
-{
-	uint32_t f = st_opts.so_kmem_flags;
 
-	if (f & KMF_LITE)
-		f &= ~(KMF_AUDIT | KMF_FIREWALL | KMF_CONTENTS);
+/*
+ * LITE given with AUDIT, CONTENTS or FIREWALL: one line saying which
+ * variables asked, and what goes.  "KMEM_FLAGS=0x140: LITE excludes ...:
+ * FIREWALL dropped".
+ */
+static void
+st_opt_lite_notice(st_opt_parse_t *sp, uint32_t f)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ KMF_AUDIT, "AUDIT" },
+		{ KMF_CONTENTS, "CONTENTS" },
+		{ KMF_FIREWALL, "FIREWALL" },
+	};
+	uint32_t drop = f & KMF_NOT_LITE, asked = drop | KMF_LITE;
+	char from[64], what[64];
+	size_t n = 0, i, k = 0, ndrop = 0;
+
+	for (i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+		ndrop += (drop & names[i].bit) != 0;
+	what[0] = '\0';
+	for (i = 0; i < sizeof (names) / sizeof (names[0]); i++) {
+		if (!(drop & names[i].bit))
+			continue;
+		n += st_snprintf(what + n, sizeof (what) - n, "%s%s",
+		    k == 0 ? "" : k + 1 == ndrop ? " and " : ", ",
+		    names[i].name);
+		k++;
+	}
+	if ((sp->sp_kmem_flags & asked) == asked)
+		st_snprintf(from, sizeof (from), "KMEM_FLAGS=0x%x",
+		    sp->sp_kmem_flags);
+	else if ((sp->sp_debug_flags & asked) == asked)
+		st_snprintf(from, sizeof (from), "UMEM_DEBUG");
+	else
+		st_snprintf(from, sizeof (from), "KMEM_FLAGS=0x%x with "
+		    "UMEM_DEBUG", sp->sp_kmem_flags);
+	st_opt_notice(sp, "%s: LITE excludes AUDIT, CONTENTS and FIREWALL: "
+	    "%s dropped", from, what);
+}
+
+/* 1 if a notice was made. */
+static int
+st_opt_adjust(st_opt_parse_t *sp)
+{
+	st_options_t *so = sp->sp_opts;
+	uint32_t f = so->so_kmem_flags;
+	int noticed = 0;
+
+	if ((f & KMF_LITE) && (f & KMF_NOT_LITE)) {
+		st_opt_lite_notice(sp, f);
+		noticed = 1;
+		f &= ~KMF_NOT_LITE;
+	}
+	if (f & KMF_CONTENTS)
+		f |= KMF_AUDIT;
 	if (f & (KMF_DEADBEEF | KMF_AUDIT))
 		f |= KMF_REDZONE;
-	if (!(f & KMF_AUDIT))
-		f &= ~KMF_CONTENTS;
 	if (!(f & KMF_FIREWALL))
-		st_opts.so_firewall = UINT64_MAX;
-	else if (st_opts.so_firewall == UINT64_MAX)
-		st_opts.so_firewall = 0;
-	st_opts.so_kmem_flags = f;
+		so->so_firewall = UINT64_MAX;
+	else if (so->so_firewall == UINT64_MAX)
+		so->so_firewall = 0;
+	so->so_kmem_flags = f;
 	/* The kernel's logs come with auditing unless sized explicitly. */
-	if ((f & KMF_AUDIT) && st_opts.so_log_transaction == 0)
-		st_opts.so_log_transaction = ST_LOG_TRANSACTION_DEFAULT;
-	if ((f & KMF_CONTENTS) && st_opts.so_log_contents == 0)
-		st_opts.so_log_contents = ST_LOG_CONTENTS_DEFAULT;
-	if ((f & KMF_AUDIT) && st_opts.so_log_fail == 0)
-		st_opts.so_log_fail = ST_LOG_FAIL_DEFAULT;
-	if ((f & KMF_AUDIT) && st_opts.so_log_slab == 0)
-		st_opts.so_log_slab = ST_LOG_SLAB_DEFAULT;
+	if ((f & KMF_AUDIT) && so->so_log_transaction == 0)
+		so->so_log_transaction = ST_LOG_TRANSACTION_DEFAULT;
+	if ((f & KMF_CONTENTS) && so->so_log_contents == 0)
+		so->so_log_contents = ST_LOG_CONTENTS_DEFAULT;
+	if ((f & KMF_AUDIT) && so->so_log_fail == 0)
+		so->so_log_fail = ST_LOG_FAIL_DEFAULT;
+	if ((f & KMF_AUDIT) && so->so_log_slab == 0)
+		so->so_log_slab = ST_LOG_SLAB_DEFAULT;
 	if (f & (KMF_BUFTAG | KMF_AUDIT | KMF_FIREWALL | KMF_LITE))
-		st_opts.so_catch_signals = 1;
+		so->so_catch_signals = 1;
+	return (noticed);
+}
+
+/* ------------------------------------------------------------------------
+ * The two entry points (section 7).
+ */
+
+int
+st_options_parse(st_options_t *so, st_getenv_t *getenv_fn, char *msg,
+    size_t msglen)
+{
+	st_opt_parse_t sp = { .sp_opts = so, .sp_getenv = getenv_fn,
+	    .sp_msg = msg, .sp_msglen = msglen };
+	const char *run;
+	int noticed;
+
+	*so = st_opt_defaults;
+	if (msglen > 0)
+		msg[0] = '\0';
+	st_opt_kmem_flags(&sp);
+	st_opt_words(&sp, "UMEM_DEBUG");
+	st_opt_words(&sp, "UMEM_LOGGING");
+	st_opt_words(&sp, "UMEM_OPTIONS");
+	st_opt_words(&sp, "SLABTRACE_STATS");
+	if (sp.sp_error)
+		return (ST_OPT_ERROR);
+	run = getenv_fn("SLABTRACE_RUN");
+	if (run != NULL && run[0] == '1')
+		so->so_catch_signals = 1;
+	noticed = st_opt_adjust(&sp);
+	/*
+	 * Dumps are written when debugging or under `slabtrace run`, not
+	 * for the invalid free that aborts a plain LD_PRELOAD run.
+	 */
+	if (!sp.sp_dump_given && !so->so_catch_signals)
+		so->so_dump = 0;
+	if (sp.sp_nosignals)
+		so->so_catch_signals = 0;
+	return (noticed ? ST_OPT_NOTICE : ST_OPT_OK);
+}
+
+/*
+ * Python's small objects come from pymalloc, not from us, unless
+ * PYTHONMALLOC says malloc: the hint for a python run under plain
+ * LD_PRELOAD (`slabtrace run` sets the variable itself).  1 if made.
+ */
+static int
+st_opt_python_hint(char *msg, size_t msglen)
+{
+	const char *pm = st_os_getenv("PYTHONMALLOC"), *base;
+	char exe[512];
+
+	if (pm != NULL && (strcmp(pm, "malloc") == 0 ||
+	    strcmp(pm, "malloc_debug") == 0))
+		return (0);
+	if (st_os_readlink("/proc/self/exe", exe, sizeof (exe)) <= 0)
+		return (0);
+	base = strrchr(exe, '/');
+	base = base != NULL ? base + 1 : exe;
+	if (strncmp(base, "python", 6) != 0)
+		return (0);
+	st_snprintf(msg, msglen, "slabtrace: python: most of its objects "
+	    "come from its own allocator (pymalloc) and are not checked; run "
+	    "it with PYTHONMALLOC=malloc (slabtrace run does)\n");
+	return (1);
+}
+
+/* Section 6: children stay quiet.  setenv would malloc. */
+static void
+st_opt_mark_environ(void)
+{
+	static char noted[] = ST_NOTED_VAR "=1";
+	char **old = environ, **new;
+	size_t n = 0;
+
+	while (old != NULL && old[n] != NULL)
+		n++;
+	if ((new = st_os_map((n + 2) * sizeof (char *), 0)) == NULL)
+		return;
+	if (n > 0)
+		memcpy(new, old, n * sizeof (char *));
+	new[n] = noted;
+	new[n + 1] = NULL;
+	environ = new;
 }
 
 void
 st_options_init(void)
 {
-	const char *run = st_os_getenv("SLABTRACE_RUN");
+	char msg[ST_OPT_MSG_MAX];
+	const char *noted;
+	int rc, said = 0;
 
-	st_opt_kmem_flags();
-	st_opt_words("UMEM_DEBUG");
-	st_opt_words("UMEM_LOGGING");
-	st_opt_words("UMEM_OPTIONS");
-	st_opt_words("SLABTRACE_STATS");
-	if (run != NULL && run[0] == '1')
-		st_opts.so_catch_signals = 1;
-	st_opt_adjust();
-	/*
-	 * Dumps are written when debugging or under `slabtrace run`, not
-	 * for the invalid free that aborts a plain LD_PRELOAD run.
-	 */
-	if (!st_opt_dump_given && !st_opts.so_catch_signals)
-		st_opts.so_dump = 0;
-	if (st_opt_nosignals)
-		st_opts.so_catch_signals = 0;
+	rc = st_options_parse(&st_opts, st_os_getenv, msg, sizeof (msg));
+	if (rc == ST_OPT_ERROR) {
+		st_os_write(2, msg, strlen(msg));
+		st_os_exit(1);
+	}
+	noted = st_os_getenv(ST_NOTED_VAR);
+	if (noted != NULL && noted[0] != '\0')
+		return;
+	if (rc == ST_OPT_NOTICE) {
+		st_os_write(2, msg, strlen(msg));
+		said = 1;
+	}
+	if (((st_opts.so_kmem_flags & KMF_CACHE_DEBUG) != 0 ||
+	    st_opts.so_firewall != UINT64_MAX) &&
+	    st_opt_python_hint(msg, sizeof (msg))) {
+		st_os_write(2, msg, strlen(msg));
+		said = 1;
+	}
+	if (said)
+		st_opt_mark_environ();
 }

@@ -29,6 +29,13 @@ size_t st_os_pagesize(void);
 /* Anonymous read-write memory aligned to align (a power of two >= page). */
 void *st_os_map(size_t size, size_t align);
 void st_os_unmap(void *addr, size_t size);
+/*
+ * Scratch memory left out of the record (st_os_mapped_by_us): for the
+ * dumper, which runs with the other threads stopped, one of them perhaps
+ * inside the record's lock.
+ */
+void *st_os_map_scratch(size_t size);
+void st_os_unmap_scratch(void *addr, size_t size);
 /* The pages keep their addresses but their contents may be dropped. */
 void st_os_decommit(void *addr, size_t size);
 /* Grow or move a mapping made by st_os_map (mremap); NULL on failure. */
@@ -71,6 +78,8 @@ int st_os_atfork(void (*prepare)(void), void (*parent)(void),
 void st_os_write(int fd, const char *buf, size_t len);
 const char *st_os_getenv(const char *name);   /* NULL when setuid */
 void st_os_abort(void) __attribute__((noreturn));
+/* Exit at once with status: no atexit handlers, no stdio flush. */
+void st_os_exit(int status) __attribute__((noreturn));
 void st_os_sleep_ns(uint64_t ns);
 uint64_t st_os_realtime_ns(void);       /* CLOCK_REALTIME nanoseconds */
 uint32_t st_os_pid(void);
@@ -91,9 +100,28 @@ long st_os_write_all(int fd, const void *buf, size_t len); /* loops */
 long st_os_lseek(int fd, int64_t off, int whence);
 void st_os_close(int fd);
 int64_t st_os_file_size(int fd);
+int64_t st_os_file_disk(int fd);        /* bytes it takes on disk */
 /* A private read-only mapping of a whole file; st_os_unmap to release. */
 void *st_os_map_file(int fd, size_t size);
 long st_os_readlink(const char *path, char *buf, size_t len);
+/* Append to path, creating it 0600 (never through a symbolic link). */
+int st_os_open_append(const char *path);
+int st_os_mkdir(const char *path);             /* 0700; 0 if it is there */
+int st_os_executable(const char *path);         /* 1 if we may exec it */
+/*
+ * A helper process: path run with argv and envp, its standard input and
+ * output one end of a socket pair whose other end is *fdp, its standard
+ * error /dev/null, with default signal handling.  No handler of ours runs
+ * in it before it execs.  0, or -1.
+ */
+int st_os_spawn(const char *path, char *const argv[], char *const envp[],
+    int *fdp, uint32_t *pidp);
+/* Send all of buf (never SIGPIPE); 0 or -1. */
+int st_os_send(int fd, const void *buf, size_t len);
+/* Read what is there, waiting up to timeout_ns: bytes, 0 at EOF, -1. */
+long st_os_recv_wait(int fd, void *buf, size_t len, uint64_t timeout_ns);
+/* End a helper process: kill it if asked, and reap it if it is done. */
+void st_os_reap(uint32_t pid, int kill);
 /* Page protection: ST_PROT_NONE or ST_PROT_RW. */
 #define ST_PROT_NONE    0
 #define ST_PROT_RW      3

@@ -16,7 +16,10 @@
 #include <sys/utsname.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -237,6 +240,21 @@ void
 st_os_unmap(void *addr, size_t size)
 {
 	st_os_range_remove(addr, size);
+	(void) munmap(addr, size);
+}
+
+void *
+st_os_map_scratch(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return (p == MAP_FAILED ? NULL : p);
+}
+
+void
+st_os_unmap_scratch(void *addr, size_t size)
+{
 	(void) munmap(addr, size);
 }
 
@@ -869,6 +887,12 @@ st_os_abort(void)
 }
 
 void
+st_os_exit(int status)
+{
+	_exit(status);
+}
+
+void
 st_os_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000ULL),
@@ -943,6 +967,128 @@ st_os_create_excl(const char *path)
 	    O_NOFOLLOW | O_CLOEXEC, 0600)));
 }
 
+int
+st_os_open_append(const char *path)
+{
+	return (st_os_fd_high(open(path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)));
+}
+
+int
+st_os_mkdir(const char *path)
+{
+	return (mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1);
+}
+
+int
+st_os_executable(const char *path)
+{
+	return (access(path, X_OK) == 0);
+}
+
+/*
+ * vfork: the child shares our memory until it execs, so it only makes
+ * system calls, and all signals stay blocked until every handler is back
+ * to its default (else one of ours could run in the child, on our memory).
+ */
+int
+st_os_spawn(const char *path, char *const argv[], char *const envp[],
+    int *fdp, uint32_t *pidp)
+{
+	sigset_t all, old;
+	int sv[2], saved = errno;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return (-1);
+	(void) sigfillset(&all);
+	(void) pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0) {
+		struct sigaction sa;
+		int sig, null;
+
+		(void) memset(&sa, 0, sizeof (sa));
+		sa.sa_handler = SIG_DFL;
+		for (sig = 1; sig < NSIG; sig++)
+			(void) sigaction(sig, &sa, NULL);
+		(void) sigprocmask(SIG_SETMASK, &old, NULL);
+		null = open("/dev/null", O_WRONLY);
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 ||
+		    (null >= 0 && dup2(null, 2) < 0))
+			_exit(127);
+		(void) execve(path, argv, envp);
+		_exit(127);
+	}
+	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void) close(sv[1]);
+	if (pid < 0) {
+		(void) close(sv[0]);
+		errno = saved;
+		return (-1);
+	}
+	*fdp = st_os_fd_high(sv[0]);
+	*pidp = (uint32_t)pid;
+	errno = saved;
+	return (0);
+}
+
+int
+st_os_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+long
+st_os_recv_wait(int fd, void *buf, size_t len, uint64_t timeout_ns)
+{
+	uint64_t end = st_os_now_ns() + timeout_ns;
+	struct pollfd pfd;
+	ssize_t n;
+
+	for (;;) {
+		uint64_t now = st_os_now_ns();
+		int r;
+
+		if (now >= end)
+			return (-1);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)((end - now) / 1000000 + 1));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return (-1);
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return ((long)n);
+	}
+}
+
+void
+st_os_reap(uint32_t pid, int kill_it)
+{
+	int status;
+
+	if (kill_it)
+		(void) kill((pid_t)pid, SIGKILL);
+	(void) waitpid((pid_t)pid, &status, kill_it ? 0 : WNOHANG);
+}
+
 long
 st_os_read(int fd, void *buf, size_t len)
 {
@@ -1003,6 +1149,16 @@ st_os_file_size(int fd)
 	if (fstat(fd, &st) != 0)
 		return (-1);
 	return ((int64_t)st.st_size);
+}
+
+int64_t
+st_os_file_disk(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return (-1);
+	return ((int64_t)st.st_blocks * 512);
 }
 
 void *

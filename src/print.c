@@ -245,16 +245,29 @@ st_scan_dec(const char **sp)
 	return (v);
 }
 
+/*
+ * A report about buf (cp's, as far as the caller knows): the fields every
+ * report has, the rest zero.  Returns 1, for the checks that return
+ * "found one".
+ */
+int
+kmem_errinfo_init(kmem_errinfo_t *ei, kmem_error_t error, kmem_cache_t *cp,
+    void *buf)
+{
+	memset(ei, 0, sizeof (*ei));
+	ei->ei_error = error;
+	ei->ei_cache = ei->ei_realcache = cp;
+	ei->ei_buf = ei->ei_base = buf;
+	return (1);
+}
+
 /* The error function of the non-debug paths: see kmem_error (debug.c). */
 void
 st_error(kmem_error_t error, kmem_cache_t *cp, void *buf, const char *routine)
 {
 	kmem_errinfo_t ei;
 
-	memset(&ei, 0, sizeof (ei));
-	ei.ei_error = error;
-	ei.ei_cache = ei.ei_realcache = cp;
-	ei.ei_buf = ei.ei_base = buf;
+	(void) kmem_errinfo_init(&ei, error, cp, buf);
 	ei.ei_routine = routine;
 	kmem_error(&ei);
 }

@@ -536,6 +536,13 @@ typedef struct st_msgbuf {
 #define NT_SLABTRACE            0x53540001
 #define ST_DUMP_MAGIC           "slabtrace-dump:1"
 #define ST_DUMP_STRLEN          256
+/*
+ * The note's revision, in sn_version (0 in the first dumps, revision 1).
+ * A reader refuses a dump newer than it knows; fields are only ever added
+ * at the end, so it reads an older one up to its n_descsz.
+ *   2: sn_nthreads, sn_nunstopped (every stopped thread's registers)
+ */
+#define ST_DUMP_VERSION         2
 
 typedef struct st_dump_note {
 	char sn_magic[16];              /* ST_DUMP_MAGIC */
@@ -548,13 +555,15 @@ typedef struct st_dump_note {
 	int32_t sn_signo;               /* fatal signal, 0 for a report */
 	uint32_t sn_content;            /* ST_DUMP_* */
 	uint32_t sn_kmem_flags;
-	uint32_t sn_pad;
+	uint32_t sn_version;            /* ST_DUMP_VERSION (was padding: 0) */
 	char sn_panic[ST_DUMP_STRLEN];  /* the panic message */
 	char sn_program[ST_DUMP_STRLEN]; /* /proc/self/exe */
 	char sn_cmdline[ST_DUMP_STRLEN]; /* argv, spaces between */
 	char sn_host[ST_DUMP_STRLEN / 4];
 	char sn_release[ST_DUMP_STRLEN / 4];
 	char sn_machine[ST_DUMP_STRLEN / 4];
+	uint32_t sn_nthreads;           /* NT_PRSTATUS notes, sn_tid's first */
+	uint32_t sn_nunstopped;         /* threads not stopped: no registers */
 } st_dump_note_t;
 
 /* ------------------------------------------------------------------------
@@ -582,6 +591,10 @@ typedef struct st_options {
 	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
 	                                   every N ms (0: never) */
 	char so_dumpdir[ST_DUMP_STRLEN]; /* where vmcore.N go ("" = cwd) */
+	char so_logfile[ST_DUMP_STRLEN]; /* logfile=PATH: reports to PATH.PID */
+	char so_jsonfile[ST_DUMP_STRLEN]; /* jsonfile=PATH: JSON to PATH.PID */
+	uint32_t so_json;               /* json: each report as JSON too */
+	uint32_t so_symbolize;          /* file:line via `slabtrace symbolize` */
 } st_options_t;
 
 /* ------------------------------------------------------------------------
@@ -647,7 +660,8 @@ int kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size,
 void kmem_debug_verify_free(kmem_cache_t *cp, void *buf);
 void kmem_log_failure(kmem_cache_t *cp, size_t size);
 void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);
-void kmem_error(const kmem_errinfo_t *ei);  /* returns only if noabort */
+void kmem_error(const kmem_errinfo_t *ei);
+void kmem_suspect_freed(const void *bad, const void *uc);  /* returns only if noabort */
 void kmem_report_fork_child(void);
 const char *kmem_cache_name_safe(const kmem_cache_t *cp);
 const char *kmem_pattern_story(uint64_t v);     /* NULL: no pattern */
@@ -701,22 +715,58 @@ typedef void kmem_buf_visit_t(kmem_cache_t *cp, void *buf, void *arg);
 
 /* options.c */
 extern st_options_t st_opts;
-void st_options_init(void);     /* read the environment (once) */
+/* Read the environment (once); print the error and exit(1) on a bad value. */
+void st_options_init(void);
+/* Parse from getenv_fn into *so; never prints or exits (the CLI's too). */
+typedef const char *st_getenv_t(const char *name);
+#define ST_OPT_OK       0       /* nothing to say */
+#define ST_OPT_NOTICE   1       /* msg: a line to show; run the program */
+#define ST_OPT_ERROR    (-1)    /* msg: the error; do not run it */
+#define ST_OPT_MSG_MAX  1024    /* msg's size: one line always fits */
+#define ST_NOTED_VAR    "SLABTRACE_NOTED"       /* notices were shown */
+int st_options_parse(st_options_t *so, st_getenv_t *getenv_fn, char *msg,
+    size_t msglen);
 
 /* unwind.c: stacks, from here or from a signal's ucontext_t. */
 uint32_t st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip);
 uint32_t st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max);
+int st_stack_range(uintptr_t sp, uintptr_t *lop, uintptr_t *hip);
+int st_uc_unwind_to(void *uc, uintptr_t target_pc);     /* for dumps */
+#define ST_UC_NREGS     18
+uint32_t st_uc_regs(const void *uc, uintptr_t *regs);  /* general regs */
 
 /* symtab.c: "function+0xoff" for a code address, from the ELF symbols. */
 size_t st_symbolize(uintptr_t pc, char *buf, size_t len);
 /* 1 if found: name and module point into mapped files (valid for good). */
 int st_symbol_lookup(uintptr_t pc, const char **namep, uintptr_t *offp,
     const char **modulep);
+int st_symbol_module(uintptr_t pc, const char **pathp, uintptr_t *linkp);
 int st_symbol_addr(const char *name, uintptr_t *addrp);
+
+/* report.c: where reports go, how their stacks read, the summary. */
+#define ST_STACK_EXACT  0x1     /* pcs[0] is a faulting pc */
+#define ST_REPORT_SIGNAL        KMERR_NERRORS   /* kinds past KMERR_* */
+#define ST_REPORT_FIREWALL      (KMERR_NERRORS + 1)
+#define ST_REPORT_NKINDS        (KMERR_NERRORS + 2)
+void st_report_panic_begin(const char *msg, int signo);
+uint64_t st_report_now(void);     /* the open report's start, for T- */
+void st_report_out(const char *buf, size_t len);
+void st_report_begin(const char *kind, int error, const kmem_errinfo_t *ei);
+void st_report_stack(const char *title, uint64_t thread, uint64_t when,
+    const uintptr_t *pcs, uint32_t n, uint32_t flags, const char *indent);
+uint32_t st_report_first_frame(const uintptr_t *pcs, uint32_t n);
+uint32_t st_report_entry_frame(const uintptr_t *pcs, uint32_t n);
+void st_report_dump(const char *path);
+void st_report_legend(void);
+void st_report_end(const char *panic);
+int st_report_summary(void);
+void st_report_fork_child(void);
 
 /* dump.c: write vmcore.N; returns N or -1 (reported on one line). */
 int st_dump_write(const char *panicmsg, const void *uc, int signo,
     uintptr_t fault_addr);
+/* A fatal signal while another thread panics: wait out its dump, in it. */
+void st_dump_hold(const void *uc, int signo);
 
 /* vmem.c */
 void vmem_init(void);
@@ -896,6 +946,8 @@ uint64_t st_scan_hex(const char **sp);
 uint64_t st_scan_dec(const char **sp);
 void st_error(kmem_error_t error, kmem_cache_t *cp, void *buf,
     const char *routine);       /* returns only if noabort */
+int kmem_errinfo_init(kmem_errinfo_t *ei, kmem_error_t error,
+    kmem_cache_t *cp, void *buf);
 void st_panic(const char *fmt, ...) __attribute__((noreturn,
     format(printf, 1, 2)));
 void st_assert_fail(const char *expr, const char *file, int line)
@@ -929,15 +981,17 @@ kmem_op_enter(void)
 }
 
 /* A debugged free is done: count it; is a sweep due (verify.c)? */
+#define ST_SWEEP_NAME   "slabtrace-sweep"        /* the sweep thread */
+#define KMEM_SWEEP_TICK 64      /* frees between looks at the clock */
 static inline void
 kmem_sweep_tick(kmem_thread_t *kt, uintptr_t caller)
 {
 	if (ST_UNLIKELY(kt == &kmem_thread_dead))
 		return;
 	__atomic_store_n(&kt->kt_frees, kt->kt_frees + 1, __ATOMIC_RELAXED);
-	/* The first free, then every 64th, until the sweeper runs. */
+	/* The first free, then every KMEM_SWEEP_TICKth, until it runs. */
 	if (ST_UNLIKELY(__atomic_load_n(&kmem_sweeper, __ATOMIC_RELAXED) <= 0) &&
-	    (kt->kt_frees & 63) == 1)
+	    kt->kt_frees % KMEM_SWEEP_TICK == 1)
 		kmem_sweep_tick_slow(kt, caller);
 }
 

@@ -112,6 +112,10 @@
  * *offp = pc - its load bias; else *modulep = NULL, *offp = pc.  Any of the
  * pointers may be NULL.
  *
+ * st_symbol_module: the path of the file holding pc (the main program's
+ * as /proc/self/exe names it) and pc's address in that file (pc - bias),
+ * for the symbolizer; 1 if pc lies in a loaded object that has a file.
+ *
  * st_symbol_addr: the address of the symbol called name (any defined
  * symbol but sections, files and TLS: functions and variables) in the first
  * object that defines it (the main program first, in load order; in an
@@ -120,6 +124,7 @@
  */
 int st_symbol_lookup(uintptr_t pc, const char **namep, uintptr_t *offp,
     const char **modulep);
+int st_symbol_module(uintptr_t pc, const char **pathp, uintptr_t *linkp);
 int st_symbol_addr(const char *name, uintptr_t *addrp);
 
 /* Tunables. */
@@ -236,6 +241,8 @@ typedef struct sym_table {
 typedef struct sym_res {
 	const char *rs_name;            /* the symbol, or NULL */
 	const char *rs_module;          /* the object's basename, or NULL */
+	const sym_file_t *rs_file;      /* the object's file, or NULL */
+	uintptr_t rs_link;              /* pc - bias: its address in the file */
 	uintptr_t rs_off;               /* from the symbol, or from the bias */
 } sym_res_t;
 
@@ -1341,7 +1348,8 @@ sym_resolve(uintptr_t pc, sym_res_t *rs)
 
 	rs->rs_name = NULL;
 	rs->rs_module = NULL;
-	rs->rs_off = pc;
+	rs->rs_file = NULL;
+	rs->rs_off = rs->rs_link = pc;
 	/*
 	 * Checked on every lookup, not only on a miss: a library dlclose()d
 	 * and another dlopen()ed at the same address would hit a stale row.
@@ -1355,7 +1363,8 @@ sym_resolve(uintptr_t pc, sym_res_t *rs)
 	if (r != 1)
 		return (0);
 	rs->rs_module = SM_FILE(&sm)->sf_base;
-	rs->rs_off = pc - sm.sm_bias;
+	rs->rs_file = SM_FILE(&sm);
+	rs->rs_off = rs->rs_link = pc - sm.sm_bias;
 	if ((si = sym_file_index(SM_FILE(&sm))) == NULL ||
 	    (se = sym_index_find(si, rs->rs_off)) == NULL)
 		return (1);
@@ -1406,6 +1415,19 @@ st_symbol_lookup(uintptr_t pc, const char **namep, uintptr_t *offp,
 	if (modulep != NULL)
 		*modulep = rs.rs_module;
 	return (r == 2);
+}
+
+int
+st_symbol_module(uintptr_t pc, const char **pathp, uintptr_t *linkp)
+{
+	sym_res_t rs;
+
+	if (sym_resolve(pc, &rs) == 0 || rs.rs_file == NULL ||
+	    (rs.rs_file->sf_flags & SYM_F_VDSO))
+		return (0);
+	*pathp = rs.rs_file->sf_path;
+	*linkp = rs.rs_link;
+	return (1);
 }
 
 int

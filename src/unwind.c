@@ -300,6 +300,19 @@ uw_range_for(uintptr_t sp, uw_range_t *rp)
 	return (uw_range_slow(sp, rp));
 }
 
+/* The readable stack range holding sp, for reports: 1 if known. */
+int
+st_stack_range(uintptr_t sp, uintptr_t *lop, uintptr_t *hip)
+{
+	uw_range_t r;
+
+	if (!uw_range_for(sp, &r))
+		return (0);
+	*lop = r.ur_lo;
+	*hip = r.ur_hi;
+	return (1);
+}
+
 #if defined(__x86_64__) && defined(__linux__)
 
 /* ------------------------------------------------------------------------
@@ -1008,8 +1021,10 @@ uw_cie_parse(const uw_module_t *m, uintptr_t cie, uw_cie_t *ci)
 #define UW_RR_VALEXPR	6
 
 #define UW_TR_FP	0	/* the tracked registers: rbp */
-#define UW_TR_RA	1	/* and the return address column */
-#define UW_NTRACK	2
+#define UW_TR_RA	1	/* and the return address column; */
+#define UW_TR_RBX	2	/* the other callee-saved ones, for */
+#define UW_TR_R12	3	/* st_uc_unwind_to (a dump's registers) */
+#define UW_NTRACK	7	/* (rbx, r12, r13, r14, r15) */
 
 typedef struct uw_rrule {
 	uint32_t rr_kind;		/* UW_RR_* */
@@ -1033,6 +1048,10 @@ uw_track(const uw_cie_t *ci, uint64_t reg)
 		return (UW_TR_FP);
 	if (reg == ci->ci_ra_reg)
 		return (UW_TR_RA);
+	if (reg == 3)
+		return (UW_TR_RBX);
+	if (reg >= 12 && reg <= 15)
+		return (UW_TR_R12 + (int)(reg - 12));
 	return (-1);
 }
 
@@ -1461,9 +1480,9 @@ uw_rule_derive(const uw_cfa_state_t *cs, uintptr_t pc)
 	return (uw_pack(kind, fpk, cfaoff, ra->rr_off, fpoff));
 }
 
-/* The rule at pc from the module's CFI; UW_RULE_NOINFO if there is none. */
-static uint64_t
-uw_rule_cfi(const uw_module_t *m, uintptr_t pc, uintptr_t target)
+/* The CFA state at target from the module's CFI: 1, or 0 if none. */
+static int
+uw_state_cfi(const uw_module_t *m, uintptr_t target, uw_cfa_state_t *csp)
 {
 	uintptr_t fde, end, cie, begin, range, seghi;
 	uw_cfa_state_t init, cs;
@@ -1474,27 +1493,27 @@ uw_rule_cfi(const uw_module_t *m, uintptr_t pc, uintptr_t target)
 
 	if (!uw_fde_find(m, target, &fde) ||
 	    (seghi = uw_module_bound(m, fde, 8, PF_R)) == 0)
-		return (UW_RULE_NOINFO);
+		return (0);
 	uw_rd_init(&rd, fde, seghi);
 	if (!uw_entry_len(&rd, &end, &is64))
-		return (UW_RULE_NOINFO);
+		return (0);
 	rd.rd_end = (const uint8_t *)end;
 	cie = (uintptr_t)rd.rd_p;
 	cieoff = uw_rd_u(&rd, is64 ? 8 : 4);
 	if (rd.rd_bad || cieoff == 0 || cieoff > cie)
-		return (UW_RULE_NOINFO);
+		return (0);
 	cie -= (uintptr_t)cieoff;
 	if (!uw_cie_parse(m, cie, &ci))
-		return (UW_RULE_NOINFO);
+		return (0);
 	begin = uw_rd_enc(&rd, ci.ci_fde_enc, 0);
 	range = uw_rd_enc(&rd, ci.ci_fde_enc & 0x0f, 0);
 	if (rd.rd_bad || target < begin || target - begin >= range)
-		return (UW_RULE_NOINFO);
+		return (0);
 	if (ci.ci_aug_z) {
 		uint64_t alen = uw_rd_uleb(&rd);
 
 		if (!uw_rd_need(&rd, (size_t)alen))
-			return (UW_RULE_NOINFO);
+			return (0);
 		rd.rd_p += alen;
 	}
 	memset(&init, 0, sizeof (init));
@@ -1503,10 +1522,22 @@ uw_rule_cfi(const uw_module_t *m, uintptr_t pc, uintptr_t target)
 
 		uw_rd_init(&crd, ci.ci_insn, ci.ci_insn_end);
 		if (!uw_cfa_exec(&crd, &ci, 0, UINTPTR_MAX, &init, NULL))
-			return (UW_RULE_NOINFO);
+			return (0);
 	}
 	cs = init;
 	if (!uw_cfa_exec(&rd, &ci, begin, target, &cs, &init))
+		return (0);
+	*csp = cs;
+	return (1);
+}
+
+/* The rule at pc from the module's CFI; UW_RULE_NOINFO if there is none. */
+static uint64_t
+uw_rule_cfi(const uw_module_t *m, uintptr_t pc, uintptr_t target)
+{
+	uw_cfa_state_t cs;
+
+	if (!uw_state_cfi(m, target, &cs))
 		return (UW_RULE_NOINFO);
 	return (uw_rule_derive(&cs, pc));
 }
@@ -2091,6 +2122,79 @@ st_stack_capture_uc(const void *ucp, uintptr_t *pcs, uint32_t max)
 	return (uw_walk(&f, pcs, max, 0));
 }
 
+/*
+ * A dump's registers (dump.c): walk the context uc (from getcontext(),
+ * inside the allocator) up to the frame whose pc is target, the
+ * allocator's entry point the program called, and leave that frame's
+ * registers in uc: rip, rsp, rbp and the callee-saved rbx and r12-r15,
+ * each restored from where the frames below saved it, as a debugger's
+ * unwinder does.  So gdb's `bt` of the dump starts at free() and the
+ * program's frame is the next one, with its register variables right.
+ * The caller-saved registers keep the values they had deeper down (gdb
+ * does not trust them above frame 0 either).  Slow (the CFI is run for
+ * every frame, no cache), for a panic only.  1 if target was reached.
+ */
+int
+st_uc_unwind_to(void *ucp, uintptr_t target)
+{
+	static const int gr[UW_NTRACK] = { REG_RBP, -1, REG_RBX, REG_R12,
+	    REG_R13, REG_R14, REG_R15 };
+	ucontext_t *uc = ucp;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t regs[UW_NTRACK], pc, sp, cfa, ra = 0;
+	uw_cfa_state_t cs;
+	uw_module_t m;
+	uw_range_t r;
+	int depth, t;
+
+	pc = (uintptr_t)g[REG_RIP];
+	sp = (uintptr_t)g[REG_RSP];
+	for (t = 0; t < UW_NTRACK; t++)
+		regs[t] = gr[t] >= 0 ? (uintptr_t)g[gr[t]] : 0;
+	if (!uw_range_for(sp, &r))
+		return (0);
+	for (depth = 0; depth < (int)KMEM_STACK_MAX; depth++) {
+		if (pc == target && depth > 0)
+			break;
+		/* getcontext's pc, like every other, is a return address. */
+		if (!uw_module_lookup(pc - 1, &m) ||
+		    !uw_state_cfi(&m, pc - 1, &cs) || cs.cs_cfa_expr != NULL)
+			return (0);
+		if (cs.cs_cfa_reg == UW_DW_RSP)
+			cfa = sp + (uintptr_t)cs.cs_cfa_off;
+		else if (cs.cs_cfa_reg == UW_DW_RBP)
+			cfa = regs[UW_TR_FP] + (uintptr_t)cs.cs_cfa_off;
+		else
+			return (0);
+		if (cs.cs_reg[UW_TR_RA].rr_kind != UW_RR_OFFSET)
+			return (0);
+		for (t = 0; t < UW_NTRACK; t++) {
+			uintptr_t a = cfa + (uintptr_t)cs.cs_reg[t].rr_off;
+
+			if (cs.cs_reg[t].rr_kind != UW_RR_OFFSET)
+				continue;       /* same value (or unknown) */
+			if (a < r.ur_lo || a + 8 > r.ur_hi)
+				return (0);
+			if (t == UW_TR_RA)
+				ra = *(const uintptr_t *)a;
+			else
+				regs[t] = *(const uintptr_t *)a;
+		}
+		if (cfa <= sp || cfa > r.ur_hi)
+			return (0);
+		sp = cfa;
+		pc = ra;
+	}
+	if (pc != target)
+		return (0);
+	g[REG_RIP] = (greg_t)pc;
+	g[REG_RSP] = (greg_t)sp;
+	for (t = 0; t < UW_NTRACK; t++)
+		if (gr[t] >= 0)
+			g[gr[t]] = (greg_t)regs[t];
+	return (1);
+}
+
 #else	/* !(__x86_64__ && __linux__): frame records only (section 8) */
 
 /* Walk fp records {saved fp, return address} inside the stack range. */
@@ -2143,4 +2247,29 @@ st_stack_capture_uc(const void *ucp, uintptr_t *pcs, uint32_t max)
 #endif
 }
 
+int
+st_uc_unwind_to(void *ucp, uintptr_t target)
+{
+	(void) ucp; (void) target;
+	return (0);
+}
+
 #endif	/* __x86_64__ && __linux__ */
+
+/* The general registers of a signal's context, for reports: the count. */
+uint32_t
+st_uc_regs(const void *ucv, uintptr_t *regs)
+{
+#if defined(__x86_64__) && defined(__linux__)
+	const ucontext_t *uc = ucv;
+	uint32_t i, n = 0;
+
+	for (i = REG_R8; i <= REG_RCX && n < ST_UC_NREGS; i++)
+		regs[n++] = (uintptr_t)uc->uc_mcontext.gregs[i];
+	return (n);
+#else
+	(void) ucv;
+	(void) regs;
+	return (0);
+#endif
+}

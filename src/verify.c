@@ -76,8 +76,7 @@ uint64_t kmem_stop_wait_exit_ns = 2000000000ULL; /* exit, kmem_verify() */
 uint64_t kmem_stop_wait_dump_ns = 500000000ULL; /* before a dump */
 #define KV_FINDINGS_MAX 16      /* problems one walk reports in full */
 #define KV_TICK_FREES   256     /* a thread looks at the clock this often */
-#define KV_TICK_EARLY   64      /* ... until the sweeper runs (the header's
-                                   kmem_sweep_tick has it too) */
+#define KV_TICK_EARLY   KMEM_SWEEP_TICK /* ... until the sweeper runs */
 #define KV_IDLE_SWEEPS  8       /* periods between sweeps of an idle heap */
 
 volatile uint32_t kmem_stopped;         /* a verifier stops the world */
@@ -208,7 +207,7 @@ kmem_world_stop(uint64_t timeout_ns, int careful)
 		st_os_sleep_ns(50000);
 	}
 	if (st_opts.so_verbose)
-		st_msg("slabtrace: heap verify skipped: thread %lu stayed "
+		st_msg("heap verify skipped: thread %lu stayed "
 		    "inside the allocator\n", (unsigned long)(busy != 0 &&
 		    busy != UINT64_MAX ? busy : 0));
 	kmem_world_resume();
@@ -308,7 +307,7 @@ kv_report(kv_walk_t *kw, const char *found)
 			kmem_debug_repattern(ei->ei_cache, ei->ei_base);
 	}
 	if (kw->kw_nbad > kw->kw_nfound)
-		st_msg("slabtrace: and %lu more problems %s\n",
+		st_msg("and %lu more problems %s\n",
 		    (unsigned long)(kw->kw_nbad - kw->kw_nfound), found);
 	return (kw->kw_nbad);
 }
@@ -471,7 +470,7 @@ kmem_sweeper_start(void)
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	if (st_os_thread_start(kmem_sweeper_main, NULL,
-	    "slabtrace-sweep") != 0)
+	    ST_SWEEP_NAME) != 0)
 		__atomic_store_n(&kmem_sweeper, -1, __ATOMIC_RELEASE);
 }
 
@@ -500,7 +499,10 @@ kmem_verify_at_exit(void *arg)
 {
 	(void) arg;
 	kmem_exiting = 1;
-	(void) kmem_verify_heap(KV_EXIT);
+	if (st_opts.so_verify_exit)
+		(void) kmem_verify_heap(KV_EXIT);
+	/* What noabort let go on: the count, as the last line. */
+	(void) st_report_summary();
 }
 
 /*
@@ -526,7 +528,7 @@ kmem_verify_init(void)
 	extern int __cxa_atexit(void (*)(void *), void *, void *);
 
 	kmem_sweep_last = st_os_now_ns();
-	if ((kmem_flags & (KMF_BUFTAG | KMF_LITE)) && st_opts.so_verify_exit)
+	if (kmem_flags & (KMF_BUFTAG | KMF_LITE))
 		(void) __cxa_atexit(kmem_verify_at_exit, NULL, NULL);
 }
 

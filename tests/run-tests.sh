@@ -33,7 +33,7 @@
 # LD_PRELOAD=libslabtrace.so, "lite", "0xf", "default" and "fw" run it so with
 # UMEM_DEBUG=lite, KMEM_FLAGS=0xf, UMEM_DEBUG=default, KMEM_FLAGS=0x4f (a
 # firewall under every buffer) or "nomag" KMEM_FLAGS=0x2f; a report (a line
-# "slabtrace: ...") then fails it.  Each mode is a test of its own, named
+# "slabtrace[PID]: ..." or "slabtrace: ...") then fails it.  Each mode is a test of its own, named
 # tier/name[mode].  Defaults: unit "static", integration "static preload",
 # stress "preload".  A line "env: VAR=value ..." sets its environment.
 # A line "timeout: N" sets the limit in seconds (default
@@ -46,11 +46,16 @@
 #   signal: ABRT            it must die by this signal (default ABRT);
 #                           "none" with "status: N" for an exit status
 #   expect: REGEX           a line of its stderr must match (extended regular
-#                           expression, whole line); several expect lines
+#                           expression, whole line, without the reports'
+#                           "slabtrace[PID]: " prefix, which a leading
+#                           "slabtrace: " in REGEX stands for); several expect lines
 #                           must match in their order
 #   dump: no                no dump may be written (default: exactly one
 #                           vmcore.N, mode 0600, in its working directory)
 #   gdb: FUNCTION           `gdb -batch -ex bt PROGRAM vmcore.N` must show it
+#   gdb-top: TEXT           ... in frames #0-#3 (the dump's registers are
+#                           the allocator's entry point's: the program's
+#                           frame comes next, after gdb's inlined ones)
 #   modes: static           link with libslabtrace.a (for the kmem API)
 #                           instead of running under LD_PRELOAD
 #   variants: a b ...       run once per word, with it as argv[1]: a test
@@ -80,6 +85,9 @@ ROOT=$PWD
 SO=${SLABTRACE_SO:-$ROOT/build/libslabtrace.so}
 AR=${SLABTRACE_A:-$ROOT/build/libslabtrace.a}
 CLI=${SLABTRACE_CLI:-$ROOT/build/slabtrace}
+# Reports find `slabtrace symbolize` beside the library; a program linked
+# with the archive, or a library copied elsewhere, is told where it is.
+export SLABTRACE_SYMBOLIZER=${SLABTRACE_SYMBOLIZER:-$CLI}
 OUT=${ST_OUT:-$ROOT/build/tests}
 LOGS=$OUT/logs
 CC=${CC:-cc}
@@ -157,6 +165,9 @@ wrong_field() {	# src key variant flag
 	[ -z "$v" ] && v=$(src_field "$1" "$2")
 	printf '%s\n' "$v"
 }
+
+# A line of a report (or any message of the library's) on stderr.
+REPORT_RE='^slabtrace(\[[0-9]+\])?: '
 
 collect() {
 	local tier f base modes mode t
@@ -332,7 +343,7 @@ run_cbin() {	# index
 	elif grep -q "cannot be preloaded" "$log"; then
 		fail "$name" "the library was not preloaded" "$log"
 	elif [ "$mode" != static ] && [ "$mode" != preload ] &&
-	    grep -q "^slabtrace: " "$log"; then
+	    grep -q -E "$REPORT_RE" "$log"; then
 		fail "$name" "slabtrace reported something under $mode" "$log"
 	else
 		pass "$name"
@@ -425,7 +436,7 @@ without slabtrace: exit status $st_ref" "$f"
 			fail "$name" "the library was not preloaded ($how)" "$f"
 			return
 		fi
-		if grep -q "^slabtrace: " "$base.$how.err"; then
+		if grep -q -E "$REPORT_RE" "$base.$how.err"; then
 			fail "$name" "slabtrace reported something ($how)" "$f"
 			return
 		fi
@@ -437,7 +448,7 @@ without slabtrace: exit status $st_ref" "$f"
 run_wrong() {	# index
 	local name=${T_NAME[$1]} src=${T_SRC[$1]} t=${T_TIMEOUT[$1]}
 	local mode=${T_MODE[$1]} pre=$SO v=${T_VARIANT[$1]} fl=${T_FLAG[$1]}
-	local bin dir log st want sig status re line n=0 dumps d fn
+	local bin dir log st want sig status re line n=0 dumps d fn top
 	bin=$(bin_path "$src" "$mode")
 	[ "$mode" = static ] && pre=
 	dir=$OUT/wrong/$(basename "$bin").run
@@ -472,10 +483,13 @@ run_wrong() {	# index
 $(status_reason "$want" "$t")" "$log"
 		return
 	fi
-	# The expected lines, in order.
+	# The expected lines, in order, matched without the reports'
+	# "slabtrace[PID]: " prefix (an expect line's "slabtrace: " is it).
+	sed -E "s/^slabtrace\[[0-9]+\]: //" "$dir/stderr" >"$dir/stderr.n"
 	status=0
 	while IFS= read -r re; do
-		line=$(tail -n +$((n + 1)) "$dir/stderr" | grep -n -E -m 1 \
+		re=${re#slabtrace: }
+		line=$(tail -n +$((n + 1)) "$dir/stderr.n" | grep -n -E -m 1 \
 		    -e "^($re)\$" | cut -d: -f1)
 		if [ -z "$line" ]; then
 			echo "--- no line (after line $n) matches: $re" >>"$log"
@@ -487,7 +501,8 @@ $(status_reason "$want" "$t")" "$log"
 	# A variant's or a flag's own lines, each anywhere.
 	while IFS= read -r re; do
 		[ $status -eq 0 ] || break
-		if ! grep -q -E -e "^($re)\$" "$dir/stderr"; then
+		re=${re#slabtrace: }
+		if ! grep -q -E -e "^($re)\$" "$dir/stderr.n"; then
 			echo "--- no line matches: $re" >>"$log"
 			status=1
 		fi
@@ -517,7 +532,8 @@ $(status_reason "$want" "$t")" "$log"
 		return
 	fi
 	fn=$(wrong_field "$src" gdb "$v" "$fl")
-	if [ -n "$fn" ]; then
+	top=$(wrong_field "$src" gdb-top "$v" "$fl")
+	if [ -n "$fn$top" ]; then
 		if ! command -v gdb >/dev/null; then
 			fail "$name" "gdb is not installed" "$log"
 			return
@@ -525,8 +541,14 @@ $(status_reason "$want" "$t")" "$log"
 		timeout 120 gdb -batch -nx -ex bt "$bin" "$d" >"$dir/gdb.out" \
 		    2>&1 </dev/null
 		cat "$dir/gdb.out" >>"$log"
-		if ! grep -q -w -e "$fn" "$dir/gdb.out"; then
+		if [ -n "$fn" ] && ! grep -q -w -e "$fn" "$dir/gdb.out"; then
 			fail "$name" "gdb's bt of the dump lacks $fn" "$log"
+			return
+		fi
+		if [ -n "$top" ] && ! grep -E '^#[0-3] ' "$dir/gdb.out" |
+		    grep -q -F -e "$top"; then
+			fail "$name" "gdb's bt of the dump lacks $top in frames 0-3" \
+			    "$log"
 			return
 		fi
 	fi

@@ -24,30 +24,50 @@
  * The library is prepended to any LD_PRELOAD already set.  The debugging
  * controls (-f, --debug, --logging, --options) are rows of run_options[]:
  * each just sets one environment variable that the library reads at start
- * up, so this command needs to know nothing of their meaning.  It also sets
- * SLABTRACE_RUN=1, which makes the library turn fatal signals into panics
- * that leave a crash dump (vmcore.N), as it does when debugging is on.
+ * up.  It also sets SLABTRACE_RUN=1, which makes the library turn fatal
+ * signals into panics that leave a crash dump (vmcore.N), as it does when
+ * debugging is on, and SLABTRACE_SYMBOLIZER to this executable, whose
+ * `symbolize` gives the reports' stacks their file:line (unless set).
+ *
+ * Before the program starts, the variables it will see (set here or
+ * inherited) go through the library's own parser, st_options_parse
+ * (src/options.c is linked in, over shim.c): a bad value is refused with
+ * the library's one line and status 2, and the program never runs; what
+ * the kernel's rules drop (LITE with FIREWALL) is said once, here, and
+ * SLABTRACE_NOTED=1 keeps the library and the program's children from
+ * saying it again.  Two programs need a word before they run (one line
+ * each, and they run): a statically linked one, whose malloc LD_PRELOAD
+ * cannot replace (unless libslabtrace.a is in it), and python, whose
+ * pymalloc keeps most objects from malloc: PYTHONMALLOC=malloc is set for
+ * it unless already set.
  *
  * 3. Exit status
  *
  * Like a shell: 127 if the program or the library cannot be found, 126 if
- * the program cannot be executed, 2 for a usage error; otherwise the
- * program's own status, since we exec it.
+ * the program cannot be executed, 2 for a usage error (a bad debugging
+ * variable is one); otherwise the program's own status, since we exec it.
  *
  * This command is not linked with the allocator: it runs on the C
- * library's malloc.
+ * library's malloc.  Of the library's sources only options.c is linked
+ * in, over shim.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* setenv, realpath, readlink */
 #endif
 
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
+#include <link.h>	/* ElfW */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "cmd.h"
+#include "slabtrace_impl.h"	/* st_options_parse (options.c) */
 
 #ifndef SLABTRACE_VERSION
 #define SLABTRACE_VERSION "0.1"
@@ -102,6 +122,11 @@ static int cmd_version(int, char **);
 static const subcmd_t commands[] = {
 	{ "run", cmd_run, "[OPTIONS] [--] PROGRAM [ARGS...]",
 	    "run PROGRAM with libslabtrace.so preloaded" },
+	{ "symbolize", cmd_symbolize,
+	    "[-v] [--debuginfod] [-e MODULE [ADDR...]]",
+	    "code addresses to functions, files and lines (addr2line -Cfi)" },
+	{ "mdb", cmd_mdb, "[-e CMDS] [PROGRAM] (N | DUMP)",
+	    "debug a crash dump vmcore.N (mdb's commands)" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "show this help, or the options of COMMAND" },
 	{ "version", cmd_version, "",
@@ -239,6 +264,10 @@ usage_cmd(FILE *fp, const subcmd_t *sc)
 		(void) fprintf(fp, "\noptions:\n");
 		usage_run_options(fp);
 	}
+	if (sc->sc_func == cmd_symbolize)
+		symbolize_usage(fp);
+	if (sc->sc_func == cmd_mdb)
+		mdb_usage(fp);
 }
 
 static int
@@ -465,6 +494,208 @@ run_parse(int argc, char **argv)
 	return (i);
 }
 
+/*
+ * ----------------------------------------------------------------------
+ * `run`: what the program will meet (section 2).
+ */
+
+static const char *
+run_getenv(const char *name)
+{
+	return (getenv(name));
+}
+
+/* The variables, through the library's parser.  0, or -1 (refused). */
+static int
+run_check_env(void)
+{
+	st_options_t so;
+	char msg[ST_OPT_MSG_MAX];
+	const char *noted = getenv(ST_NOTED_VAR);
+
+	switch (st_options_parse(&so, run_getenv, msg, sizeof (msg))) {
+	case ST_OPT_ERROR:
+		(void) fputs(msg, stderr);
+		return (-1);
+	case ST_OPT_NOTICE:
+		if (noted == NULL || noted[0] == '\0')
+			(void) fputs(msg, stderr);
+		/* If this fails, the library says it again: no harm. */
+		(void) setenv(ST_NOTED_VAR, "1", 1);
+		break;
+	default:
+		break;
+	}
+	return (0);
+}
+
+/*
+ * The file execvp(prog) runs, into path[PATH_MAX]: prog if it has a slash,
+ * else the first executable regular file of that name in PATH (an empty
+ * entry is the current directory; no PATH is "/bin:/usr/bin", as glibc).
+ * 0, or -1 if there is none.
+ */
+static int
+run_resolve(const char *prog, char *path)
+{
+	const char *dirs = getenv("PATH"), *p, *end;
+	struct stat st;
+	int n;
+
+	if (strchr(prog, '/') != NULL) {
+		n = snprintf(path, PATH_MAX, "%s", prog);
+		return (n > 0 && n < PATH_MAX ? 0 : -1);
+	}
+	if (prog[0] == '\0')
+		return (-1);
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	for (p = dirs; ; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		n = snprintf(path, PATH_MAX, "%.*s%s%s", (int)(end - p), p,
+		    end > p ? "/" : "", prog);
+		if (n > 0 && n < PATH_MAX && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return (0);
+		if (*end == '\0')
+			return (-1);
+	}
+}
+
+/* Does the file hold needle (a string of the library's)?  Read in pieces. */
+static int
+file_contains(FILE *fp, const char *needle)
+{
+	char buf[65536];
+	size_t nlen = strlen(needle), keep = 0, n;
+
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		return (0);
+	while ((n = fread(buf + keep, 1, sizeof (buf) - keep, fp)) > 0) {
+		n += keep;
+		if (memmem(buf, n, needle, nlen) != NULL)
+			return (1);
+		keep = n < nlen - 1 ? n : nlen - 1;
+		(void) memmove(buf, buf + n - keep, keep);
+	}
+	return (0);
+}
+
+/*
+ * Is path an ELF executable of ours (native class and byte order) with no
+ * PT_INTERP, so that no dynamic linker reads LD_PRELOAD for it (static,
+ * or static-pie)?  One that holds the library itself (linked with
+ * libslabtrace.a; it reads SLABTRACE_NOTED at start-up) is checked as it
+ * is, so it does not count.  Anything else, a script included: no.
+ */
+static int
+run_is_static(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph;
+	int i, interp = 0, nointerp;
+
+	if (fp == NULL)
+		return (0);
+	if (fread(&eh, sizeof (eh), 1, fp) != 1 ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != (sizeof (void *) == 8 ? ELFCLASS64 :
+	    ELFCLASS32) ||
+	    eh.e_ident[EI_DATA] != (__BYTE_ORDER__ ==
+	    __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB) ||
+	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
+	    eh.e_phentsize != sizeof (ph) || eh.e_phnum == 0 ||
+	    eh.e_phnum == PN_XNUM) {
+		(void) fclose(fp);
+		return (0);
+	}
+	for (i = 0; i < eh.e_phnum && !interp; i++) {
+		if (fseek(fp, (long)(eh.e_phoff + (ElfW(Off))i * sizeof (ph)),
+		    SEEK_SET) != 0 || fread(&ph, sizeof (ph), 1, fp) != 1) {
+			(void) fclose(fp);
+			return (0);
+		}
+		interp = ph.p_type == PT_INTERP;
+	}
+	nointerp = !interp && !file_contains(fp, ST_NOTED_VAR);
+	(void) fclose(fp);
+	return (nointerp);
+}
+
+/* python, python3, python3.12: a name of the interpreter's. */
+static int
+is_python_name(const char *name)
+{
+	const char *base = strrchr(name, '/');
+
+	base = base != NULL ? base + 1 : name;
+	if (strncmp(base, "python", 6) != 0)
+		return (0);
+	for (base += 6; *base != '\0'; base++) {
+		if ((*base < '0' || *base > '9') && *base != '.')
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Is PROGRAM python: by its name, or a script whose "#!" line names it
+ * (directly or through env)?
+ */
+static int
+run_is_python(const char *prog, const char *path)
+{
+	char line[256], *w, *save = NULL;
+	FILE *fp;
+	int python = 0;
+
+	if (is_python_name(prog))
+		return (1);
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return (0);
+	if (fgets(line, sizeof (line), fp) != NULL && line[0] == '#' &&
+	    line[1] == '!') {
+		w = strtok_r(line + 2, " \t\n", &save);
+		if (w != NULL && strcmp(strrchr(w, '/') != NULL ?
+		    strrchr(w, '/') + 1 : w, "env") == 0) {
+			do {
+				w = strtok_r(NULL, " \t\n", &save);
+			} while (w != NULL && w[0] == '-');
+		}
+		python = w != NULL && is_python_name(w);
+	}
+	(void) fclose(fp);
+	return (python);
+}
+
+/* The lines about PROGRAM, and PYTHONMALLOC.  0, or -1. */
+static int
+run_prepare(const char *prog)
+{
+	char path[PATH_MAX];
+	const char *pm = getenv("PYTHONMALLOC");
+	int found = run_resolve(prog, path) == 0;
+
+	if (found && run_is_static(path)) {
+		errmsg("%s is statically linked: LD_PRELOAD cannot replace its "
+		    "malloc, so nothing will be checked; link it with "
+		    "libslabtrace.a (see libslabtrace(3))", prog);
+	}
+	if ((pm == NULL || pm[0] == '\0') &&
+	    run_is_python(prog, found ? path : NULL)) {
+		if (setenv("PYTHONMALLOC", "malloc", 1) != 0) {
+			errmsg("run: cannot set PYTHONMALLOC: %s",
+			    strerror(errno));
+			return (-1);
+		}
+		errmsg("python: PYTHONMALLOC=malloc set, so that Python's "
+		    "objects come from malloc and are checked");
+	}
+	return (0);
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -479,6 +710,8 @@ cmd_run(int argc, char **argv)
 		usage_cmd(stderr, subcmd_lookup("run"));
 		return (EXIT_USAGE);
 	}
+	if (run_check_env() != 0)
+		return (EXIT_USAGE);
 	if (lib_find(lib) != 0)
 		return (EXIT_NOTFOUND);
 	if (preload_set(lib) != 0)
@@ -488,8 +721,20 @@ cmd_run(int argc, char **argv)
 		errmsg("run: cannot set SLABTRACE_RUN: %s", strerror(errno));
 		return (EXIT_NOEXEC);
 	}
+	/* Reports hand their stacks to this command's `symbolize`. */
+	if (getenv("SLABTRACE_SYMBOLIZER") == NULL) {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof (self) - 1);
+
+		if (n > 0) {
+			self[n] = '\0';
+			(void) setenv("SLABTRACE_SYMBOLIZER", self, 1);
+		}
+	}
 
 	prog = argv[first];
+	if (run_prepare(prog) != 0)
+		return (EXIT_NOEXEC);
 	(void) execvp(prog, &argv[first]);
 	err = errno;
 

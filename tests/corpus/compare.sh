@@ -18,7 +18,7 @@
 #   - with LD_PRELOAD=libslabtrace.so in the modes plain, 0xf
 #     (KMEM_FLAGS=0xf), default (UMEM_DEBUG=default), lite
 #     (UMEM_DEBUG=lite) and fw (KMEM_FLAGS=0x4f), UMEM_OPTIONS=dump=off:
-#     caught when it exits non-zero with a line starting "slabtrace: ".
+#     caught when it exits non-zero with a line starting "slabtrace[PID]: " (or "slabtrace: ").
 # The good variants run under valgrind and ASan too, as a check of the
 # corpus itself: any report there is a bug in the corpus.
 #
@@ -148,7 +148,7 @@ run_tool() {	# key(name.variant.opt) tool
 	valgrind) grep -Eq '^==[0-9]+== ' "$err" && rep=1 ;;
 	asan) grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)' "$err" &&
 	    rep=1 ;;
-	*) grep -q '^slabtrace: ' "$err" && rep=1 ;;
+	*) grep -q -E '^slabtrace(\[[0-9]+\])?: ' "$err" && rep=1 ;;
 	esac
 	# caught: a report and a non-zero exit status
 	[ "$st" -ne 0 ] || rep=0

@@ -4,15 +4,8 @@
 # LD_PRELOAD of the library works too.  Run by tests/run-tests.sh, which
 # sets ST_SO and ST_CLI.
 : "${ST_CLI:?} ${ST_SO:?}"
-fails=0
-check() {	# description, then a command that must succeed
-	local what=$1
-	shift
-	if ! "$@"; then
-		echo "FAILED: $what"
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=tests/check.sh
+. "${ST_ROOT:-$(dirname "$0")/../..}/tests/check.sh"
 # shellcheck disable=SC2317	# called through check
 maps_has_lib() { grep -q 'libslabtrace' <<<"$1"; }
 
@@ -58,9 +51,12 @@ check "SLABTRACE_STATS=1 prints it too" \
     has_kmastat "$(SLABTRACE_STATS=1 "$ST_CLI" run -- perl -e 1 2>&1)"
 out=$(SLABTRACE_STATS=0 LD_PRELOAD=$ST_SO perl -e 1 2>&1)
 check "SLABTRACE_STATS=0 prints nothing (got '$out')" test -z "$out"
-out=$(SLABTRACE_STATS=yes LD_PRELOAD=$ST_SO perl -e 1 2>&1)
+out=$(SLABTRACE_STATS=yes LD_PRELOAD=$ST_SO perl -e 'print "ran\n"' 2>&1)
+st=$?
 check "SLABTRACE_STATS=yes is named as unknown (got '$out')" \
     grep -q "unknown word 'yes'" <<<"$out"
+check "SLABTRACE_STATS=yes stops the program (status $st, got '$out')" \
+    test $st -eq 1 -a "${out#*ran}" = "$out"
 
 
 if [ $fails -ne 0 ]; then

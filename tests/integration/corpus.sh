@@ -14,7 +14,7 @@
 #
 # always with UMEM_OPTIONS=dump=off, stdin from /dev/null, under
 # `timeout 60`, in a scratch directory.  A bad run caught its bug when its
-# stderr has a line starting with "slabtrace: " and its exit status is not
+# stderr has a line starting with "slabtrace[PID]: " (or "slabtrace: ") and its exit status is not
 # 0.  A good binary must exit 0 with no such line in every mode (a report
 # is a false positive, always a failure), and exit 0 with an empty stderr
 # on plain glibc (mode "glibc": a check of the corpus itself).
@@ -244,7 +244,7 @@ run_mode() {	# key mode
 	    >/dev/null 2>"$err" </dev/null) 2>/dev/null
 	st=$?
 	rm -rf "$dir"
-	grep -q '^slabtrace: ' "$err" && rep=1
+	grep -q -E '^slabtrace(\[[0-9]+\])?: ' "$err" && rep=1
 	grep -q 'cannot be preloaded' "$err" && rep=preload
 	echo "$mode $st $rep"
 }
@@ -358,7 +358,7 @@ for name in "${NAMES[@]}"; do
 					keep_log "$key" "$mode" "$st" "$w"
 					if [ "$rep" = 1 ]; then
 						C_FP[$cat]=$(( ${C_FP[$cat]:-0} + 1 ))
-						fail "$key [$mode]: FALSE POSITIVE: $(grep -m 1 '^slabtrace: ' "$RES/$key.$mode.err")"
+						fail "$key [$mode]: FALSE POSITIVE: $(grep -m 1 -E '^slabtrace(\[[0-9]+\])?: ' "$RES/$key.$mode.err")"
 						line+=" $mode=FALSE+"
 					else
 						fail "$key [$mode]: the good variant fails: $w"

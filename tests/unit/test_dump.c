@@ -15,6 +15,14 @@
  * not exist or cannot be written, RLIMIT_FSIZE (a short write ends the dump
  * cleanly), two threads dumping at once, and the time for 100 MB.
  *
+ * Every thread's registers: a child with a thread in read(2), one
+ * spinning and one that blocks every signal dumps twice; each dump has
+ * the dumping thread's NT_PRSTATUS first, then those of the two threads
+ * that stopped (the spinner's pc in its loop, each thread's fs_base its
+ * own), a "did not stop" line for the third, sn_nthreads 3 and
+ * sn_nunstopped 1; after each dump the threads run again and the parking
+ * signal has its default action back.
+ *
  * timeout: 300
  */
 #define _GNU_SOURCE
@@ -216,6 +224,84 @@ child_threads(void *arg)
 }
 
 /*
+ * Threads to stop: one in read(2), one spinning, one blocking every
+ * signal (it cannot stop).  results[10..12]: their thread ids, [13..15]:
+ * their pthread_self() (fs_base on x86-64).
+ */
+static int stop_fds[2];
+static volatile uint64_t stop_spins;
+static volatile int stop_ready;
+
+__attribute__((noinline)) static void
+stop_spin_here(void)
+{
+	for (;;)
+		stop_spins++;
+}
+
+static void *
+stop_thread(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	char c;
+
+	results[10 + i] = (uint64_t)gettid();
+	results[13 + i] = (uint64_t)pthread_self();
+	if (i == 2) {
+		sigset_t all;
+
+		(void) sigfillset(&all);
+		(void) pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
+	__atomic_add_fetch(&stop_ready, 1, __ATOMIC_SEQ_CST);
+	if (i == 1)
+		stop_spin_here();
+	while (read(stop_fds[0], &c, 1) != 0)
+		continue;
+	return (NULL);
+}
+
+/* Signals SIGRTMIN..SIGRTMAX with an action other than the default. */
+static int
+rt_handled(void)
+{
+	struct sigaction sa;
+	int sig, n = 0;
+
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		n += sigaction(sig, NULL, &sa) == 0 &&
+		    ((sa.sa_flags & SA_SIGINFO) || sa.sa_handler != SIG_DFL);
+	return (n);
+}
+
+static int
+child_stopped(void *arg)
+{
+	pthread_t t;
+	uint64_t before;
+	int i, rc1, rc2;
+
+	child_setup(arg);
+	if (pipe(stop_fds) != 0)
+		return (99);
+	for (i = 0; i < 3; i++)
+		if (pthread_create(&t, NULL, stop_thread,
+		    (void *)(intptr_t)i) != 0)
+			return (99);
+	while (__atomic_load_n(&stop_ready, __ATOMIC_SEQ_CST) < 3)
+		(void) usleep(1000);
+	(void) usleep(20000);
+	rc1 = st_dump_write("stopped", NULL, 0, 0);
+	results[16] = (uint64_t)rt_handled();
+	before = stop_spins;
+	(void) usleep(20000);
+	results[17] = stop_spins != before;     /* going again */
+	rc2 = st_dump_write("stopped again", NULL, 0, 0);
+	results[18] = (uint64_t)rt_handled();
+	return (rc1 == 0 && rc2 == 1 ? 0 : 97);
+}
+
+/*
  * 100 MB of heap, a 1 GB reservation of which one page is touched, and a
  * 2 GB one never touched: holes, which cost neither time nor disk.
  */
@@ -405,8 +491,10 @@ core_open(core_t *c, const char *path, int complete)
 		const Elf64_Phdr *p = &c->co_ph[i];
 
 		bad += p->p_type != PT_LOAD;
+		/* (writable memory may end before its last, untouched page) */
 		bad += p->p_filesz != 0 && (p->p_offset % 4096 != 0 ||
-		    (complete && p->p_filesz != p->p_memsz));
+		    (complete && p->p_filesz != p->p_memsz &&
+		    !(p->p_flags & PF_W)));
 		bad += (int64_t)(p->p_offset + p->p_filesz) > c->co_size;
 		bad += p->p_filesz > p->p_memsz;
 		bad += i > 1 && p->p_vaddr < c->co_ph[i - 1].p_vaddr +
@@ -512,6 +600,8 @@ check_core(const char *path, pid_t pid, const char *panic, int signo,
 		CHECK(strstr(sn->sn_cmdline, exebase) != NULL);
 		CHECK(sn->sn_time >= t0 && sn->sn_time <= now_ns());
 		CHECK(sn->sn_mono != 0 && sn->sn_release[0] != '\0');
+		CHECK(sn->sn_version == ST_DUMP_VERSION);
+		CHECK(sn->sn_nthreads >= 1);
 	}
 	pr = core_note(&c, "CORE", NT_PRSTATUS, &sz);
 	CHECKF(pr != NULL && sz == sizeof (*pr), "%s: no NT_PRSTATUS", path);
@@ -614,10 +704,13 @@ test_plain(void)
 	rc = run_child(child_plain, "test panic", err, sizeof (err), &pid);
 	CHECKF(rc == 0, "first dump: child status %d: %s", rc, err);
 	core_path(path, sizeof (path), testdir, 0);
-	(void) snprintf(line, sizeof (line), "slabtrace: dumping to %s, "
-	    "content: all, done (", path);
+	(void) snprintf(line, sizeof (line), "slabtrace[%d]: dumping to %s, "
+	    "content: all, done (", (int)pid, path);
 	CHECKF(strncmp(err, line, strlen(line)) == 0 && strstr(err,
-	    " MB)\n") != NULL && strchr(err, '\n') == err + strlen(err) - 1,
+	    " on disk") != NULL, "stderr: %s", err);
+	(void) snprintf(line, sizeof (line), ")\nslabtrace[%d]: read it "
+	    "with: gdb ", (int)pid);
+	CHECKF(strstr(err, line) != NULL && strstr(err, path) != NULL,
 	    "stderr: %s", err);
 	check_core(path, pid, "test panic", 0, ST_DUMP_ALL, t0);
 	check_gdb(path, want);
@@ -717,10 +810,12 @@ test_bad_dir(const char *dir, const char *reason)
 	char err[4096], line[1024];
 	int rc;
 
-	rc = run_child(child_dir, (void *)dir, err, sizeof (err), NULL);
+	pid_t pid;
+
+	rc = run_child(child_dir, (void *)dir, err, sizeof (err), &pid);
 	CHECKF(rc == CHILD_FAILED, "%s: child status %d: %s", dir, rc, err);
-	(void) snprintf(line, sizeof (line), "slabtrace: cannot write dump "
-	    "to %s: %s\n", dir, reason);
+	(void) snprintf(line, sizeof (line), "slabtrace[%d]: cannot write "
+	    "dump to %s: %s\n", (int)pid, dir, reason);
 	CHECKF(strcmp(err, line) == 0, "stderr: '%s', wanted '%s'", err,
 	    line);
 }
@@ -862,6 +957,100 @@ test_big(void)
 	(void) unlink(path);
 }
 
+/* A dump of child_stopped: who has registers, who is named. */
+static void
+check_stopped(const char *dir, int n, pid_t pid, const char *panic,
+    const char *err)
+{
+	const st_dump_note_t *sn;
+	char path[1024], line[256];
+	uint64_t seen = 0;
+	size_t off;
+	int nprs = 0;
+	core_t c;
+
+	core_path(path, sizeof (path), dir, n);
+	(void) snprintf(line, sizeof (line), "slabtrace[%d]: thread %d did not "
+	    "stop; dumped without its registers (", (int)pid,
+	    (int)results[12]);
+	CHECKF(strstr(err, line) != NULL, "stderr: %s", err);
+	if (core_open(&c, path, 1) != 0) {
+		CHECKF(0, "%s: not a readable core file", path);
+		core_close(&c);
+		return;
+	}
+	sn = core_note(&c, ST_NOTE_NAME, NT_SLABTRACE, NULL);
+	CHECKF(sn != NULL && strcmp(sn->sn_panic, panic) == 0 &&
+	    sn->sn_version == ST_DUMP_VERSION && sn->sn_nthreads == 3 &&
+	    sn->sn_nunstopped == 1, "%s: note: threads %u, not stopped %u",
+	    path, sn != NULL ? sn->sn_nthreads : 0,
+	    sn != NULL ? sn->sn_nunstopped : 0);
+	/* Every NT_PRSTATUS, in order. */
+	for (off = 0; off + sizeof (Elf64_Nhdr) <= c.co_notesz; ) {
+		const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(c.co_notes + off);
+		const struct elf_prstatus *pr = (const void *)(c.co_notes +
+		    off + sizeof (*nh) + ((nh->n_namesz + 3) & ~3U));
+		int i;
+
+		off += sizeof (*nh) + ((nh->n_namesz + 3) & ~3U) +
+		    ((nh->n_descsz + 3) & ~3U);
+		if (nh->n_type != NT_PRSTATUS)
+			continue;
+		if (nprs++ == 0) {
+			CHECKF(pr->pr_pid == pid, "first NT_PRSTATUS is %d",
+			    (int)pr->pr_pid);
+			continue;
+		}
+		for (i = 0; i < 3 && (uint64_t)pr->pr_pid != results[10 + i];
+		    i++)
+			continue;
+		CHECKF(i < 2, "NT_PRSTATUS of thread %d", (int)pr->pr_pid);
+		if (i >= 2)
+			continue;
+		seen |= 1U << i;
+		CHECK(pr->pr_cursig == 0);
+#if defined(__x86_64__)
+		CHECKF(pr->pr_reg[21] == results[13 + i], "thread %d: fs_base "
+		    "%llx, not %llx", (int)pr->pr_pid,
+		    (unsigned long long)pr->pr_reg[21],
+		    (unsigned long long)results[13 + i]);
+		if (i == 1)
+			CHECKF(pr->pr_reg[16] >= (uintptr_t)stop_spin_here &&
+			    pr->pr_reg[16] < (uintptr_t)stop_spin_here + 64,
+			    "the spinner's pc %llx",
+			    (unsigned long long)pr->pr_reg[16]);
+#endif
+	}
+	CHECKF(nprs == 3 && seen == 3, "%d NT_PRSTATUS notes", nprs);
+	core_close(&c);
+}
+
+static void
+test_stopped(void)
+{
+	char dir[512], err[8192], path[1024];
+	pid_t pid;
+	int rc, i;
+
+	(void) snprintf(dir, sizeof (dir), "%s/stopped", testdir);
+	REQUIRE(mkdir(dir, 0700) == 0);
+	rc = run_child(child_stopped, dir, err, sizeof (err), &pid);
+	CHECKF(rc == 0, "child status %d: %s", rc, err);
+	check_stopped(dir, 0, pid, "stopped", err);
+	check_stopped(dir, 1, pid, "stopped again", err);
+	CHECKF(results[16] == 0 && results[18] == 0, "real-time signals "
+	    "handled after the dumps: %d, %d", (int)results[16],
+	    (int)results[18]);
+	CHECK(results[17] == 1);
+	if (check_status() == 0) {
+		for (i = 0; i < 2; i++) {
+			core_path(path, sizeof (path), dir, i);
+			(void) unlink(path);
+		}
+		(void) rmdir(dir);
+	}
+}
+
 static void
 remove_tree(const char *dir)
 {
@@ -928,6 +1117,7 @@ main(void)
 	test_threads();         /* vmcore.7, vmcore.8 */
 	test_odd();             /* vmcore.9 */
 	test_big();             /* vmcore.9 again */
+	test_stopped();         /* stopped/vmcore.0, stopped/vmcore.1 */
 
 	if (check_status() == 0)
 		remove_tree(testdir);

@@ -6,7 +6,7 @@
  *
  * env: ST_MODE=plain
  * dump: no
- * expect: slabtrace: operator delete\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_[0-9]+\)|slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_[0-9]+\)
+ * expect: slabtrace: operator delete\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_[0-9]+\)|free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_[0-9]+\)
  */
 #include <string>
 

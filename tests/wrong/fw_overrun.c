@@ -7,7 +7,7 @@
  * expect: slabtrace: write past end of buffer
  * expect: fault at [0-9a-f]+: offset 0x1000 of the 4096-byte buffer, past its end
  * expect: faulting write, thread=[0-9]+:
- * expect: wrong_fill\+0x[0-9a-f]+
+ * expect: \s*wrong_fill\+0x[0-9a-f]+(  .*)?
  * expect: previous transaction \(allocation\) on buffer [0-9a-f]+:
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: SIGSEGV: firewall fault .*
  * gdb: wrong_fill

@@ -9,13 +9,13 @@
  * expect: fault at [0-9a-f]+: offset 0x10 of the 300-byte buffer
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_[0-9]+ \(firewall\)
  * expect: faulting read, thread=[0-9]+:
- * expect: wrong_reader(\+0x[0-9a-f]+)?
+ * expect: \s*wrong_reader(\+0x[0-9a-f]+)?  (.+/)?fw_read_after_free\.c:[0-9]+
  * expect: previous transaction \(free\) on buffer [0-9a-f]+:
  * expect: thread=[0-9]+  time=T-[0-9]+\.[0-9]{9}  cache: kmem_alloc_[0-9]+
- * expect: free\+0x[0-9a-f]+
- * expect: main\+0x[0-9a-f]+
+ * expect: \s*free\+0x[0-9a-f]+(  .*)?
+ * expect: \s*main\+0x[0-9a-f]+(  .*)?
  * expect: transaction before that \(allocation\) on buffer [0-9a-f]+:
- * expect: malloc\+0x[0-9a-f]+
+ * expect: \s*malloc\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: SIGSEGV: firewall fault on address 0x[0-9a-f]+ \(heap corruption\)
  * gdb: wrong_reader
  */

@@ -4,7 +4,7 @@
  * env: UMEM_DEBUG=lite
  * expect: slabtrace: duplicate free: buffer freed twice
  * expect: last callers \(newest first\):
- * expect: wrong_lite_free\+0x[0-9a-f]+
+ * expect: \s*wrong_lite_free\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  */
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * expect: buffer allocated with operator new\[\], freed with operator delete
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_[0-9]+
  * expect: last callers \(newest first\):
- * expect: main\+0x[0-9a-f]+
+ * expect: \s*main\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  */
 int

@@ -8,8 +8,8 @@
  * expect: modification occurred at offset 0x0 \(0xdeadbeefdeadbeef replaced by 0x3f3f3f3f3f3f3f3f\)
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_224
  * expect: last callers \(newest first\):
- * expect: lite_put\+0x[0-9a-f]+
- * expect: main\+0x[0-9a-f]+
+ * expect: \s*lite_put\+0x[0-9a-f]+(  .*)?
+ * expect: \s*main\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  */
 #include <stdlib.h>

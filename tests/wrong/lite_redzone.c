@@ -5,10 +5,10 @@
  *
  * env: UMEM_DEBUG=lite
  * expect: slabtrace: redzone violation: write past end of buffer
- * expect: write at offset 0x64, 0 bytes past the end of the 100-byte buffer \(0xbb replaced by 0x78\)
+ * expect: write at offset 0x64, byte 1 past the end of the 100-byte buffer \(0xbb replaced by 0x78\)
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_[0-9]+
  * expect: last callers \(newest first\):
- * expect: lite_get\+0x[0-9a-f]+
+ * expect: \s*lite_get\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * gdb: main
  */

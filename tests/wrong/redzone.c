@@ -4,11 +4,11 @@
  *
  * env: KMEM_FLAGS=0x1f
  * expect: slabtrace: redzone violation: write past end of buffer
- * expect: write at offset 0x64, 0 bytes past the end of the 100-byte buffer \(0xbb replaced by 0x78\)
+ * expect: write at offset 0x64, byte 1 past the end of the 100-byte buffer \(0xbb replaced by 0x78\)
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_[0-9]+
  * expect: previous transaction on buffer [0-9a-f]+:
- * expect: malloc\+0x[0-9a-f]+
- * expect: main\+0x[0-9a-f]+
+ * expect: \s*malloc\+0x[0-9a-f]+(  .*)?
+ * expect: \s*main\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * gdb: main
  */

@@ -9,15 +9,15 @@
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_256
  * expect: previous transaction on buffer [0-9a-f]+:
  * expect: thread=[0-9]+  time=T-[0-9]+\.[0-9]{9}  slab=[0-9a-f]+  cache: kmem_alloc_256
- * expect: kmem_cache_free_debug\+0x[0-9a-f]+
- * expect: free\+0x[0-9a-f]+
- * expect: kbad_bad\+0x[0-9a-f]+
- * expect: kbad_ioctl\+0x[0-9a-f]+
+ * expect: \s*free\+0x[0-9a-f]+(  .*)?
+ * expect: \s*kbad_bad\+0x[0-9a-f]+(  .*)?
+ * expect: \s*kbad_ioctl\+0x[0-9a-f]+(  .*)?
  * expect: transaction before that on buffer [0-9a-f]+:
- * expect: kmem_cache_alloc_debug\+0x[0-9a-f]+
- * expect: kbad_bad\+0x[0-9a-f]+
+ * expect: \s*malloc\+0x[0-9a-f]+  \(libslabtrace\.so\)
+ * expect: \s*kbad_bad\+0x[0-9a-f]+(  .*)?
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * expect: slabtrace: dumping to \./vmcore\.0, content: all, done.*
  * gdb: zil_itx_create
+ * gdb-top: zil_itx_create
  */
 #include "../../demo/kbad.c"

@@ -1,0 +1,19 @@
+# check.sh: what the test scripts share (sourced; the shell's tests/check.h).
+#   check DESCRIPTION COMMAND...   COMMAND must succeed, else a FAILED line
+#   same GOT EXPECTED              equal, or say how they differ
+# A script ends with: [ $fails -eq 0 ] || exit 1
+fails=0
+check() {
+	local what=$1
+	shift
+	if ! "$@"; then
+		echo "FAILED: $what"
+		fails=$((fails + 1))
+	fi
+}
+# shellcheck disable=SC2317	# called through check
+same() {
+	[ "$1" = "$2" ] && return 0
+	printf '  got:      %q\n  expected: %q\n' "$1" "$2"
+	return 1
+}
