@@ -31,8 +31,9 @@
  *    it is not done here: the PCs go to a helper process, `slabtrace
  *    symbolize` (libdw and the C++ demangler, on the C library's malloc),
  *    as ASan hands its PCs to llvm-symbolizer.  It is started (vfork and
- *    exec, section 4 of platform.h's contract) at the first report and
- *    kept for the next ones, one query line "FILE<TAB>ADDR" per frame, one
+ *    exec, platform.h's st_os_spawn) at a report's first stack and ended
+ *    with the report (a program that goes on and wait()s for its own
+ *    children must not find ours), one query line "FILE<TAB>ADDR" per frame, one
  *    answer of "FUNCTION<TAB>FILE<TAB>LINE" lines ended by an empty line.
  *    Should it be missing, slow (RP_SYMZ_WAIT_NS for one answer) or dead,
  *    the frame reads as symtab.c names it, "function+0xoff", with the
@@ -66,7 +67,7 @@
 #define RP_INLINE_MAX   4               /* inlined frames shown per pc */
 #define RP_NAME_MAX     192
 #define RP_SYMZ_WAIT_NS (10ULL * 1000000000)    /* one answer */
-#define RP_SYMZ_TRIES   2               /* spawns before giving up */
+#define RP_SYMZ_TRIES   2               /* failures before giving up */
 #define RP_JSON_HEAD    4096
 #define RP_JSON_STACKS  (96 * 1024)
 #define RP_JSON_TEXT    (32 * 1024)
@@ -405,7 +406,7 @@ static struct {
 	int sz_fd;                      /* our end, or -1 */
 	uint32_t sz_pid;                /* the helper */
 	uint32_t sz_owner;              /* the process that started it */
-	uint32_t sz_spawns;             /* tries so far */
+	uint32_t sz_failures;           /* helpers that died or timed out */
 	int sz_said;                    /* "no symbolizer" said */
 	char sz_path[ST_DUMP_STRLEN * 4];
 } rp_symz = { .sz_fd = -1 };
@@ -468,12 +469,11 @@ rp_symz_ready(void)
 		st_os_close(rp_symz.sz_fd);
 		rp_symz.sz_fd = -1;
 	}
-	if (rp_symz.sz_spawns >= RP_SYMZ_TRIES)
+	if (rp_symz.sz_failures >= RP_SYMZ_TRIES)
 		return (0);
-	rp_symz.sz_spawns++;
 	if (!rp_symz_find() || st_os_spawn(rp_symz.sz_path, argv, envp,
 	    &rp_symz.sz_fd, &rp_symz.sz_pid) != 0) {
-		rp_symz.sz_spawns = RP_SYMZ_TRIES;
+		rp_symz.sz_failures = RP_SYMZ_TRIES;
 		if (!rp_symz.sz_said) {
 			rp_symz.sz_said = 1;
 			st_msg("(no `slabtrace symbolize` to be found: stacks "
@@ -558,6 +558,7 @@ rp_symz_ask(const char *path, uintptr_t addr)
 			return (rp_symz_parse(rp_ans, have));
 	}
 dead:
+	rp_symz.sz_failures++;
 	rp_symz_stop(1);
 	return (0);
 }
@@ -612,12 +613,6 @@ static int
 rp_mangled(const char *name)
 {
 	return (name != NULL && name[0] == '_' && name[1] == 'Z');
-}
-
-static const char *
-rp_short_file(const char *file)
-{
-	return (file);  /* the symbolizer made it relative to the cwd */
 }
 
 static void
@@ -695,7 +690,7 @@ st_report_stack(const char *title, uint64_t thread, uint64_t when,
 			st_msg("%s[inlined] %s  %s:%u\n", indent,
 			    rp_locs[k].rl_func[0] != '\0' ? rp_locs[k].rl_func :
 			    "??", rp_locs[k].rl_file[0] != '\0' ?
-			    rp_short_file(rp_locs[k].rl_file) : "??",
+			    rp_locs[k].rl_file : "??",
 			    rp_locs[k].rl_line);
 			if (json && rp_fits(&b, RP_JSON_FRAME))
 				rp_json_frame(&b, pcs[i], rp_locs[k].rl_func,
@@ -717,7 +712,7 @@ st_report_stack(const char *title, uint64_t thread, uint64_t when,
 			st_snprintf(loc, sizeof (loc), "  (%s)", module);
 		else if (nloc > 0 && rp_locs[nloc - 1].rl_file[0] != '\0')
 			st_snprintf(loc, sizeof (loc), "  %s:%u",
-			    rp_short_file(rp_locs[nloc - 1].rl_file),
+			    rp_locs[nloc - 1].rl_file,
 			    rp_locs[nloc - 1].rl_line);
 		else if (name != NULL && module != NULL)
 			st_snprintf(loc, sizeof (loc), "  (%s)", module);
@@ -732,6 +727,8 @@ st_report_stack(const char *title, uint64_t thread, uint64_t when,
 	}
 	if (json)
 		rp_close(&b, "]}");
+	if (!rp_open)
+		rp_symz_stop(1);        /* (a stack outside a report) */
 }
 
 /* ------------------------------------------------------------------------
@@ -774,6 +771,12 @@ st_report_end(const char *panic)
 	if (!rp_open)
 		return;
 	rp_open = 0;
+	/*
+	 * The helper is our child: a program that goes on (noabort) and
+	 * waits for its own children with wait() would wait for it too, for
+	 * ever.  So it lives for one report only.
+	 */
+	rp_symz_stop(1);
 	if (!st_opts.so_json && st_opts.so_jsonfile[0] == '\0')
 		return;
 	if (st_opts.so_jsonfile[0] != '\0')
@@ -824,7 +827,7 @@ st_report_fork_child(void)
 	rp_dumppath[0] = '\0';
 	rp_open = 0;
 	rp_bol = 1;
-	rp_symz.sz_spawns = 0;
+	rp_symz.sz_failures = 0;
 }
 
 /* "N errors detected (...); see vmcore.N": 0 if there were none. */

@@ -65,6 +65,28 @@
 #define	MDB_MAXARGS	64
 
 const mdb_dcmd_t mdb_dcmds[] = {
+	{ "allocdby", "", "list bufctls allocated by a thread",
+	    dcmd_allocdby,
+	    "THREAD::allocdby lists the transaction log's allocations by\n"
+	    "thread THREAD (a thread id: hex as mdb reads numbers, or the\n"
+	    "decimal id the reports print), newest first: BUFCTL (the log\n"
+	    "record), TIMESTAMP and CALLER (the first frame outside the\n"
+	    "allocator).  Needs auditing (KMEM_FLAGS=0x1)." },
+	{ "bufctl", "[-vhH] [-a ADDR] [-c CALLER] [-e EARLIEST] [-l LATEST] "
+	    "[-t THREAD]", "print or filter an audit bufctl", dcmd_bufctl,
+	    "ADDR::bufctl prints the audit bufctl at ADDR (a buffer's bufctl\n"
+	    "or a transaction log record): ADDR, BUFADDR, TIMESTAMP, THREAD\n"
+	    "and CALLER, the first frame outside the allocator.  Fields are\n"
+	    "separated so that `cut -d \" \" -f 7` takes CALLER.\n"
+	    "  -v  the long form: CACHE, LASTLOG, CONTENTS and the stack\n"
+	    "  -h  the buffer's history: every transaction, newest first,\n"
+	    "      following bc_lastlog through the transaction log\n"
+	    "  -H  no header line (none either under CMD ! SHELL)\n"
+	    "  -a ADDR      only bufctls of the buffer containing ADDR\n"
+	    "  -c CALLER    only those whose stack holds function CALLER\n"
+	    "  -e EARLIEST  only those at or after timestamp EARLIEST\n"
+	    "  -l LATEST    only those at or before timestamp LATEST\n"
+	    "  -t THREAD    only those of thread THREAD" },
 	{ "dcmds", "", "list available debugger commands", dcmd_dcmds,
 	    "Lists every command with its usage and a line of help." },
 	{ "dis", "[-n COUNT]", "disassemble near addr", dcmd_dis,
@@ -72,10 +94,24 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "at any other address COUNT instructions (,COUNT or -n; default\n"
 	    "16).  AT&T syntax, each line \"symbol+offset: instruction\".\n"
 	    "Code the dump left out is read from the mapped files." },
+	{ "freedby", "", "list bufctls freed by a thread", dcmd_freedby,
+	    "THREAD::freedby: as ::allocdby, for the frees." },
 	{ "help", "[command]", "list commands or give help on one",
 	    dcmd_help,
 	    "Without an argument, how the language works and the commands;\n"
 	    "with one, that command's usage and description." },
+	{ "kmalog", "[fail | slab]", "print the kmem transaction log",
+	    dcmd_kmalog,
+	    "The transaction log (or the failure or slab log), newest first:\n"
+	    "for each record \"T-SEC.NSEC  addr=BUFFER  CACHE\" (the time\n"
+	    "before the panic) and its stack, one frame a line.  ADDR::kmalog\n"
+	    "prints only the records whose buffer (slab, for the slab log)\n"
+	    "contains ADDR.  Needs auditing (KMEM_FLAGS=0x1)." },
+	{ "kmem_log", "[fail | slab]", "print the raw kmem log",
+	    dcmd_kmem_log,
+	    "The log's records, newest first, one a line: the record's\n"
+	    "address (a bufctl for ::bufctl), the buffer, the timestamp and\n"
+	    "the thread." },
 	{ "msgbuf", "", "print the allocator's message buffer", dcmd_msgbuf,
 	    "Prints every report the allocator wrote (st_msgbuf, found\n"
 	    "through st_root from the dump's note), oldest first.  When the\n"
@@ -109,6 +145,7 @@ const mdb_dcmd_t mdb_dcmds[] = {
 static uint64_t mdb_dot;		/* ".": the last address given */
 static bool mdb_dot_set;
 bool mdb_quit_requested;
+bool mdb_piped;			/* output goes to "! shell" */
 
 void
 mdb_warn(const char *fmt, ...)
@@ -249,6 +286,20 @@ parse_expr(mdb_tgt_t *t, const char **sp, uint64_t *valp)
 	}
 	*sp = s;
 	*valp = v;
+	return (0);
+}
+
+int
+mdb_eval(mdb_tgt_t *t, const char *text, uint64_t *valp)
+{
+	const char *s = text;
+
+	if (parse_expr(t, &s, valp) != 0)
+		return (-1);
+	if (*s != '\0') {
+		mdb_warn("syntax error near \"%.20s\"", s);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -546,7 +597,9 @@ run_piped(mdb_tgt_t *t, char *cmd, const char *shell)
 	saved = dup(1);
 	(void) dup2(fds[1], 1);
 	(void) close(fds[1]);
+	mdb_piped = true;
 	rc = run_cmd(t, cmd);
+	mdb_piped = false;
 	(void) fflush(stdout);
 	clearerr(stdout);
 	(void) dup2(saved, 1);
@@ -557,8 +610,8 @@ run_piped(mdb_tgt_t *t, char *cmd, const char *shell)
 }
 
 /* A line: commands separated by ';', each with its optional "! shell". */
-static int
-run_line(mdb_tgt_t *t, char *line)
+int
+mdb_run_line(mdb_tgt_t *t, char *line)
 {
 	int rc = DCMD_OK;
 	char *s = line;
@@ -630,7 +683,7 @@ repl_edit(mdb_tgt_t *t)
 			break;
 		if (strspn(copy, " \t\n") != strlen(copy))
 			(void) history(h, &ev, H_ENTER, line);
-		(void) run_line(t, copy);
+		(void) mdb_run_line(t, copy);
 		free(copy);
 	}
 	history_end(h);
@@ -655,7 +708,7 @@ repl(mdb_tgt_t *t)
 		(void) fflush(stdout);
 		if (getline(&line, &cap, stdin) < 0)
 			break;
-		(void) run_line(t, line);
+		(void) mdb_run_line(t, line);
 	}
 	free(line);
 	if (!mdb_quit_requested)
@@ -724,7 +777,7 @@ cmd_mdb(int argc, char **argv)
 	if (cmds != NULL) {
 		char *copy = strdup(cmds);
 
-		if (copy == NULL || run_line(t, copy) != DCMD_OK)
+		if (copy == NULL || mdb_run_line(t, copy) != DCMD_OK)
 			rc = 1;
 		free(copy);
 	} else {

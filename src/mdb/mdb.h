@@ -178,6 +178,8 @@ typedef struct mdb_dcmd {
 
 extern const mdb_dcmd_t mdb_dcmds[];
 
+/* mdb.c: run a line of commands (the prompt's, -e's, the fuzzer's). */
+extern int mdb_run_line(mdb_tgt_t *, char *line);
 /* mdb.c: one line "mdb: ..." on stderr. */
 extern void mdb_warn(const char *fmt, ...) __attribute__((format(printf,
     1, 2)));
@@ -187,6 +189,15 @@ extern void mdb_warn_read(uint64_t addr, size_t len);
 extern void mdb_pad(FILE *fp, const char *s, int col);
 /* An offset as mdb prints it: "+8", "+0x1b", "" for 0. */
 extern void mdb_fmt_off(uint64_t off, char *buf, size_t len);
+
+/* mdb.c: an expression (number, symbol, +, -) as mdb reads it; -1 warned. */
+extern int mdb_eval(mdb_tgt_t *, const char *text, uint64_t *valp);
+/* mdb.c: true while a command's output goes to "! shell". */
+extern bool mdb_piped;
+
+/* kmlog.c */
+extern mdb_dcmd_f dcmd_kmalog, dcmd_kmem_log, dcmd_bufctl, dcmd_allocdby,
+    dcmd_freedby;
 
 /* cmds.c */
 extern mdb_dcmd_f dcmd_status, dcmd_msgbuf, dcmd_stack, dcmd_threads,

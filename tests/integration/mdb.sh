@@ -16,25 +16,12 @@
 # timeout: 180
 : "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
 set -u
-fails=0
-fail() {
-	echo "FAILED: $*"
-	fails=$((fails + 1))
-}
+# shellcheck source=tests/check.sh
+. "$ST_ROOT/tests/check.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-# mdb ARGS...: the debugger under a time limit, stdout to out, stderr to err.
-mdb() {
-	timeout 60 "$ST_CLI" mdb "$@" >out 2>err </dev/null
-	st=$?
-	if [ $st -ge 124 ]; then
-		fail "mdb $*: status $st (crash or hang)"
-		sed 's/^/    /' err | head -5
-	fi
-	return $st
-}
 # Host, release, pid, time, thread ids, the work directory: normalized.
 norm() {
 	sed -e "s|$work|WORK|g" \
