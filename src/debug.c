@@ -1124,12 +1124,6 @@ kmem_report_fork_child(void)
 	st_report_fork_child();
 }
 
-void
-kmem_print_stack(const uintptr_t *pcs, uint32_t depth, const char *indent)
-{
-	st_report_stack(NULL, 0, 0, pcs, depth, 0, indent);
-}
-
 /* "T-21.196117909": how long before now. */
 static void
 kmem_print_time(char *buf, size_t len, uint64_t then)

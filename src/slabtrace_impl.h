@@ -667,8 +667,6 @@ const char *kmem_cache_name_safe(const kmem_cache_t *cp);
 const char *kmem_pattern_story(uint64_t v);     /* NULL: no pattern */
 void st_panic_dump(const char *msg, const void *uc, int signo,
     uintptr_t addr);
-void kmem_print_stack(const uintptr_t *pcs, uint32_t depth,
-    const char *indent);
 void kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
     const void *buf);
 const char *st_kind_alloc_name(uint32_t kind);
