@@ -1425,8 +1425,7 @@ kmem_print_where(void)
 	uint32_t first = st_report_first_frame(pcs, n);
 
 	if (first + 1 < n && first != 0)
-		st_report_stack("call", st_os_thread_id(), 0, &pcs[first + 1],
-		    1, 0, "at ");
+		st_report_where(&pcs[first + 1], n - first - 1, 0);
 }
 
 /*

@@ -200,13 +200,12 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	st_report_panic_begin(msg, sig);
 	if ((sig == SIGSEGV || sig == SIGBUS) &&
 	    kmem_pattern_story(addr) != NULL) {
-		uintptr_t pc[1];
+		uintptr_t pcs[KMEM_STACK_MAX];
+		uint32_t n = st_stack_capture_uc(uc, pcs, KMEM_STACK_MAX);
 
 		st_msg("%s on address 0x%lx: %s\n", what,
 		    (unsigned long)addr, kmem_pattern_story(addr));
-		if (st_stack_capture_uc(uc, pc, 1) == 1)
-			st_report_stack("fault", st_os_thread_id(), 0, pc, 1,
-			    ST_STACK_EXACT, "at ");
+		st_report_where(pcs, n, ST_STACK_EXACT);
 		kmem_suspect_freed((const void *)addr, uc);
 	}
 	st_panic_dump(msg, uc, sig, addr);

@@ -686,7 +686,8 @@ st_report_stack(const char *title, uint64_t thread, uint64_t when,
 		 * name is what the program called, its lines are ours.
 		 */
 		ours = rp_pc_ours(pcs[i]);
-		for (k = 0; !ours && k + 1 < nloc; k++) {
+		for (k = 0; !ours && !(flags & ST_STACK_ONELINE) &&
+		    k + 1 < nloc; k++) {
 			st_msg("%s[inlined] %s  %s:%u\n", indent,
 			    rp_locs[k].rl_func[0] != '\0' ? rp_locs[k].rl_func :
 			    "??", rp_locs[k].rl_file[0] != '\0' ?
@@ -729,6 +730,50 @@ st_report_stack(const char *title, uint64_t thread, uint64_t when,
 		rp_close(&b, "]}");
 	if (!rp_open)
 		rp_symz_stop(1);        /* (a stack outside a report) */
+}
+
+/* A source file of the system's (a library's header), not the program's. */
+static int
+rp_system_file(const char *file)
+{
+	return (strncmp(file, "/usr/", 5) == 0 || strncmp(file, "../", 3) == 0 ||
+	    strncmp(file, "./", 2) == 0);
+}
+
+/*
+ * One line, "at main+0x64  prog.c:13": where the program made the call or
+ * the access being reported.  From pcs[0] (ST_STACK_EXACT: a faulting pc)
+ * up, the first frame whose source is the program's own, not a system
+ * header's (a std::vector's deallocate inlined into the program is said
+ * by the stack that follows); the first frame if none is.
+ */
+void
+st_report_where(const uintptr_t *pcs, uint32_t n, uint32_t flags)
+{
+	uint32_t i, k, pick = 0, nloc;
+	uintptr_t link;
+	const char *path;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n && i < 8; i++) {
+		uintptr_t q = pcs[i] - (i > 0 || !(flags & ST_STACK_EXACT));
+
+		if (!st_symbol_module(q, &path, &link) ||
+		    (nloc = rp_symz_ask(path, link)) == 0)
+			continue;
+		for (k = 0; k < nloc; k++) {
+			if (rp_locs[k].rl_file[0] != '\0' &&
+			    !rp_system_file(rp_locs[k].rl_file))
+				break;
+		}
+		if (k < nloc) {
+			pick = i;
+			break;
+		}
+	}
+	st_report_stack("at", st_os_thread_id(), 0, &pcs[pick], 1,
+	    (pick == 0 ? flags : 0) | ST_STACK_ONELINE, "at ");
 }
 
 /* ------------------------------------------------------------------------

@@ -743,6 +743,7 @@ int st_symbol_addr(const char *name, uintptr_t *addrp);
 
 /* report.c: where reports go, how their stacks read, the summary. */
 #define ST_STACK_EXACT  0x1     /* pcs[0] is a faulting pc */
+#define ST_STACK_ONELINE 0x2    /* a frame without its inlined lines */
 #define ST_REPORT_SIGNAL        KMERR_NERRORS   /* kinds past KMERR_* */
 #define ST_REPORT_FIREWALL      (KMERR_NERRORS + 1)
 #define ST_REPORT_NKINDS        (KMERR_NERRORS + 2)
@@ -753,6 +754,7 @@ void st_report_begin(const char *kind, int error, const kmem_errinfo_t *ei);
 void st_report_stack(const char *title, uint64_t thread, uint64_t when,
     const uintptr_t *pcs, uint32_t n, uint32_t flags, const char *indent);
 uint32_t st_report_first_frame(const uintptr_t *pcs, uint32_t n);
+void st_report_where(const uintptr_t *pcs, uint32_t n, uint32_t flags);
 uint32_t st_report_entry_frame(const uintptr_t *pcs, uint32_t n);
 void st_report_dump(const char *path);
 void st_report_legend(void);

@@ -631,6 +631,15 @@ full:
 	}
 }
 
+/* A row that ends a sequence: the address after the code, no line. */
+static bool
+sym_row_ends(Dwarf_Line *row)
+{
+	bool end = false;
+
+	return (dwarf_lineendsequence(row, &end) == 0 && end);
+}
+
 /* The CU holding daddr (a libdwfl address), *biasp its bias; or NULL. */
 static Dwarf_Die *
 sym_cu_find(sym_module_t *sm, Dwarf_Addr daddr, Dwarf_Addr *biasp)
@@ -1195,8 +1204,16 @@ sym_lookup(sym_module_t *sm, uint64_t addr)
 	if ((cudie = dwfl_module_addrdie(sm->sm_mod, daddr, &dwbias)) ==
 	    NULL)
 		cudie = sym_cu_find(sm, daddr, &dwbias);
+	/*
+	 * Only a CU that holds the address: libdw may give the CU before a
+	 * gap (code without DWARF, such as _start), whose last line row
+	 * would then be taken for the address.
+	 */
+	if (cudie != NULL && dwarf_haspc(cudie, daddr - dwbias) != 1)
+		cudie = NULL;
 	if (cudie != NULL) {
-		if ((row = dwarf_getsrc_die(cudie, daddr - dwbias)) != NULL) {
+		if ((row = dwarf_getsrc_die(cudie, daddr - dwbias)) != NULL &&
+		    !sym_row_ends(row)) {
 			file = dwarf_linesrc(row, NULL, NULL);
 			if (dwarf_lineno(row, &lineno) != 0 || lineno < 0)
 				lineno = 0;
