@@ -331,8 +331,12 @@ kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp)
  * Auditing.
  */
 
-/* Our own text, so that lite mode can record the caller outside it. */
-static int
+/*
+ * Our own text, so that lite mode can record the caller outside it and
+ * reports can start at the program's call (report.c).  Linked into the
+ * program (the static archive), this is the program's text too.
+ */
+int
 kmem_pc_is_ours(uintptr_t pc)
 {
 	extern char __ehdr_start[] __attribute__((visibility("hidden")));

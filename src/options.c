@@ -13,7 +13,9 @@
  *    UMEM_OPTIONS  dumpdir=DIR, dump=all|heap|off, signals, nosignals,
  *                  stats (the ::kmastat table on stderr at exit),
  *                  sweep=ms (verify freed buffers this often; 0: never),
- *                  verify / noverify (the whole heap at exit, or not), and
+ *                  verify / noverify (the whole heap at exit, or not),
+ *                  logfile=PATH, json, jsonfile=PATH, symbolize /
+ *                  nosymbolize (where reports go and how: report.c), and
  *                  libumem's backend= and perthread_cache= (accepted;
  *                  this allocator has one backend and sizes its own
  *                  thread caches).

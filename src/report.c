@@ -571,18 +571,11 @@ dead:
 static int
 rp_pc_ours(uintptr_t pc)
 {
-	extern char __ehdr_start[] __attribute__((visibility("hidden")));
-	extern char __etext[] __attribute__((weak, visibility("hidden")));
 	static int linked_in = -1;
-	uintptr_t lo = (uintptr_t)__ehdr_start;
-	uintptr_t hi = __etext != NULL ? (uintptr_t)__etext : lo;
 
-	if (linked_in < 0) {
-		uintptr_t phdr = (uintptr_t)getauxval(AT_PHDR);
-
-		linked_in = phdr >= lo && phdr < hi;
-	}
-	return (!linked_in && pc >= lo && pc < hi);
+	if (linked_in < 0)
+		linked_in = kmem_pc_is_ours((uintptr_t)getauxval(AT_PHDR));
+	return (!linked_in && kmem_pc_is_ours(pc));
 }
 
 /*

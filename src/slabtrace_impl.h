@@ -660,8 +660,9 @@ int kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size,
 void kmem_debug_verify_free(kmem_cache_t *cp, void *buf);
 void kmem_log_failure(kmem_cache_t *cp, size_t size);
 void kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp);
-void kmem_error(const kmem_errinfo_t *ei);
-void kmem_suspect_freed(const void *bad, const void *uc);  /* returns only if noabort */
+void kmem_error(const kmem_errinfo_t *ei);  /* returns only if noabort */
+void kmem_suspect_freed(const void *bad, const void *uc);
+int kmem_pc_is_ours(uintptr_t pc);      /* in our own text */
 void kmem_report_fork_child(void);
 const char *kmem_cache_name_safe(const kmem_cache_t *cp);
 const char *kmem_pattern_story(uint64_t v);     /* NULL: no pattern */
