@@ -21,7 +21,8 @@ LIB_SRCS  := src/platform_linux.c src/print.c src/vmem.c src/pagemap.c \
              src/slab.c src/magazine.c src/kmem.c src/malloc.c src/new.c \
              src/umem.c src/unwind.c src/symtab.c src/dump.c \
              src/options.c src/log.c src/debug.c src/verify.c \
-             src/firewall.c src/fault.c src/report.c
+             src/firewall.c src/fault.c src/report.c src/leaky.c \
+             src/leakcheck.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 HEADERS   := $(wildcard include/*.h src/*.h)
 
@@ -49,7 +50,8 @@ DW_CFLAGS := $(shell pkg-config --cflags libdw 2>/dev/null)
 DW_LIBS   := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 # `run` checks the variables with the library's own parser: src/options.c,
 # over src/cmd/shim.c (the C library in place of print.c and platform_linux.c).
-CMD_SHARED := src/options.c
+# `mdb`'s ::findleaks scans with the library's own scanner, src/leaky.c.
+CMD_SHARED := src/options.c src/leaky.c
 
 # `mdb`, the debugger (src/mdb/): ::dis with capstone and the prompt's line
 # editing with libedit when their pkg-config files are there.
@@ -74,6 +76,8 @@ check: all
 
 bench: all
 	bench/run.sh
+	BUILD=$(BUILD) bench/mdb.sh
+	BUILD=$(BUILD) bench/leaks.sh
 
 demo: all
 	demo/run.sh

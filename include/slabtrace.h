@@ -104,6 +104,16 @@ void kmem_stats_print(int fd);
  */
 int kmem_verify(void);
 
+/*
+ * Look for leaks now, as UMEM_OPTIONS=leakcheck does at exit: every
+ * allocated buffer that no root (registers, stacks, data, the program's
+ * own mappings) reaches, directly or through other buffers, is reported
+ * (LeakSanitizer's shape) and the program goes on.  Returns the number of
+ * leaked allocations reported (suppressions left out), or -1 if the check
+ * could not run.  The other threads are stopped while it scans.
+ */
+int kmem_leakcheck(void);
+
 /* vmem arenas. */
 vmem_t *vmem_create(const char *name, void *base, size_t size,
     size_t quantum, vmem_alloc_t *afunc, vmem_free_t *ffunc, vmem_t *source,

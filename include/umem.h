@@ -53,6 +53,7 @@ void umem_cache_free(umem_cache_t *cp, void *buf);
 
 void umem_reap(void);
 int umem_verify(void);          /* kmem_verify(3): the whole heap now */
+int umem_leakcheck(void);       /* kmem_leakcheck(3): leaks now */
 
 #ifdef __cplusplus
 }

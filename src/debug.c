@@ -238,16 +238,8 @@ find_nonpattern(uint64_t pattern, const void *buf, uint64_t size)
 	return (NULL);
 }
 
-/* The bytes of a leading redzone filled and checked (section 2). */
-#define KMEM_LEAD_CHECK 64
-
-/* The end of buf's tag in its chunk: the next buffer's leading redzone. */
-static inline uint64_t
-kmem_tag_end(const kmem_cache_t *cp)
-{
-	return (cp->cache_buftag + ((cp->cache_flags & KMF_LITE) ?
-	    sizeof (kmem_buftag_lite_t) : sizeof (kmem_buftag_t)));
-}
+/* KMEM_LEAD_CHECK and kmem_tag_end(): slabtrace_impl.h (the debugger's
+   ::kmem_verify checks the same bytes). */
 
 /*
  * The leading redzone of buf, a chunk of slab sp (section 2): [*lop, buf),

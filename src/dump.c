@@ -284,6 +284,8 @@ typedef struct dump_state {
 	uint32_t ds_nunstopped;         /* threads without */
 	uint32_t ds_nover;              /* ... of them past dump_threads */
 	uint64_t ds_park_ns;            /* how long stopping them took */
+	int ds_scan;                    /* a leak check's stop, no dump */
+	uint32_t ds_nours;              /* unstopped: our sweep thread */
 } dump_state_t;
 
 /* A line reader over a /proc file, with no allocation. */
@@ -958,6 +960,18 @@ dump_park_recheck(dump_state_t *ds, uint32_t round, uint64_t since)
 	return (sent);
 }
 
+/* What becomes of a thread that did not stop: a dump's, a scan's. */
+static const char *
+dump_unstopped_text(const dump_state_t *ds, int plural)
+{
+	if (ds->ds_scan)
+		return (plural ? "the leak check reads their stacks as it finds "
+		    "them, without their registers" : "the leak check reads its "
+		    "stack as it finds it, without its registers");
+	return (plural ? "dumped without their registers" :
+	    "dumped without its registers");
+}
+
 /*
  * The round is over: who did not park is left out (DT_LATE; a handler
  * that runs later parks it without its registers), unless it now waits
@@ -1018,10 +1032,13 @@ dump_park_close(dump_state_t *ds, uint32_t round)
 		 * code: it is left out without a word.
 		 */
 		if (dt->dt_why == DW_BLOCKS &&
-		    strcmp(name, ST_SWEEP_NAME) == 0)
+		    strncmp(name, "slabtrace-", 10) == 0) {
+			ds->ds_nours++;
 			continue;
-		st_msg("thread %u did not stop; dumped without its registers "
-		    "(%s%s", dt->dt_tid, name, name[0] != '\0' ? ": " : "");
+		}
+		st_msg("thread %u did not stop; %s (%s%s", dt->dt_tid,
+		    dump_unstopped_text(ds, 0), name, name[0] != '\0' ? ": " :
+		    "");
 		if (dt->dt_why == DW_BLOCKS)
 			st_msg("it blocks signal %d)\n", ds->ds_sig);
 		else if (dt->dt_why == DW_STOPPED)
@@ -1034,11 +1051,11 @@ dump_park_close(dump_state_t *ds, uint32_t round)
 	}
 	if (nosig != 0)
 		st_msg("%u threads did not stop: no real-time signal is free; "
-		    "dumped without their registers\n", nosig);
+		    "%s\n", nosig, dump_unstopped_text(ds, 1));
 	if (ds->ds_nover != 0) {
 		ds->ds_nunstopped += ds->ds_nover;
-		st_msg("%u threads did not stop: more than %d; dumped without "
-		    "their registers\n", ds->ds_nover, DUMP_MAXTHREADS);
+		st_msg("%u threads did not stop: more than %d; %s\n",
+		    ds->ds_nover, DUMP_MAXTHREADS, dump_unstopped_text(ds, 1));
 	}
 }
 
@@ -2421,8 +2438,13 @@ st_dump_write(const char *panicmsg, const void *uc, int signo,
 		return (-1);
 	}
 	memset(ds, 0, sizeof (*ds));
-	ds->ds_time = st_os_realtime_ns();
-	ds->ds_mono = st_os_now_ns();
+	/*
+	 * The panic's time is when its report began (st_report_now), not
+	 * now: symbolizing the report's stacks takes up to a few tenths of
+	 * a second, and ::kmalog's T- times must match the report's.
+	 */
+	ds->ds_mono = st_report_now();
+	ds->ds_time = st_os_realtime_ns() - (st_os_now_ns() - ds->ds_mono);
 	if (uc == NULL) {
 		/*
 		 * Our own registers, here, so that the frame they describe
@@ -2500,4 +2522,63 @@ st_dump_hold(const void *uc, int signo)
 	(void) uc;
 	(void) signo;
 #endif
+}
+
+/* ------------------------------------------------------------------------
+ * Stopping the world for a scan of the heap (leakcheck.c): section 6's
+ * stopping, without a dump.  The dump lock is held from st_world_park to
+ * st_world_unpark, so that a panic meanwhile waits for the scan.
+ */
+
+/*
+ * Stop every other thread.  The number of threads in the table (the
+ * caller is thread 0), or -1 when this thread is writing a dump.
+ */
+int
+st_world_park(void)
+{
+	dump_state_t *ds = &dump_state;
+
+	if (dump_lock(st_os_thread_id(), NULL, 0) != 0)
+		return (-1);
+	memset(ds, 0, sizeof (*ds));
+	ds->ds_scan = 1;
+	ds->ds_fd = ds->ds_pmfd = -1;
+	dump_park(ds);
+	return ((int)dump_nthreads);
+}
+
+/*
+ * Thread i of the stopping: its id, and its registers (a ucontext_t) if
+ * it stopped, or NULL (thread 0, the caller; or one that did not stop:
+ * *stoppedp says which, 1 stopped, 0 gone, -1 did not stop).
+ */
+const void *
+st_world_thread(uint32_t i, uint32_t *tidp, int *stoppedp)
+{
+	const dump_thread_t *dt;
+	uint32_t s;
+
+	if (i >= dump_nthreads || i >= DUMP_MAXTHREADS)
+		return (NULL);
+	dt = &dump_threads[i];
+	s = DT_STATE(__atomic_load_n(&dt->dt_state, __ATOMIC_ACQUIRE));
+	*tidp = dt->dt_tid;
+	*stoppedp = s == DT_SELF || dump_has_regs(dt) ? 1 : s == DT_GONE ?
+	    0 : -1;
+	return (s != DT_SELF && dump_has_regs(dt) ? dt->dt_uc : NULL);
+}
+
+/* Threads of the program that did not stop (not our sweep thread). */
+uint32_t
+st_world_unstopped(void)
+{
+	return (dump_state.ds_nunstopped - dump_state.ds_nours);
+}
+
+void
+st_world_unpark(void)
+{
+	dump_unpark(&dump_state);
+	__atomic_store_n(&dump_owner, 0, __ATOMIC_RELEASE);
 }

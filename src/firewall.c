@@ -88,28 +88,8 @@ uint64_t fw_big_quarantine_bytes = 16ULL << 20; /* freed big buffers
 #define FW_LEAD         64      /* ... and before it */
 #define FW_RESIZE_CHECK 64      /* ... after it, when realloc resizes it */
 
-#define FW_MAGIC        0x6669726577616c6cULL   /* "firewall" */
-#define FW_ALLOC        1
-#define FW_FREE         2
-#define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
-
-typedef struct st_fwhdr {
-	uint64_t fw_magic;
-	void *fw_buf;                   /* the buffer */
-	uint64_t fw_size;               /* its requested size */
-	uintptr_t fw_base;              /* first data page */
-	uint64_t fw_npages;             /* data pages (guard not counted) */
-	uint32_t fw_kind;               /* st_kind_t of the allocation */
-	uint32_t fw_state;              /* FW_ALLOC or FW_FREE */
-	kmem_cache_t *fw_cache;         /* the cache it would have come from */
-	struct st_fwhdr *fw_qnext;      /* quarantine: next newer */
-	struct st_fwhdr *fw_lnext;      /* live list */
-	struct st_fwhdr *fw_lprev;
-	uint32_t fw_flags;              /* FW_UNGUARDED */
-	uint32_t fw_pad;
-	uint64_t fw_verify;             /* bytes patterned when freed */
-	kmem_bufctl_audit_t *fw_audit[2]; /* last allocation, last free */
-} st_fwhdr_t;
+/* st_fwhdr_t and FW_MAGIC, FW_ALLOC, ...: slabtrace_impl.h (the debugger
+   reads the headers). */
 
 static st_lock_t fw_lock = ST_LOCK_INITIALIZER;
 static int fw_state;                    /* 0 not tried, 1 ready, -1 failed */
@@ -711,6 +691,27 @@ st_firewall_visit(int live, int careful, void (*fn)(const kmem_errinfo_t *,
 		if (hp->fw_buf != kmem_panic_buf &&
 		    fw_check_slack(hp, &ei, UINT64_MAX))
 			fn(&ei, arg);
+	st_unlock(&fw_lock);
+	return (1);
+}
+
+/*
+ * The leak check's walk (leakcheck.c): every live buffer here, firewall
+ * or big, with its asked-for size and the record of its allocation.
+ * Only tries fw_lock (the other threads are stopped): 0 if it was busy.
+ */
+int
+st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,
+    const kmem_bufctl_audit_t *alloc, void *arg), void *arg)
+{
+	st_fwhdr_t *hp;
+
+	if (fw_state <= 0)
+		return (1);
+	if (!st_trylock(&fw_lock))
+		return (0);
+	for (hp = fw_live_head; hp != NULL; hp = hp->fw_lnext)
+		fn(hp->fw_buf, hp->fw_size, hp->fw_audit[0], arg);
 	st_unlock(&fw_lock);
 	return (1);
 }

@@ -64,6 +64,7 @@ uint64_t kmem_heap_import = 4UL << 20;  /* smallest import from the OS */
 uint64_t kmem_oversize_decommit = 4UL << 20; /* decommit frees this big */
 uint64_t kmem_reap_decommit = 64UL << 10; /* reaps decommit free runs this big */
 uint32_t kmem_sleep_retries = 10;       /* KM_SLEEP: reap and retry */
+uint64_t kmem_os_alloc_check = 1UL << 30; /* imports this big: fit? */
 
 volatile int kmem_ready;
 uint64_t kmem_free_key;                 /* malloc.c, section 4 */
@@ -104,6 +105,14 @@ kmem_os_alloc(vmem_t *source, size_t size, int vmflag)
 {
 	(void) source;
 	(void) vmflag;
+	/*
+	 * More than memory and swap could ever hold fails, as glibc's
+	 * mmap does under the kernel's overcommit heuristic: our mappings
+	 * are MAP_NORESERVE, which the heuristic would let through, and a
+	 * program's "p = realloc(p, huge)" must see its NULL.
+	 */
+	if (size > kmem_os_alloc_check && size > st_os_memory_total())
+		return (NULL);
 	return (st_os_map(size, 2UL << 20));
 }
 

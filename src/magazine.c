@@ -930,6 +930,68 @@ kmem_depot_visit_free(kmem_cache_t *cp, kmem_buf_visit_t *fn, void *arg,
 	return (1);
 }
 
+/*
+ * The leak check's view (leakcheck.c): every round of the magazines of
+ * every cache without buffer tags (a tagged buffer says itself that it is
+ * free), in every thread and every depot.  Only tries the locks (the
+ * other threads are stopped, one perhaps holding one): 0 if one was busy,
+ * and the caller tries again later.
+ */
+static int
+kmem_rounds_visit_depot(kmem_cache_t *cp, kmem_buf_visit_t *fn, void *arg)
+{
+	kmem_magazine_t *mp;
+	int32_t magsize;
+
+	if (cp->cache_magtype == NULL)
+		return (1);
+	if (!st_trylock(&cp->cache_depot_lock))
+		return (0);
+	magsize = (int32_t)cp->cache_magtype->mt_magsize;
+	for (mp = cp->cache_full.ml_list; mp != NULL; mp = mp->mag_next)
+		kmem_visit_mag(cp, mp, magsize, magsize, fn, arg);
+	st_unlock(&cp->cache_depot_lock);
+	return (1);
+}
+
+int
+kmem_rounds_visit(kmem_buf_visit_t *fn, void *arg)
+{
+	kmem_thread_t *kt;
+	kmem_cache_t *cp;
+	int ok = 1;
+	uint32_t i;
+
+	if (!st_trylock(&kmem_thread_lock))
+		return (0);
+	for (kt = kmem_thread_list.kt_next; ok && kt != &kmem_thread_list;
+	    kt = kt->kt_next) {
+		for (i = 0; ok && i < KMEM_CC_MAX; i++) {
+			kmem_cpu_cache_t *cc = &kt->kt_cc[i];
+
+			if ((cp = kmem_cc_cache[i]) == NULL ||
+			    (cp->cache_flags & KMF_BUFTAG) ||
+			    cc->cc_magsize <= 0)
+				continue;
+			if (i >= KMEM_NCACHE_ALLOC && !(ok =
+			    st_trylock(&kt->kt_lock)))
+				break;
+			kmem_visit_mag(cp, cc->cc_loaded, cc->cc_rounds,
+			    cc->cc_magsize, fn, arg);
+			kmem_visit_mag(cp, cc->cc_ploaded, cc->cc_prounds,
+			    cc->cc_magsize, fn, arg);
+			if (i >= KMEM_NCACHE_ALLOC)
+				st_unlock(&kt->kt_lock);
+		}
+	}
+	st_unlock(&kmem_thread_lock);
+	for (i = 0; ok && i < KMEM_CC_MAX; i++)
+		if ((cp = kmem_cc_cache[i]) != NULL &&
+		    !(cp->cache_flags & KMF_BUFTAG))
+			ok = kmem_rounds_visit_depot(cp, fn, arg);
+	return (ok);
+}
+
 /* ------------------------------------------------------------------------
  * Threads.
  */
@@ -976,6 +1038,7 @@ kmem_thread_exit(void *arg)
 	}
 	st_unlock(&kt->kt_lock);
 	kmem_op_exit(op);
+	st_leak_thread_exit();          /* its stack is dead (leakcheck.c) */
 	kmem_thread_exited = 1;
 	kmem_thread_self = kmem_thread_fast = &kmem_thread_dead;
 	st_lock(&kmem_thread_lock);

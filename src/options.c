@@ -15,8 +15,11 @@
  *                  sweep=ms (verify freed buffers this often; 0: never),
  *                  verify / noverify (the whole heap at exit, or not),
  *                  logfile=PATH, json, jsonfile=PATH, symbolize /
- *                  nosymbolize (where reports go and how: report.c), and
- *                  libumem's backend= and perthread_cache= (accepted;
+ *                  nosymbolize (where reports go and how: report.c),
+ *                  leakcheck[=report], exitcode=N, leaksuppress=FILE,
+ *                  leaksignal=SIG (leaks at exit and on demand:
+ *                  leakcheck.c; leakcheck alone brings LITE, section 3),
+ *                  and libumem's backend= and perthread_cache= (accepted;
  *                  this allocator has one backend and sizes its own
  *                  thread caches).
  *    SLABTRACE_STATS=1  the same as UMEM_OPTIONS=stats.
@@ -37,7 +40,9 @@
  * 3. The kernel's adjustments, applied here for the global flags and again
  *    per cache (debug.c): DEADBEEF and AUDIT imply REDZONE, CONTENTS
  *    brings AUDIT (as UMEM_DEBUG=contents does), LITE excludes AUDIT,
- *    CONTENTS and FIREWALL.  The implications are silent; what LITE drops,
+ *    CONTENTS and FIREWALL; leakcheck without any of the debugging flags
+ *    brings LITE (its callers name the leaks).  The implications are
+ *    silent; what LITE drops,
  *    if it was asked for, is said in one line (a notice), and the program
  *    runs.  0x10 (KMF_STICKY) meant, in the kernel, "these flags override
  *    /etc/system"; the environment is our only source, so it is accepted
@@ -99,6 +104,7 @@ extern char **environ;
 	.so_verify_exit = 1,					\
 	.so_sweep_ms = 500,					\
 	.so_symbolize = 1,					\
+	.so_leak_exitcode = 23,					\
 }
 
 st_options_t st_opts = ST_OPT_DEFAULTS;
@@ -125,6 +131,8 @@ typedef enum st_opt_type {
 	OT_CLEAR,       /* set a uint32_t to 0 */
 	OT_STRING,      /* copy into a char array */
 	OT_DUMP,        /* all | heap | off */
+	OT_LEAK,        /* leakcheck[=report] */
+	OT_SIGNAL,      /* a signal: USR1, SIGUSR2, 12 */
 	OT_IGNORED      /* accepted for libumem compatibility */
 } st_opt_type_t;
 
@@ -197,6 +205,14 @@ static const st_opt_t st_opt_table[] = {
 	    "symbolize", 0 },
 	{ "UMEM_OPTIONS", "nosymbolize", OT_CLEAR, 0, OFF(so_symbolize), 0,
 	    "nosymbolize", 0 },
+	{ "UMEM_OPTIONS", "leakcheck", OT_LEAK, 0, OFF(so_leakcheck), 1,
+	    "leakcheck[=report]", 0 },
+	{ "UMEM_OPTIONS", "exitcode", OT_SIZE, 0, OFF(so_leak_exitcode), 0,
+	    "exitcode=N", 255 },
+	{ "UMEM_OPTIONS", "leaksuppress", OT_STRING, 0, OFF(so_leaksuppress),
+	    0, "leaksuppress=FILE", 0 },
+	{ "UMEM_OPTIONS", "leaksignal", OT_SIGNAL, 0, OFF(so_leaksignal), 0,
+	    "leaksignal=SIG", 0 },
 	{ "SLABTRACE_STATS", "1", OT_BOOL, 0, OFF(so_stats), 1, "1", 0 },
 	{ "SLABTRACE_STATS", "0", OT_CLEAR, 0, OFF(so_stats), 0, "0", 0 },
 	{ "UMEM_OPTIONS", "backend", OT_IGNORED, 0, NONE, 0,
@@ -369,6 +385,62 @@ st_opt_complain(st_opt_parse_t *sp, const char *env, const char *what,
  * Applying one word.
  */
 
+/* A signal's number from "USR2", "SIGUSR2" or "12"; 0 if none. */
+static uint32_t
+st_opt_signal(const char *val, size_t vlen)
+{
+	static const struct {
+		const char *name;
+		uint32_t sig;
+	} sigs[] = {
+		{ "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 },
+		{ "USR2", 12 }, { "ALRM", 14 }, { "TERM", 15 }, { "WINCH", 28 },
+	};
+	uint64_t v;
+	size_t i;
+
+	if (vlen > 3 && memcmp(val, "SIG", 3) == 0) {
+		val += 3;
+		vlen -= 3;
+	}
+	for (i = 0; i < sizeof (sigs) / sizeof (sigs[0]); i++)
+		if (st_word_eq(val, vlen, sigs[i].name))
+			return (sigs[i].sig);
+	if (st_parse_size(val, vlen, 0, &v) != 0 || v == 0 || v > 64 ||
+	    v == 9 || v == 19)          /* SIGKILL, SIGSTOP */
+		return (0);
+	return ((uint32_t)v);
+}
+
+/* leakcheck[=report] and leaksignal=SIG. */
+static void
+st_opt_apply_word(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
+    size_t vlen, int hasval)
+{
+	uint32_t *field = (uint32_t *)((char *)sp->sp_opts + op->op_offset);
+	uint32_t v;
+
+	if (op->op_type == OT_LEAK) {
+		if (!hasval)
+			*field = 1;
+		else if (st_word_eq(val, vlen, "report"))
+			*field = 2;
+		else
+			st_opt_complain(sp, op->op_env, "bad value in", val -
+			    1 - strlen(op->op_word), vlen + 1 +
+			    strlen(op->op_word));
+		return;
+	}
+	if (!hasval || (v = st_opt_signal(val, vlen)) == 0) {
+		st_opt_complain(sp, op->op_env, hasval ? "bad signal in" :
+		    "missing value for", hasval ? val - 1 -
+		    strlen(op->op_word) : op->op_word, hasval ? vlen + 1 +
+		    strlen(op->op_word) : strlen(op->op_word));
+		return;
+	}
+	*field = v;
+}
+
 static void
 st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
     size_t vlen, int hasval)
@@ -462,6 +534,10 @@ st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
 			return;
 		}
 		sp->sp_dump_given = 1;
+		break;
+	case OT_LEAK:
+	case OT_SIGNAL:
+		st_opt_apply_word(sp, op, val, vlen, hasval);
 		break;
 	case OT_IGNORED:
 		break;
@@ -589,6 +665,13 @@ st_opt_adjust(st_opt_parse_t *sp)
 	uint32_t f = so->so_kmem_flags;
 	int noticed = 0;
 
+	/*
+	 * leakcheck alone brings lite's record of each allocation's caller,
+	 * so that a leak names its call site (leakcheck.c): lite costs 1.4
+	 * times plain slabtrace (BENCHMARKS.md), full stacks (AUDIT) 5.
+	 */
+	if (so->so_leakcheck && !(f & (KMF_CACHE_DEBUG | KMF_FIREWALL)))
+		f |= KMF_LITE;
 	if ((f & KMF_LITE) && (f & KMF_NOT_LITE)) {
 		st_opt_lite_notice(sp, f);
 		noticed = 1;

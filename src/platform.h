@@ -36,6 +36,13 @@ void st_os_unmap(void *addr, size_t size);
  */
 void *st_os_map_scratch(size_t size);
 void st_os_unmap_scratch(void *addr, size_t size);
+/*
+ * Copy len bytes of our own memory at src, failing (-1) rather than
+ * faulting where it is not mapped (process_vm_readv): bytes copied.
+ */
+long st_os_read_self(void *dst, uintptr_t src, size_t len);
+/* Bytes of memory and swap: more cannot be used (UINT64_MAX: unknown). */
+uint64_t st_os_memory_total(void);
 /* The pages keep their addresses but their contents may be dropped. */
 void st_os_decommit(void *addr, size_t size);
 /* Grow or move a mapping made by st_os_map (mremap); NULL on failure. */

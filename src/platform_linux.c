@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +258,25 @@ void
 st_os_unmap_scratch(void *addr, size_t size)
 {
 	(void) munmap(addr, size);
+}
+
+uint64_t
+st_os_memory_total(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) != 0)
+		return (UINT64_MAX);
+	return (((uint64_t)si.totalram + si.totalswap) * si.mem_unit);
+}
+
+long
+st_os_read_self(void *dst, uintptr_t src, size_t len)
+{
+	struct iovec local = { dst, len }, remote = { (void *)src, len };
+
+	return ((long)syscall(SYS_process_vm_readv, (long)getpid(), &local,
+	    1UL, &remote, 1UL, 0UL));
 }
 
 void

@@ -461,6 +461,34 @@ struct kmem_cache {
 #define PM_SHIFT                4
 
 /* ------------------------------------------------------------------------
+ * A firewall buffer's header (firewall.c, section 3), from its own cache;
+ * every page map entry of the buffer is PM_FW | header.  Debugging's big
+ * buffers (section 6 there) have one too, with FW_UNGUARDED.
+ */
+#define FW_MAGIC        0x6669726577616c6cULL   /* "firewall" */
+#define FW_ALLOC        1
+#define FW_FREE         2
+#define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
+
+typedef struct st_fwhdr {
+	uint64_t fw_magic;
+	void *fw_buf;                   /* the buffer */
+	uint64_t fw_size;               /* its requested size */
+	uintptr_t fw_base;              /* first data page */
+	uint64_t fw_npages;             /* data pages (guard not counted) */
+	uint32_t fw_kind;               /* st_kind_t of the allocation */
+	uint32_t fw_state;              /* FW_ALLOC or FW_FREE */
+	kmem_cache_t *fw_cache;         /* the cache it would have come from */
+	struct st_fwhdr *fw_qnext;      /* quarantine: next newer */
+	struct st_fwhdr *fw_lnext;      /* live list */
+	struct st_fwhdr *fw_lprev;
+	uint32_t fw_flags;              /* FW_UNGUARDED */
+	uint32_t fw_pad;
+	uint64_t fw_verify;             /* bytes patterned when freed */
+	kmem_bufctl_audit_t *fw_audit[2]; /* last allocation, last free */
+} st_fwhdr_t;
+
+/* ------------------------------------------------------------------------
  * The root: one structure from which the debugger finds everything.
  */
 #define ST_ROOT_MAGIC           "slabtrace-root:1"
@@ -487,6 +515,10 @@ typedef struct st_root {
 	struct st_firewall *sr_firewall; /* firewall state (firewall.c) */
 	uint64_t sr_start_mono;         /* CLOCK_MONOTONIC at start-up */
 	uint64_t sr_start_real;         /* CLOCK_REALTIME at start-up */
+	uint64_t *sr_leak_dead;         /* exited threads' stacks: pairs of
+	                                   sp, thread pointer (leakcheck.c) */
+	uint32_t sr_leak_ndead;         /* ... pairs in it */
+	uint32_t sr_pad;
 } st_root_t;
 
 /* ------------------------------------------------------------------------
@@ -595,6 +627,10 @@ typedef struct st_options {
 	char so_jsonfile[ST_DUMP_STRLEN]; /* jsonfile=PATH: JSON to PATH.PID */
 	uint32_t so_json;               /* json: each report as JSON too */
 	uint32_t so_symbolize;          /* file:line via `slabtrace symbolize` */
+	uint32_t so_leakcheck;          /* leakcheck: 1, =report: 2 (leakcheck.c) */
+	uint32_t so_leaksignal;         /* leaksignal=SIG: a check on demand */
+	uint64_t so_leak_exitcode;      /* exitcode=N: status when leaks */
+	char so_leaksuppress[ST_DUMP_STRLEN]; /* leaksuppress=FILE */
 } st_options_t;
 
 /* ------------------------------------------------------------------------
@@ -709,6 +745,9 @@ void kmem_verify_thread_exit(kmem_thread_t *kt);
 #define KV_EXIT         1       /* at exit */
 #define KV_DUMP         2       /* before a dump: careful, stays stopped */
 uint32_t kmem_verify_heap(int how);
+/* Stop every debugged operation but ours (section 2 there); 1 if done. */
+int kmem_world_stop(uint64_t timeout_ns, int careful);
+void kmem_world_resume(void);
 /* Visitors: each buffer of a walk (magazine.c, slab.c, firewall.c). */
 typedef void kmem_buf_visit_t(kmem_cache_t *cp, void *buf, void *arg);
 
@@ -768,6 +807,17 @@ int st_dump_write(const char *panicmsg, const void *uc, int signo,
     uintptr_t fault_addr);
 /* A fatal signal while another thread panics: wait out its dump, in it. */
 void st_dump_hold(const void *uc, int signo);
+/* The other threads stopped for a leak check, as for a dump (section 6). */
+int st_world_park(void);
+const void *st_world_thread(uint32_t i, uint32_t *tidp, int *stoppedp);
+uint32_t st_world_unstopped(void);
+void st_world_unpark(void);
+
+/* leakcheck.c: UMEM_OPTIONS=leakcheck, kmem_leakcheck(). */
+void st_leak_init(void);
+int64_t st_leak_at_exit(void);         /* leaks reported, -1: not run */
+void st_leak_exit(int64_t leaks);       /* exit with exitcode= if leaks */
+void st_leak_thread_exit(void);
 
 /* vmem.c */
 void vmem_init(void);
@@ -781,6 +831,8 @@ void vmem_fork_prepare(void);
 void vmem_fork_parent(void);
 void vmem_fork_child(void);
 void vmem_qcache_create(vmem_t *vmp);
+int vmem_walk_alloc(vmem_t *vmp, void (*fn)(uintptr_t, uintptr_t, void *),
+    void *arg);
 extern vmem_t *vmem_list;
 
 /* pagemap.c */
@@ -846,6 +898,7 @@ void kmem_thread_visit_self(kmem_thread_t *kt, kmem_buf_visit_t *fn,
     void *arg);
 int kmem_depot_visit_free(kmem_cache_t *cp, kmem_buf_visit_t *fn, void *arg,
     int careful);
+int kmem_rounds_visit(kmem_buf_visit_t *fn, void *arg); /* leakcheck.c */
 void kmem_thread_fork_parent(void);
 extern __thread kmem_thread_t *kmem_thread_self
     __attribute__((tls_model("initial-exec")));
@@ -911,6 +964,134 @@ kmem_buf_base(const kmem_cache_t *cp, const kmem_slab_t *sp, const void *buf)
 	    cp->cache_chunksize));
 }
 
+/*
+ * A debugged chunk's layout and checks (debug.c, section 2), shared with
+ * the debugger's ::kmem_verify, which runs them on a copy of a slab.
+ */
+#define KMEM_LEAD_CHECK 64      /* bytes of a leading redzone checked */
+
+/* The end of buf's tag in its chunk: the next buffer's leading redzone. */
+static inline uint64_t
+kmem_tag_end(const kmem_cache_t *cp)
+{
+	return (cp->cache_buftag + ((cp->cache_flags & KMF_LITE) ?
+	    sizeof (kmem_buftag_lite_t) : sizeof (kmem_buftag_t)));
+}
+
+/* The bytes before a chunk that are its leading redzone, as checked. */
+static inline uint64_t
+kmem_lead_len(const kmem_cache_t *cp, uint32_t color, int first_chunk)
+{
+	uint64_t n = first_chunk ? color : cp->cache_chunksize -
+	    kmem_tag_end(cp);
+
+	return (ST_MIN(n, KMEM_LEAD_CHECK));
+}
+
+/* What kmem_chunk_verify found. */
+typedef struct kmem_chunk_err {
+	uint32_t ce_error;      /* KMERR_*; KMERR_NERRORS if sound */
+	uint32_t ce_alloc;      /* the tag says allocated */
+	int64_t ce_off;         /* where, from the buffer (< 0: before it) */
+	uint64_t ce_old;        /* the pattern or byte that belongs there */
+	uint64_t ce_new;        /* what is there */
+	uint64_t ce_size;       /* the size recorded at allocation */
+} kmem_chunk_err_t;
+
+static inline uint32_t
+kmem_chunk_err(kmem_chunk_err_t *ce, uint32_t error, int64_t off,
+    uint64_t old, uint64_t new)
+{
+	ce->ce_error = error;
+	ce->ce_off = off;
+	ce->ce_old = old;
+	ce->ce_new = new;
+	return (error);
+}
+
+/* An allocated chunk's redzone word and size padding (0xfeedface, 0xbb). */
+static inline uint32_t
+kmem_chunk_verify_redzone(const kmem_cache_t *cp, const uint8_t *buf,
+    kmem_chunk_err_t *ce)
+{
+	const uint8_t *rz = buf + cp->cache_buftag, *p, *end;
+	uint32_t w[2], want[2] = { (uint32_t)KMEM_REDZONE_PATTERN,
+	    (uint32_t)KMEM_REDZONE_PATTERN };
+	const uint8_t *wb = (const uint8_t *)want;
+	int i;
+
+	__builtin_memcpy(w, rz, sizeof (w));
+	if (w[1] != want[1] && KMEM_SIZE_VALID(w[1] & KMEM_SIZE_MASK)) {
+		want[1] = w[1];
+		ce->ce_size = KMEM_SIZE_DECODE(w[1] & KMEM_SIZE_MASK);
+	}
+	for (i = 0; i < 8; i++) {
+		if (rz[i] != wb[i]) {
+			if (i >= 4)
+				ce->ce_size = UINT64_MAX;       /* lost */
+			return (kmem_chunk_err(ce, KMERR_REDZONE,
+			    (int64_t)cp->cache_buftag + i, wb[i], rz[i]));
+		}
+	}
+	if (w[1] == (uint32_t)KMEM_REDZONE_PATTERN ||
+	    ce->ce_size > cp->cache_buftag)
+		return (KMERR_NERRORS);         /* no size recorded */
+	end = buf + cp->cache_buftag;
+	/* Lite, as the kernel: only the byte after the buffer. */
+	if ((cp->cache_flags & KMF_LITE) && ce->ce_size < cp->cache_buftag)
+		end = buf + ce->ce_size + 1;
+	for (p = buf + ce->ce_size; p < end; p++) {
+		if (*p != KMEM_REDZONE_BYTE)
+			return (kmem_chunk_err(ce, KMERR_REDZONE, p - buf,
+			    KMEM_REDZONE_BYTE, *p));
+	}
+	return (KMERR_NERRORS);
+}
+
+/*
+ * Check the debugged chunk at buf (in place, or a copy with the `lead`
+ * bytes before it, kmem_lead_len): its leading redzone, its tag, a free
+ * buffer's 0xdeadbeef pattern, an allocated one's redzone.  Not its
+ * bufctl pointer, which only the caller can follow.  KMERR_NERRORS if
+ * sound; else the error, and where and what in *ce.
+ */
+static inline uint32_t
+kmem_chunk_verify(const kmem_cache_t *cp, const uint8_t *buf, uint64_t lead,
+    kmem_chunk_err_t *ce)
+{
+	kmem_buftag_t bt;
+	uint64_t i, n, w;
+	intptr_t x;
+
+	__builtin_memcpy(&bt, buf + cp->cache_buftag, sizeof (bt));
+	x = bt.bt_bxstat ^ (intptr_t)bt.bt_bufctl;
+	ce->ce_alloc = x == (intptr_t)KMEM_BUFTAG_ALLOC;
+	ce->ce_size = cp->cache_bufsize;
+	kmem_chunk_err(ce, KMERR_NERRORS, 0, 0, 0);
+	for (i = lead; i > 0; i--) {
+		if (buf[-(int64_t)i] != KMEM_REDZONE_BYTE)
+			return (kmem_chunk_err(ce, KMERR_REDZONE, -(int64_t)i,
+			    KMEM_REDZONE_BYTE, buf[-(int64_t)i]));
+	}
+	if (ce->ce_alloc)
+		return ((cp->cache_flags & KMF_REDZONE) ?
+		    kmem_chunk_verify_redzone(cp, buf, ce) : KMERR_NERRORS);
+	if (x != (intptr_t)KMEM_BUFTAG_FREE)
+		return (kmem_chunk_err(ce, KMERR_BADBUFTAG, (int64_t)
+		    cp->cache_buftag + 16, (uint64_t)KMEM_BUFTAG_FREE,
+		    (uint64_t)x));
+	if (!(cp->cache_flags & KMF_DEADBEEF))
+		return (KMERR_NERRORS);
+	n = (cp->cache_flags & KMF_LITE) ? 8 : cp->cache_verify;
+	for (i = 0; i + 8 <= n; i += 8) {
+		__builtin_memcpy(&w, buf + i, 8);
+		if (w != KMEM_FREE_PATTERN)
+			return (kmem_chunk_err(ce, KMERR_MODIFIED, (int64_t)i,
+			    KMEM_FREE_PATTERN, w));
+	}
+	return (KMERR_NERRORS);
+}
+
 /* malloc.c: the malloc paths, for new.c and umem.c */
 void *st_malloc_internal(size_t size, size_t align, st_kind_t kind);
 void st_free_internal(void *buf, size_t size, st_kind_t kind,
@@ -927,6 +1108,8 @@ void *st_bigbuf_alloc(size_t size, size_t room, size_t align,
 void *st_bigbuf_resize(void *buf, size_t size);
 int st_firewall_visit(int live, int careful,
     void (*fn)(const kmem_errinfo_t *, void *), void *arg);
+int st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,
+    const kmem_bufctl_audit_t *alloc, void *arg), void *arg);
 void st_firewall_fork_prepare(void);
 void st_firewall_fork_parent(void);
 void st_firewall_fork_child(void);

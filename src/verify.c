@@ -166,7 +166,7 @@ kmem_op_wait(kmem_thread_t *kt)
 	}
 }
 
-static void
+void
 kmem_world_resume(void)
 {
 	__atomic_store_n(&kmem_stopper, 0, __ATOMIC_RELAXED);
@@ -179,7 +179,7 @@ kmem_world_resume(void)
  * holds kmem_verify_lock until kmem_world_resume); 0: another verifier
  * holds it (careful) or a thread stayed inside longer than timeout_ns.
  */
-static int
+int
 kmem_world_stop(uint64_t timeout_ns, int careful)
 {
 	uint64_t me = st_os_thread_id(), deadline = 0, now, busy;
@@ -302,14 +302,30 @@ kv_report(kv_walk_t *kw, const char *found)
 		ei->ei_found = found;
 		ei->ei_nopanic = 1;
 		kmem_error(ei);
-		/* (a big buffer's header is its bufctl: it is not a chunk) */
-		if (ei->ei_error == KMERR_MODIFIED && ei->ei_bufctl == NULL)
-			kmem_debug_repattern(ei->ei_cache, ei->ei_base);
 	}
 	if (kw->kw_nbad > kw->kw_nfound)
 		st_msg("and %lu more problems %s\n",
 		    (unsigned long)(kw->kw_nbad - kw->kw_nfound), found);
 	return (kw->kw_nbad);
+}
+
+/*
+ * The process goes on (noabort): pattern again the free buffers reported,
+ * so that the next sweep does not report them twice.  Only then: a dump
+ * must show the bytes the bug wrote, not our repair.
+ */
+static void
+kv_repattern(kv_walk_t *kw)
+{
+	uint32_t i;
+
+	for (i = 0; i < kw->kw_nfound; i++) {
+		kmem_errinfo_t *ei = &kw->kw_found[i];
+
+		/* (a big buffer's header is its bufctl: it is not a chunk) */
+		if (ei->ei_error == KMERR_MODIFIED && ei->ei_bufctl == NULL)
+			kmem_debug_repattern(ei->ei_cache, ei->ei_base);
+	}
 }
 
 /* After findings: the panic and the dump, as any report, unless noabort. */
@@ -354,6 +370,7 @@ kmem_verify_heap(int how)
 	if (how == KV_DUMP)
 		return ((uint32_t)n);   /* stays stopped: the dump follows */
 	kv_panic(&kv_walk);
+	kv_repattern(&kv_walk);
 	kmem_world_resume();
 	return ((uint32_t)ST_MIN(n, UINT32_MAX));
 }
@@ -382,6 +399,7 @@ kmem_sweep(void)
 	    "verified every %lu ms)", (unsigned long)st_opts.so_sweep_ms);
 	(void) kv_report(&kv_walk, found);
 	kv_panic(&kv_walk);
+	kv_repattern(&kv_walk);
 	kmem_sweep_last = st_os_now_ns();
 	kmem_sweep_frees = frees;
 	kmem_world_resume();
@@ -492,17 +510,27 @@ kmem_verify_thread_exit(kmem_thread_t *kt)
 	kmem_thread_visit_self(kt, kv_visit, &kw);
 	(void) kv_report(&kw, "when the freeing thread exited");
 	kv_panic(&kw);
+	kv_repattern(&kw);
 }
 
 static void
 kmem_verify_at_exit(void *arg)
 {
 	(void) arg;
+	int64_t leaks = 0;
+
 	kmem_exiting = 1;
+	/*
+	 * The leaks first (leakcheck.c): this thread's stack is one of their
+	 * roots, and the verify's walk would leave heap addresses in it.
+	 */
+	if (st_opts.so_leakcheck)
+		leaks = st_leak_at_exit();
 	if (st_opts.so_verify_exit)
 		(void) kmem_verify_heap(KV_EXIT);
 	/* What noabort let go on: the count, as the last line. */
 	(void) st_report_summary();
+	st_leak_exit(leaks);            /* the status, if leaks were found */
 }
 
 /*
@@ -528,8 +556,9 @@ kmem_verify_init(void)
 	extern int __cxa_atexit(void (*)(void *), void *, void *);
 
 	kmem_sweep_last = st_os_now_ns();
-	if (kmem_flags & (KMF_BUFTAG | KMF_LITE))
+	if ((kmem_flags & (KMF_BUFTAG | KMF_LITE)) || st_opts.so_leakcheck)
 		(void) __cxa_atexit(kmem_verify_at_exit, NULL, NULL);
+	st_leak_init();         /* leaksignal= (leakcheck.c) */
 }
 
 void

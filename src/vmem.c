@@ -1198,6 +1198,27 @@ vmem_contains(vmem_t *vmp, void *vaddr, size_t size)
 	return (found);
 }
 
+/*
+ * The leak check's walk (leakcheck.c): fn for every allocated segment, in
+ * address order, with only a try of vm_lock (the other threads are
+ * stopped, one perhaps holding it).  0 if the lock was busy.
+ */
+int
+vmem_walk_alloc(vmem_t *vmp, void (*fn)(uintptr_t, uintptr_t, void *),
+    void *arg)
+{
+	vmem_seg_t *vsp;
+
+	if (!st_trylock(&vmp->vm_lock))
+		return (0);
+	for (vsp = vmp->vm_seg0.vs_anext; vsp != &vmp->vm_seg0;
+	    vsp = vsp->vs_anext)
+		if (vsp->vs_type == VMEM_ALLOC_SEG)
+			fn(vsp->vs_start, vsp->vs_end, arg);
+	st_unlock(&vmp->vm_lock);
+	return (1);
+}
+
 size_t
 vmem_reap_spans(vmem_t *vmp)
 {

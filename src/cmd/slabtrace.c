@@ -125,8 +125,8 @@ static const subcmd_t commands[] = {
 	{ "symbolize", cmd_symbolize,
 	    "[-v] [--debuginfod] [-e MODULE [ADDR...]]",
 	    "code addresses to functions, files and lines (addr2line -Cfi)" },
-	{ "mdb", cmd_mdb, "[-e CMDS] [PROGRAM] (N | DUMP)",
-	    "debug a crash dump vmcore.N (mdb's commands)" },
+	{ "mdb", cmd_mdb, "[-e CMDS] ([PROGRAM] (N | DUMP) | [-S] -p PID)",
+	    "debug a crash dump vmcore.N or a live process (mdb's commands)" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "show this help, or the options of COMMAND" },
 	{ "version", cmd_version, "",
@@ -171,6 +171,9 @@ static const run_option_t run_options[] = {
 	    "libumem-style logging words, e.g. transaction,fail" },
 	{ 0, "options", "WORDS", "UMEM_OPTIONS",
 	    "libumem-style tuning words" },
+	{ 0, "leaks", NULL, NULL,
+	    "check for leaks at exit: status 23 if any (adds leakcheck to "
+	    "UMEM_OPTIONS)" },
 	{ 'h', "help", NULL, NULL,
 	    "show this help" },
 	{ 0, NULL, NULL, NULL, NULL }
@@ -418,11 +421,35 @@ ro_display(const run_option_t *ro, const char *arg)
 }
 
 /* Apply one option with its value (NULL if it takes none). */
+/* --leaks: "leakcheck" appended to UMEM_OPTIONS (the library's word). */
+static int
+run_leaks(void)
+{
+	const char *old = getenv("UMEM_OPTIONS");
+	char buf[4096];
+
+	if (old == NULL || old[0] == '\0')
+		old = NULL;
+	if (snprintf(buf, sizeof (buf), "%s%sleakcheck", old != NULL ? old :
+	    "", old != NULL ? "," : "") >= (int)sizeof (buf) ||
+	    setenv("UMEM_OPTIONS", buf, 1) != 0) {
+		errmsg("cannot set UMEM_OPTIONS: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static int run_want_leaks;		/* --leaks: after --options */
+
 static int
 run_apply(const run_option_t *ro, const char *name, const char *value)
 {
+	if (ro->ro_env == NULL && strcmp(ro->ro_long, "leaks") == 0) {
+		run_want_leaks = 1;
+		return (0);
+	}
 	if (ro->ro_env == NULL) {
-		/* The only option without a variable is --help. */
+		/* The other option without a variable is --help. */
 		usage_cmd(stdout, subcmd_lookup("run"));
 		exit(EXIT_SUCCESS);
 	}
@@ -703,7 +730,8 @@ cmd_run(int argc, char **argv)
 	const char *prog;
 	int first, err;
 
-	if ((first = run_parse(argc, argv)) < 0)
+	if ((first = run_parse(argc, argv)) < 0 ||
+	    (run_want_leaks && run_leaks() != 0))
 		return (EXIT_USAGE);
 	if (first >= argc) {
 		errmsg("run: no program given");

@@ -61,6 +61,12 @@ cmd_thread(mdb_tgt_t *t, const mdb_cmdctx_t *cx)
 	uint64_t dec;
 	char *end;
 
+	if (mdb_tgt_getregs(t) != 0)
+		return (NULL);
+	if (t->t_nthreads == 0) {
+		mdb_warn("no thread with registers");
+		return (NULL);
+	}
 	if (!(cx->cx_flags & DCMD_ADDRSPEC))
 		return (&t->t_threads[0]);
 	if (cx->cx_addr <= UINT32_MAX &&
@@ -74,9 +80,10 @@ cmd_thread(mdb_tgt_t *t, const mdb_cmdctx_t *cx)
 		    (th = mdb_tgt_thread(t, (uint32_t)dec)) != NULL)
 			return (th);
 	}
-	mdb_warn("no thread %llx (0t%llu) with registers in the dump",
+	mdb_warn("no thread %llx (0t%llu) with registers %s",
 	    (unsigned long long)cx->cx_addr,
-	    (unsigned long long)cx->cx_addr);
+	    (unsigned long long)cx->cx_addr,
+	    t->t_pid != 0 ? "in the process" : "in the dump");
 	return (NULL);
 }
 
@@ -84,8 +91,8 @@ cmd_thread(mdb_tgt_t *t, const mdb_cmdctx_t *cx)
  * ::status
  */
 
-static void
-status_flags(uint32_t flags)
+void
+mdb_status_flags(uint32_t flags)
 {
 	static const struct { uint32_t f; const char *n; } names[] = {
 		{ KMF_AUDIT, "AUDIT" }, { KMF_DEADBEEF, "DEADBEEF" },
@@ -107,6 +114,49 @@ status_flags(uint32_t flags)
 	(void) printf("%s\n", flags != 0 ? ")" : "");
 }
 
+/* ::status -j: the same facts, one object (slabtrace-mdb(1), JSON). */
+static int
+status_json(mdb_tgt_t *t)
+{
+	const st_dump_note_t *sn = &t->t_note;
+	char sig[32];
+
+	mj_begin('{', NULL);
+	mj_str("dump", t->t_path);
+	mj_str("target", t->t_ops->to_name);
+	mj_bool("slabtrace", t->t_have_note);
+	if (t->t_have_note) {
+		mj_str("host", sn->sn_host);
+		mj_str("release", sn->sn_release);
+		mj_str("machine", sn->sn_machine);
+		mj_str("program", t->t_program != NULL ? t->t_program :
+		    sn->sn_program);
+		mj_u64("pid", sn->sn_pid);
+		mj_str("argv", sn->sn_cmdline);
+		mj_str("panic", sn->sn_panic);
+		mj_u64("panic_time_ns", sn->sn_time);
+		mj_u64("panic_thread", sn->sn_tid);
+		if (sn->sn_signo != 0) {
+			mj_str("signal", sig_name(sn->sn_signo, sig,
+			    sizeof (sig)));
+			mj_addr("fault_addr", sn->sn_fault_addr);
+		} else {
+			mj_null("signal");
+			mj_null("fault_addr");
+		}
+		mj_addr("kmem_flags", sn->sn_kmem_flags);
+		mj_str("content", sn->sn_content == ST_DUMP_ALL ? "all" :
+		    sn->sn_content == ST_DUMP_HEAP ? "heap" : "unknown");
+		mj_u64("version", sn->sn_version);
+		mj_u64("threads_unstopped", sn->sn_nunstopped);
+	} else if (t->t_have_psinfo) {
+		mj_str("argv", t->t_psargs);
+	}
+	mj_u64("threads", t->t_nthreads);
+	mj_end();
+	return (DCMD_OK);
+}
+
 int
 dcmd_status(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 {
@@ -118,6 +168,10 @@ dcmd_status(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	(void) cx, (void) argv;
 	if (argc != 0)
 		return (DCMD_USAGE);
+	if (t->t_pid != 0)
+		return (mdb_proc_status(t));
+	if (mdb_json)
+		return (status_json(t));
 	if (!t->t_have_note) {
 		(void) printf("debugging core file %s (64-bit)\n",
 		    t->t_path != NULL ? t->t_path : "(memory)");
@@ -150,7 +204,7 @@ dcmd_status(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	else
 		(void) printf("fatal signal: none (a heap corruption "
 		    "report)\n");
-	status_flags(sn->sn_kmem_flags);
+	mdb_status_flags(sn->sn_kmem_flags);
 	(void) printf("dump content: %s\n", sn->sn_content == ST_DUMP_ALL ?
 	    "all memory" : sn->sn_content == ST_DUMP_HEAP ?
 	    "allocator memory, stacks and data only" : "unknown");
@@ -249,6 +303,30 @@ typedef struct stack_arg {
 	bool sa_verbose;
 } stack_arg_t;
 
+/* A frame of ::stack -j: {"pc", "function", "offset", "source"}. */
+static void
+stack_frame_json(stack_arg_t *sa, uint64_t pc, uint64_t at)
+{
+	char name[512], src[600];
+	uint64_t start;
+
+	mj_begin('{', NULL);
+	mj_addr("pc", pc);
+	if (mdb_sym_lookup(sa->sa_tgt, at, name, sizeof (name), &start,
+	    NULL)) {
+		mj_str("function", name);
+		mj_u64("offset", pc - start);
+	} else {
+		mj_null("function");
+		mj_null("offset");
+	}
+	if (mdb_sym_srcline(sa->sa_tgt, at, src, sizeof (src)))
+		mj_str("source", src);
+	else
+		mj_null("source");
+	mj_end();
+}
+
 static bool
 stack_frame(void *arg, uint64_t pc, bool activation)
 {
@@ -256,6 +334,10 @@ stack_frame(void *arg, uint64_t pc, bool activation)
 	char name[512], off[32], src[600];
 	uint64_t at = activation || pc == 0 ? pc : pc - 1, start;
 
+	if (mdb_json) {
+		stack_frame_json(sa, pc, at);
+		return (true);
+	}
 	if (mdb_sym_lookup(sa->sa_tgt, at, name, sizeof (name), &start,
 	    NULL)) {
 		mdb_fmt_off(pc - start, off, sizeof (off));
@@ -286,10 +368,19 @@ dcmd_stack(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	}
 	if ((th = cmd_thread(t, cx)) == NULL)
 		return (DCMD_ERR);
+	if (mdb_json) {
+		mj_begin('{', NULL);
+		mj_u64("tid", th->th_tid);
+		mj_begin('[', "frames");
+	}
 	if (mdb_sym_stack(t, th->th_tid, stack_frame, &sa, err,
 	    sizeof (err)) < 0) {
 		mdb_warn("%s", err);
 		return (DCMD_ERR);
+	}
+	if (mdb_json) {
+		mj_end();
+		mj_end();
 	}
 	return (DCMD_OK);
 }
@@ -302,7 +393,12 @@ dcmd_threads(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	(void) cx, (void) argv;
 	if (argc != 0)
 		return (DCMD_USAGE);
-	(void) printf("  %-9s %-8s %s\n", "TID", "SIGNAL", "PC");
+	if (mdb_tgt_getregs(t) != 0)
+		return (DCMD_ERR);
+	if (mdb_json)
+		mj_begin('[', NULL);
+	else
+		(void) printf("  %-9s %-8s %s\n", "TID", "SIGNAL", "PC");
 	for (i = 0; i < t->t_nthreads; i++) {
 		const mdb_thread_t *th = &t->t_threads[i];
 		char sig[32], pc[600];
@@ -311,9 +407,28 @@ dcmd_threads(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 			(void) sig_name(th->th_cursig, sig, sizeof (sig));
 		else
 			(void) snprintf(sig, sizeof (sig), "-");
+		if (mdb_json) {
+			mj_begin('{', NULL);
+			mj_u64("tid", th->th_tid);
+			mj_bool("panic", i == 0 && t->t_have_note &&
+			    t->t_pid == 0);
+			if (th->th_cursig != 0)
+				mj_str("signal", sig);
+			else
+				mj_null("signal");
+			mj_addr("pc", th->th_regs[REG_PC_INDEX]);
+			mj_str("function", mdb_sym_format(t,
+			    th->th_regs[REG_PC_INDEX], pc, sizeof (pc)));
+			mj_end();
+			continue;
+		}
 		(void) printf("%c %-9u %-8s %s\n", i == 0 ? '*' : ' ',
 		    th->th_tid, sig, mdb_sym_format(t,
 		    th->th_regs[REG_PC_INDEX], pc, sizeof (pc)));
+	}
+	if (mdb_json) {
+		mj_end();
+		return (DCMD_OK);
 	}
 	if (t->t_have_note && t->t_note.sn_nunstopped != 0)
 		(void) printf("(%u more did not stop: no registers)\n",
@@ -569,7 +684,8 @@ dcmd_dcmds(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		(void) snprintf(head, sizeof (head), "  ::%s %s", dc->dc_name,
 		    dc->dc_usage);
 		mdb_pad(stdout, head, 28);
-		(void) printf(" - %s\n", dc->dc_help);
+		(void) printf(" - %s%s\n", dc->dc_help,
+		    (dc->dc_flags & MDB_DC_JSON) ? " (JSON)" : "");
 	}
 	return (DCMD_OK);
 }
@@ -585,11 +701,15 @@ dcmd_help(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		    "Each line holds commands separated by ';':\n"
 		    "  [ADDR][,COUNT]::CMD [ARGS]  run a command\n"
 		    "  $c  $r  $q                 stack, registers, quit\n"
-		    "  ADDR[,COUNT]/FMT           memory: K J X x B p s i\n"
+		    "  ADDR[,COUNT]/FMT           memory: K J X x B d E p a s "
+		    "i\n"
 		    "  ADDR=FMT                   a value: K J X x d p a\n"
+		    "  CMD1 | CMD2                CMD2 for each address CMD1 "
+		    "prints\n"
 		    "  CMD ! SHELL                CMD's output through the "
 		    "shell\n"
 		    "ADDR is hex (0t for decimal), a symbol, sym+off or '.'.\n"
+		    "-j after a command marked (JSON) prints JSON instead.\n"
 		    "::help CMD describes one command.\n\n"
 		    "Available commands:\n");
 		return (dcmd_dcmds(t, cx, 0, argv));
@@ -613,9 +733,9 @@ dcmd_help(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		mdb_warn("unknown command: %s", argv[0]);
 		return (DCMD_ERR);
 	}
-	(void) printf("\nNAME\n  %s - %s\n\nSYNOPSIS\n  [addr]::%s %s\n\n"
+	(void) printf("\nNAME\n  %s - %s\n\nSYNOPSIS\n  [addr]::%s %s%s\n\n"
 	    "DESCRIPTION\n", dc->dc_name, dc->dc_help, dc->dc_name,
-	    dc->dc_usage);
+	    dc->dc_usage, (dc->dc_flags & MDB_DC_JSON) ? " [-j]" : "");
 	for (name = dc->dc_descr; *name != '\0'; ) {
 		size_t n = strcspn(name, "\n");
 

@@ -298,6 +298,18 @@ kml_in_allocator(kml_t *k, uint64_t pc)
 	    kml_is_alloc_name(name));
 }
 
+/* The same question for proc.c: is this thread inside the allocator? */
+bool
+mdb_pc_in_allocator(mdb_tgt_t *t, uint64_t pc)
+{
+	kml_t k;
+
+	(void) memset(&k, 0, sizeof (k));
+	k.k_tgt = t;
+	k.k_static = -1;
+	return (kml_in_allocator(&k, pc));
+}
+
 /* The first frame outside the allocator (the last one if none is). */
 static uint64_t
 kml_caller(kml_t *k, const kml_bc_t *kb)
@@ -453,6 +465,40 @@ kml_which(int argc, char **argv)
  * ::kmalog, ::kmem_log
  */
 
+/*
+ * One record as JSON (slabtrace-mdb(1)): the bufctl's fields, the caller
+ * and the stack; "time_ns" is the signed time from the reference (the
+ * panic: negative before it) when ref is not 0.
+ */
+static void
+kml_bc_json(kml_t *k, const kml_bc_t *kb, uint64_t ref)
+{
+	const kmem_bufctl_audit_t *bc = &kb->kb_bc;
+	char cname[KMEM_CACHE_NAMELEN], sym[600];
+	uint32_t i;
+
+	mj_begin('{', NULL);
+	mj_addr("bufctl", kb->kb_where);
+	mj_addr("addr", (uint64_t)(uintptr_t)bc->bc_addr);
+	mj_addr("cache", (uint64_t)(uintptr_t)bc->bc_cache);
+	mj_str("cache_name", kml_cache_name(k,
+	    (uint64_t)(uintptr_t)bc->bc_cache, cname, sizeof (cname)));
+	mj_u64("timestamp", bc->bc_timestamp);
+	if (ref != 0)
+		mj_i64("time_ns", (int64_t)(bc->bc_timestamp - ref));
+	mj_u64("thread", bc->bc_thread);
+	mj_addr("lastlog", (uint64_t)(uintptr_t)bc->bc_lastlog);
+	mj_addr("contents", (uint64_t)(uintptr_t)bc->bc_contents);
+	mj_str("caller", kml_sym(k->k_tgt, kml_caller(k, kb), sym,
+	    sizeof (sym)));
+	mj_begin('[', "stack");
+	for (i = 0; i < kb->kb_depth; i++)
+		mj_str(NULL, kml_sym(k->k_tgt, kb->kb_stack[i], sym,
+		    sizeof (sym)));
+	mj_end();
+	mj_end();
+}
+
 int
 dcmd_kmalog(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 {
@@ -469,6 +515,8 @@ dcmd_kmalog(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	if (kml_init(t, &k) != 0 || kml_log_load(&k, which, &kl) != 0)
 		return (DCMD_ERR);
 	ref = kml_ref_time(&k, &kl);
+	if (mdb_json)
+		mj_begin('[', NULL);
 	for (n = 0; n < kl.kl_n; n++) {
 		char cname[KMEM_CACHE_NAMELEN], sym[600];
 		uint64_t ts, d;
@@ -480,6 +528,10 @@ dcmd_kmalog(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		    (uint64_t)(uintptr_t)kb.kb_bc.bc_addr != cx->cx_addr :
 		    !kml_contains(&k, &kb.kb_bc, cx->cx_addr, slab)))
 			continue;
+		if (mdb_json) {
+			kml_bc_json(&k, &kb, ref);
+			continue;
+		}
 		ts = kb.kb_bc.bc_timestamp;
 		d = ref >= ts ? ref - ts : ts - ref;
 		(void) printf("\nT%c%llu.%09llu  addr=%llx  %s\n",
@@ -493,6 +545,8 @@ dcmd_kmalog(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 			(void) printf("\t %s\n", kml_sym(t, kb.kb_stack[i],
 			    sym, sizeof (sym)));
 	}
+	if (mdb_json)
+		mj_end();
 	kml_log_free(&kl);
 	return (DCMD_OK);
 }
@@ -509,12 +563,18 @@ dcmd_kmem_log(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		return (DCMD_USAGE);
 	if (kml_init(t, &k) != 0 || kml_log_load(&k, which, &kl) != 0)
 		return (DCMD_ERR);
-	(void) printf("%-16s %-16s %16s %s\n", "ADDR", "BUFADDR", "TIMESTAMP",
-	    "THREAD");
+	if (!(cx->cx_flags & DCMD_PIPE_OUT))
+		(void) printf("%-16s %-16s %16s %s\n", "ADDR", "BUFADDR",
+		    "TIMESTAMP", "THREAD");
 	for (n = 0; n < kl.kl_n; n++) {
 		kml_bc_t kb;
 
 		kml_log_get(&kl, n, &kb);
+		if (cx->cx_flags & DCMD_PIPE_OUT) {
+			(void) printf("%llx\n",
+			    (unsigned long long)kb.kb_where);
+			continue;
+		}
 		(void) printf("%016llx %016llx %16llx %llu\n",
 		    (unsigned long long)kb.kb_where,
 		    (unsigned long long)(uintptr_t)kb.kb_bc.bc_addr,
@@ -533,6 +593,7 @@ typedef struct bufctl_opts {
 	bool bo_verbose;
 	bool bo_history;
 	bool bo_noheader;
+	bool bo_addronly;		/* into a pipe: the bufctl only */
 	bool bo_have_addr, bo_have_caller, bo_have_thread;
 	uint64_t bo_addr;		/* -a */
 	uint64_t bo_caller_lo;		/* -c: the function's range */
@@ -596,6 +657,14 @@ bufctl_print(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *kb)
 	char sym[600];
 	uint32_t i;
 
+	if (bo->bo_addronly) {
+		(void) printf("%llx\n", (unsigned long long)kb->kb_where);
+		return;
+	}
+	if (mdb_json) {
+		kml_bc_json(k, kb, 0);
+		return;
+	}
 	if (!bo->bo_verbose) {
 		(void) printf("%016llx %016llx   %016llx %llu %s\n",
 		    (unsigned long long)kb->kb_where,
@@ -780,17 +849,31 @@ dcmd_bufctl(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	if (!kml_rec_valid(&kb.kb_bc, k.k_maxdepth) ||
 	    strcmp(kml_cache_name(&k, (uint64_t)(uintptr_t)kb.kb_bc.bc_cache,
 	    cname, sizeof (cname)), "?") == 0) {
-		mdb_warn("%llx does not look like an audit bufctl",
-		    (unsigned long long)cx->cx_addr);
-		return (DCMD_ERR);
+		/* A buffer (::walk kmem_alloc_256 | ::bufctl): its bufctl. */
+		uint64_t bc = mdb_heap_bufctl_of(t, cx->cx_flags, cx->cx_addr);
+
+		if (bc == 0 || kml_bc_read(&k, bc, &kb) != 0 ||
+		    !kml_rec_valid(&kb.kb_bc, k.k_maxdepth)) {
+			mdb_warn("%llx does not look like an audit bufctl "
+			    "(nor an audited buffer)",
+			    (unsigned long long)cx->cx_addr);
+			return (DCMD_ERR);
+		}
 	}
-	if (mdb_piped)
+	if (mdb_piped || !DCMD_HDRSPEC(cx->cx_flags))
 		bo.bo_noheader = true;
-	bufctl_header(&bo);
+	if (cx->cx_flags & DCMD_PIPE_OUT)
+		bo.bo_noheader = bo.bo_addronly = true;
+	if (mdb_json)
+		mj_begin('[', NULL);
+	else
+		bufctl_header(&bo);
 	if (bo.bo_history)
 		bufctl_history(&k, &bo, &kb);
 	else if (bufctl_match(&k, &bo, &kb))
 		bufctl_print(&k, &bo, &kb);
+	if (mdb_json)
+		mj_end();
 	return (DCMD_OK);
 }
 
@@ -870,4 +953,23 @@ dcmd_freedby(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 {
 	(void) argv;
 	return (kml_by_thread(t, cx, argc, true));
+}
+
+/* The kmem_log walker (kmwalk.c): each record's address, newest first. */
+int
+mdb_kmlog_walk(mdb_tgt_t *t, const char *which, int (*fn)(void *, uint64_t),
+    void *arg)
+{
+	kml_log_t kl;
+	uint64_t n;
+	kml_t k;
+	int rc = 0;
+
+	if (kml_init(t, &k) != 0 || kml_log_load(&k, which, &kl) != 0)
+		return (-1);
+	for (n = 0; rc == 0 && n < kl.kl_n; n++)
+		rc = fn(arg, (uint64_t)(uintptr_t)kl.kl_hdr.lh_base +
+		    kl.kl_order[n] * kl.kl_hdr.lh_recsize);
+	kml_log_free(&kl);
+	return (rc);
 }

@@ -7,6 +7,8 @@
  *	slabtrace mdb [-e CMDS] N              vmcore.N in this directory
  *	slabtrace mdb [-e CMDS] DUMP           any dump file
  *	slabtrace mdb [-e CMDS] PROGRAM DUMP   the program has moved
+ *	slabtrace mdb [-e CMDS] [-S] -p PID    a live process (proc.c; -S:
+ *	                                       stopped for each command)
  *
  *    With -e the commands (separated by ';' or newlines) run and the
  *    debugger exits: status 0, or 1 when a command failed.  Otherwise a
@@ -19,11 +21,15 @@
  *	[ADDR][,COUNT]::dcmd [ARGS...]   a command of the table below
  *	[ADDR]$c  $C  $r  $q            stack, stack, registers, quit
  *	ADDR[,COUNT]/FMT                 print memory: K or J (8 bytes, hex),
- *	                                 X (4), x (2), B (1), p (8, as a
- *	                                 symbol), s (a string), i (an
- *	                                 instruction); a count may lead FMT
+ *	                                 X (4), x (2), B (1), d (4, signed
+ *	                                 decimal), E (8, decimal), p (8, as
+ *	                                 a symbol), s (a string), i (an
+ *	                                 instruction), a (ADDR itself as a
+ *	                                 symbol); a count may lead FMT
  *	ADDR=FMT                         print the value ADDR itself: K J X x
  *	                                 (hex), d (decimal), p or a (symbol)
+ *	CMD1 | CMD2                      CMD2 once for each address CMD1
+ *	                                 prints (section 3)
  *	CMD ! shell-command              CMD's output through /bin/sh -c
  *	! shell-command                  run it
  *
@@ -40,9 +46,22 @@
  *    ignored, so a shell that stops reading (head) ends the output, not
  *    the debugger.
  *
- * 4. The table.  mdb_dcmds[] below: name, usage, a line of help, the
- *    function (in cmds.c), and the description ::help NAME prints.  A
- *    table of walkers will join it with the kmem commands.
+ *    Pipes between commands, as in mdb: CMD1 | CMD2 runs CMD1 with
+ *    DCMD_PIPE_OUT (it prints addresses only, one a line: ::walk), reads
+ *    the first word of each line as an address, and runs CMD2 once per
+ *    address with DCMD_PIPE and DCMD_LOOP (DCMD_LOOPFIRST the first time,
+ *    so that a table's header is printed once).  The output goes through
+ *    a temporary file, not memory held by a pipe, so a walk of a million
+ *    buffers costs the disk cache, not a buffer that grows.
+ *
+ * 4. JSON (json.c).  -o json on the command line, or -j among a
+ *    command's arguments, makes a command whose row has MDB_DC_JSON print
+ *    one JSON value instead of its table; -j to another is an error.
+ *
+ * 5. The table.  mdb_dcmds[] below: name, usage, a line of help, the
+ *    function (in cmds.c), and the description ::help NAME prints.  The
+ *    walkers (::walk, ::walkers) are a table of their own in kmwalk.c,
+ *    over the heap model of kmem.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -71,7 +90,7 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "thread THREAD (a thread id: hex as mdb reads numbers, or the\n"
 	    "decimal id the reports print), newest first: BUFCTL (the log\n"
 	    "record), TIMESTAMP and CALLER (the first frame outside the\n"
-	    "allocator).  Needs auditing (KMEM_FLAGS=0x1)." },
+	    "allocator).  Needs auditing (KMEM_FLAGS=0x1).", 0 },
 	{ "bufctl", "[-vhH] [-a ADDR] [-c CALLER] [-e EARLIEST] [-l LATEST] "
 	    "[-t THREAD]", "print or filter an audit bufctl", dcmd_bufctl,
 	    "ADDR::bufctl prints the audit bufctl at ADDR (a buffer's bufctl\n"
@@ -86,41 +105,118 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "  -c CALLER    only those whose stack holds function CALLER\n"
 	    "  -e EARLIEST  only those at or after timestamp EARLIEST\n"
 	    "  -l LATEST    only those at or before timestamp LATEST\n"
-	    "  -t THREAD    only those of thread THREAD" },
+	    "  -t THREAD    only those of thread THREAD", MDB_DC_JSON },
 	{ "dcmds", "", "list available debugger commands", dcmd_dcmds,
-	    "Lists every command with its usage and a line of help." },
+	    "Lists every command with its usage and a line of help.", 0 },
 	{ "dis", "[-n COUNT]", "disassemble near addr", dcmd_dis,
 	    "ADDR::dis disassembles the function that starts at ADDR, whole;\n"
 	    "at any other address COUNT instructions (,COUNT or -n; default\n"
 	    "16).  AT&T syntax, each line \"symbol+offset: instruction\".\n"
-	    "Code the dump left out is read from the mapped files." },
+	    "Code the dump left out is read from the mapped files.", 0 },
+	{ "findleaks", "[-dfv]", "search for potential memory leaks",
+	    dcmd_findleaks,
+	    "A conservative scan, as mdb's leaky: every allocated buffer that\n"
+	    "no root reaches (registers, the live part of every stack, the\n"
+	    "writable data of every module, the program's own mappings),\n"
+	    "directly or through other buffers.  One row per cache and stack\n"
+	    "(or lite's caller; or cache alone): CACHE, LEAKED (buffers),\n"
+	    "BUFCTL (the oldest leak's; BUFFER when not audited), CALLER; big\n"
+	    "buffers by size.  Direct leaks first, then the indirect ones\n"
+	    "(reached only from leaks: a lost list is one row and its nodes),\n"
+	    "then Total N buffers, M bytes.  ADDR::findleaks: only the leaks\n"
+	    "whose stack holds the function at ADDR.  -d: each row's\n"
+	    "::bufctl -v; -v: the scan's statistics; -f: scan again (the\n"
+	    "result is kept for the next ::findleaks and the leak and leakbuf\n"
+	    "walkers).  A live process is stopped while it is scanned.",
+	    MDB_DC_JSON },
+	{ "explain", "", "what an address is and what happened to it",
+	    dcmd_explain,
+	    "ADDR::explain says everything the dump knows about ADDR: what\n"
+	    "it is (::whatis -a); for a heap buffer, whether it is intact\n"
+	    "(redzone, tag, the 0xdeadbeef pattern of a free buffer, every\n"
+	    "modified word listed), its history (every transaction the\n"
+	    "logs hold, newest first, with stacks), its neighbours in the\n"
+	    "slab with their last callers, and every word in memory that\n"
+	    "points into it (the allocator's own records counted only).", 0 },
 	{ "freedby", "", "list bufctls freed by a thread", dcmd_freedby,
-	    "THREAD::freedby: as ::allocdby, for the frees." },
+	    "THREAD::freedby: as ::allocdby, for the frees.", 0 },
 	{ "help", "[command]", "list commands or give help on one",
 	    dcmd_help,
 	    "Without an argument, how the language works and the commands;\n"
-	    "with one, that command's usage and description." },
+	    "with one, that command's usage and description.", 0 },
+	{ "kgrep", "[-m MASK] VALUE", "find words in memory equal to a value",
+	    dcmd_kgrep,
+	    "VALUE::kgrep or ::kgrep VALUE prints the address of every\n"
+	    "8-byte aligned word of the memory the dump holds that equals\n"
+	    "VALUE (after masking both with MASK, -m): who points at a\n"
+	    "buffer, where a handle was stored.  One address a line, so it\n"
+	    "feeds a pipe (::kgrep BUF | ::whatis).", MDB_DC_JSON },
 	{ "kmalog", "[fail | slab]", "print the kmem transaction log",
 	    dcmd_kmalog,
 	    "The transaction log (or the failure or slab log), newest first:\n"
 	    "for each record \"T-SEC.NSEC  addr=BUFFER  CACHE\" (the time\n"
 	    "before the panic) and its stack, one frame a line.  ADDR::kmalog\n"
 	    "prints only the records whose buffer (slab, for the slab log)\n"
-	    "contains ADDR.  Needs auditing (KMEM_FLAGS=0x1)." },
+	    "contains ADDR.  Needs auditing (KMEM_FLAGS=0x1).", MDB_DC_JSON },
+	{ "kmastat", "[-kmg]", "kernel memory allocator stats", dcmd_kmastat,
+	    "One row per cache: buffer size, buffers in use (not on a slab's\n"
+	    "free list, nor in a magazine or quarantine), buffers in slabs,\n"
+	    "memory in its slabs, allocations succeeded and failed; a Total\n"
+	    "line per arena that backs caches; then the vmem arenas, each\n"
+	    "indented under its source: memory in use, total, imported,\n"
+	    "allocations.  -k, -m, -g: memory in KB, MB, GB.", MDB_DC_JSON },
+	{ "kmausers", "[-ef] [CACHE ...]", "current medium and large users "
+	    "of the kmem allocator", dcmd_kmausers,
+	    "Groups the allocated buffers of audited caches (and big buffers)\n"
+	    "by the stack that allocated them and prints, largest first,\n"
+	    "\"N bytes for M allocations with data size S:\" and the stack.\n"
+	    "Only groups of 8192 bytes or 100 allocations, unless -e; -f\n"
+	    "first prints every buffer (size, addr, thread, cache and\n"
+	    "stack).  CACHE names restrict it to those caches.  Needs\n"
+	    "auditing (KMEM_FLAGS=0x1).", MDB_DC_JSON },
+	{ "kmem_cache", "[-n NAME]", "print kernel memory caches",
+	    dcmd_kmem_cache,
+	    "ADDR NAME FLAG CFLAG BUFSIZE BUFTOTL for every cache (ADDR: the\n"
+	    "kmem_cache_t; FLAG: its KMF_* flags; CFLAG: its creation flags;\n"
+	    "BUFTOTL: buffers in its slabs).  ADDR::kmem_cache prints one;\n"
+	    "-n NAME the cache of that name.  In a pipe, the addresses.",
+	    MDB_DC_JSON },
 	{ "kmem_log", "[fail | slab]", "print the raw kmem log",
 	    dcmd_kmem_log,
 	    "The log's records, newest first, one a line: the record's\n"
 	    "address (a bufctl for ::bufctl), the buffer, the timestamp and\n"
-	    "the thread." },
+	    "the thread.", 0 },
+	{ "kmem_slabs", "[-v] [-n NAME]", "display slab usage per kmem cache",
+	    dcmd_kmem_slabs,
+	    "Per cache: slabs, partial slabs, buffers, unused buffers and the\n"
+	    "waste (slab bytes not holding allocated buffers).  -v adds how\n"
+	    "many slabs are complete, partial and empty, and the partial\n"
+	    "slabs' buffers in use in list order.  ADDR::kmem_slabs or -n\n"
+	    "NAME: one cache.", MDB_DC_JSON },
+	{ "kmem_verify", "", "check integrity of kmem-managed memory",
+	    dcmd_kmem_verify,
+	    "Every cache's slab lists, and in caches with buffer tags\n"
+	    "(KMEM_FLAGS 0x2/0x4, UMEM_DEBUG=guards or lite) every buffer:\n"
+	    "a free buffer's 0xdeadbeef pattern, an allocated one's redzone\n"
+	    "(0xfeedface, the 0xbb padding after its size), the 0xbb before\n"
+	    "it, its tag's bxstat and bufctl.  One row per cache: \"clean\" or\n"
+	    "\"N corrupt buffers\".  ADDR::kmem_verify (a cache) lists each\n"
+	    "corrupt buffer: what is wrong, where, what belongs there and\n"
+	    "what is there.", MDB_DC_JSON },
 	{ "msgbuf", "", "print the allocator's message buffer", dcmd_msgbuf,
 	    "Prints every report the allocator wrote (st_msgbuf, found\n"
 	    "through st_root from the dump's note), oldest first.  When the\n"
-	    "ring wrapped, the oldest partial line is dropped." },
+	    "ring wrapped, the oldest partial line is dropped.", 0 },
 	{ "quit", "", "quit the debugger", dcmd_quit,
-	    "Same as $q." },
+	    "Same as $q.", 0 },
 	{ "regs", "", "print a thread's registers", dcmd_regs,
 	    "TID::regs prints thread TID's registers as the dump has them;\n"
-	    "without TID, the panicking thread's.  Same as $r." },
+	    "without TID, the panicking thread's.  Same as $r.", 0 },
+	{ "release", "", "resume a live process ::stop stopped",
+	    dcmd_release,
+	    "With -p PID: lets the process run again after ::stop.  Its\n"
+	    "threads are detached (PTRACE_DETACH) with any signal that came\n"
+	    "for them meanwhile.", 0 },
 	{ "stack", "[-v]", "print a thread's stack backtrace", dcmd_stack,
 	    "TID::stack unwinds thread TID from its registers in the dump;\n"
 	    "without TID, the panicking thread.  One frame a line,\n"
@@ -128,24 +224,64 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "module has debugging information.  TID is a number like any\n"
 	    "other (hex; 0t for decimal); a TID in decimal digits that names\n"
 	    "no thread read as hex is taken as decimal.  $c and $C are\n"
-	    "::stack." },
+	    "::stack.", MDB_DC_JSON },
+	{ "stop", "", "stop a live process until ::release", dcmd_stop,
+	    "With -p PID: stops every thread (PTRACE_SEIZE and\n"
+	    "PTRACE_INTERRUPT, no SIGSTOP) and keeps them stopped across\n"
+	    "commands, for a consistent view of the heap, until ::release\n"
+	    "or until the debugger exits, however it exits.  Without it a\n"
+	    "live process is read as it runs; -S stops it for each command.",
+	    0 },
 	{ "status", "", "print a summary of the dump", dcmd_status,
 	    "The dump file, the program, its pid and arguments, the host\n"
 	    "and OS release, the panic message, time and thread, the fatal\n"
 	    "signal, kmem_flags, what the dump holds, its version, and the\n"
-	    "threads." },
+	    "threads.", MDB_DC_JSON },
 	{ "threads", "", "list the threads in the dump", dcmd_threads,
 	    "One line per thread with registers: its id (decimal), the\n"
 	    "signal it stopped with, and its pc as a symbol.  The panicking\n"
 	    "thread is first, marked '*'.  Threads that did not stop (no\n"
-	    "registers) are counted on a last line." },
-	{ NULL, NULL, NULL, NULL, NULL }
+	    "registers) are counted on a last line.", MDB_DC_JSON },
+	{ "vmem", "", "print a vmem_t", dcmd_vmem,
+	    "ADDR NAME INUSE TOTAL SUCCEED FAIL for every arena, each\n"
+	    "indented under the arena it imports from; ADDR::vmem one arena.\n"
+	    "In a pipe, the addresses.", MDB_DC_JSON },
+	{ "vmem_seg", "[-m MIN] [-M MAX] [-T TYPE]", "print or filter a "
+	    "vmem_seg", dcmd_vmem_seg,
+	    "ADDR::vmem_seg prints the segment at ADDR: ADDR TYPE (ALLC,\n"
+	    "FREE, SPAN, ROTR) START END SIZE; with an arena's address, all\n"
+	    "of its segments.  -m, -M: only sizes from MIN, up to MAX; -T:\n"
+	    "only that type.  ::walk vmem_seg ARENA | ::vmem_seg works too.",
+	    MDB_DC_JSON },
+	{ "walk", "NAME [VAR]", "walk data structure", dcmd_walk,
+	    "Prints the address of every object the walker NAME visits, one\n"
+	    "a line, to feed a pipe (::walk kmem_alloc_256 | ::bufctl) or a\n"
+	    "shell (! wc -l).  ADDR::walk NAME scopes it: a cache for kmem,\n"
+	    "freemem, bufctl, freectl, kmem_slab; an arena for vmem_seg,\n"
+	    "vmem_alloc, vmem_free.  A cache's name walks its allocated\n"
+	    "buffers.  ::walkers lists them.  VAR is accepted for mdb's\n"
+	    "sake; there are no variables.", 0 },
+	{ "walkers", "", "list available walkers", dcmd_walkers,
+	    "Every walker with a line of help, then one per cache (its\n"
+	    "allocated buffers).", MDB_DC_JSON },
+	{ "whatis", "[-aq]", "given an address, return information",
+	    dcmd_whatis,
+	    "ADDR::whatis says what ADDR is: a buffer of a cache (\"ADDR is\n"
+	    "BUF+OFF, allocated from CACHE\" or \"freed from\", with where a\n"
+	    "free buffer waits and, when audited, its last transaction as\n"
+	    "::bufctl -v prints it), an oversize or firewall buffer, slab\n"
+	    "metadata, a thread's stack, a symbol of a module (data, bss,\n"
+	    "text), or an allocated vmem segment.  -a: every source that\n"
+	    "knows it, not only the first; -q: no transaction.  Piped\n"
+	    "addresses are each looked up.", MDB_DC_JSON },
+	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };
 
 static uint64_t mdb_dot;		/* ".": the last address given */
 static bool mdb_dot_set;
 bool mdb_quit_requested;
 bool mdb_piped;			/* output goes to "! shell" */
+bool mdb_json_all;			/* -o json */
 
 void
 mdb_warn(const char *fmt, ...)
@@ -355,8 +491,17 @@ fmt_memory(mdb_tgt_t *t, uint64_t addr, uint64_t count, char fmt)
 	}
 	case 'i':
 		return (mdb_dis(t, addr, count, false));
+	case 'a': {	/* the address itself, as a symbol: "main+0x10:" */
+		char sym[600];
+
+		(void) printf("%s:\n", mdb_sym_format(t, addr, sym,
+		    sizeof (sym)));
+		return (DCMD_OK);
+	}
+	case 'd': size = 4; perline = 4; break;
+	case 'E': size = 8; perline = 2; break;
 	default:
-		mdb_warn("unknown format: '%c' (K J X x B p s i)", fmt);
+		mdb_warn("unknown format: '%c' (K J X x B d E p a s i)", fmt);
 		return (DCMD_ERR);
 	}
 	for (i = 0; i < count; i++) {
@@ -374,6 +519,10 @@ fmt_memory(mdb_tgt_t *t, uint64_t addr, uint64_t count, char fmt)
 		if (fmt == 'p')
 			(void) printf("%s", mdb_sym_format(t, v, sym,
 			    sizeof (sym)));
+		else if (fmt == 'd')
+			(void) printf("%-11d", (int32_t)v);
+		else if (fmt == 'E')
+			(void) printf("%-20llu", (unsigned long long)v);
 		else
 			(void) printf("%-*llx", (int)(size * 2),
 			    (unsigned long long)v);
@@ -447,6 +596,41 @@ split_args(char *s, char **argv, int max)
 	}
 }
 
+/*
+ * -j among the arguments (taken out, before a "--"), or -o json on the
+ * command line: JSON for a command that has it (MDB_DC_JSON).  Never into
+ * a pipe of addresses.  The new argc, or -1 warned.
+ */
+static int
+json_option(const mdb_dcmd_t *dc, const mdb_cmdctx_t *cx, int argc,
+    char **argv)
+{
+	bool asked = false;
+	int i, j;
+
+	for (i = j = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "-j") == 0)
+			asked = true;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	mdb_json = false;
+	if (asked && !(dc->dc_flags & MDB_DC_JSON)) {
+		mdb_warn("::%s has no JSON output", dc->dc_name);
+		return (-1);
+	}
+	if ((asked || mdb_json_all) && (dc->dc_flags & MDB_DC_JSON) &&
+	    !(cx->cx_flags & DCMD_PIPE_OUT))
+		mdb_json = true;
+	return (j);
+}
+
 static int
 run_dcmd(mdb_tgt_t *t, const mdb_dcmd_t *dc, mdb_cmdctx_t *cx, char *args)
 {
@@ -456,7 +640,13 @@ run_dcmd(mdb_tgt_t *t, const mdb_dcmd_t *dc, mdb_cmdctx_t *cx, char *args)
 	if ((argc = split_args(args, argv, MDB_MAXARGS)) < 0)
 		return (DCMD_ERR);
 	argv[argc] = NULL;
+	argc = json_option(dc, cx, argc, argv);
+	if (argc < 0)
+		return (DCMD_ERR);
 	rc = dc->dc_func(t, cx, argc, argv);
+	if (mdb_json)
+		mj_reset();
+	mdb_json = false;
 	if (rc == DCMD_USAGE) {
 		mdb_warn("usage: %s::%s %s",
 		    (cx->cx_flags & DCMD_ADDRSPEC) ? "[addr]" : "",
@@ -466,19 +656,34 @@ run_dcmd(mdb_tgt_t *t, const mdb_dcmd_t *dc, mdb_cmdctx_t *cx, char *args)
 	return (rc);
 }
 
-/* One command, without its shell part. */
+/*
+ * One command, without its pipes or its shell part.  pflags: DCMD_PIPE*
+ * and DCMD_LOOP*, with paddr the address a pipe gave (DCMD_PIPE).
+ */
 static int
-run_cmd(mdb_tgt_t *t, char *cmd)
+run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 {
 	mdb_cmdctx_t cx = { 0, 1, 0, NULL };
 	const char *s = cmd;
 	char addrtext[64];
 
+	cx.cx_flags = pflags;
+	if (pflags & DCMD_PIPE) {
+		cx.cx_addr = paddr;
+		cx.cx_flags |= DCMD_ADDRSPEC;
+		mdb_dot = paddr;
+		mdb_dot_set = true;
+	}
 	while (isspace((unsigned char)*s))
 		s++;
 	if (*s == '\0')
 		return (DCMD_OK);
 	if (is_word((unsigned char)*s)) {
+		if (pflags & DCMD_PIPE) {
+			mdb_warn("an address before a command that a pipe "
+			    "gives addresses to: %s", s);
+			return (DCMD_ERR);
+		}
 		const char *start = s;
 
 		if (parse_expr(t, &s, &cx.cx_addr) != 0)
@@ -567,6 +772,154 @@ run_cmd(mdb_tgt_t *t, char *cmd)
 	return (DCMD_ERR);
 }
 
+/*
+ * The addresses a command printed into fp: the first word of each line
+ * that reads as a number (a header line, if a command printed one, is
+ * not an address).  *np of them, in a malloc'd array.
+ */
+static uint64_t *
+pipe_addrs(FILE *fp, size_t *np)
+{
+	uint64_t *v = NULL, *nv, a;
+	size_t n = 0, cap = 0, len = 0;
+	char *line = NULL, word[64];
+
+	rewind(fp);
+	while (getline(&line, &len, fp) >= 0) {
+		if (sscanf(line, " %63s", word) != 1 ||
+		    !parse_number(word, &a))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			if ((nv = realloc(v, cap * sizeof (*v))) == NULL) {
+				mdb_warn("out of memory for a pipe's "
+				    "addresses");
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = a;
+	}
+	free(line);
+	*np = n;
+	return (v);
+}
+
+/* Run cmd with its stdout into fp, emptied first. */
+static int
+run_captured(mdb_tgt_t *t, FILE *fp, char *cmd, uint32_t pflags,
+    uint64_t paddr)
+{
+	int saved, rc;
+
+	(void) fflush(stdout);
+	if (ftruncate(fileno(fp), 0) != 0 || (saved = dup(1)) == -1) {
+		mdb_warn("cannot pipe between commands: %s", strerror(errno));
+		return (DCMD_ERR);
+	}
+	rewind(fp);
+	(void) dup2(fileno(fp), 1);
+	rc = run_cmd(t, cmd, pflags | DCMD_PIPE_OUT, paddr);
+	(void) fflush(stdout);
+	clearerr(stdout);
+	(void) dup2(saved, 1);
+	(void) close(saved);
+	return (rc);
+}
+
+/*
+ * CMD1 | CMD2 | ...: each command's output addresses (DCMD_PIPE_OUT) are
+ * given one at a time to the next (DCMD_PIPE, DCMD_LOOP, DCMD_LOOPFIRST
+ * on the first), as in mdb.  The last command's output is the line's.
+ */
+static int
+run_pipeline(mdb_tgt_t *t, char *cmd)
+{
+	char *stages[16], *s, q = 0;
+	uint64_t *addrs = NULL;
+	size_t naddrs = 0, i;
+	int nst = 0, k, rc = DCMD_OK;
+
+	stages[nst++] = cmd;
+	for (s = cmd; *s != '\0'; s++) {
+		if (q != 0) {
+			if (*s == q)
+				q = 0;
+		} else if (*s == '\'' || *s == '"') {
+			q = *s;
+		} else if (*s == '|') {
+			if (nst == 16) {
+				mdb_warn("more than 16 commands in a pipe");
+				return (DCMD_ERR);
+			}
+			*s = '\0';
+			stages[nst++] = s + 1;
+		}
+	}
+	if (nst == 1)
+		return (run_cmd(t, cmd, 0, 0));
+	for (k = 0; k < nst && rc == DCMD_OK; k++) {
+		bool last = k == nst - 1;
+		uint64_t *next = NULL;
+		size_t nnext = 0;
+		FILE *fp = NULL;
+
+		if (!last && (fp = tmpfile()) == NULL) {
+			mdb_warn("cannot pipe between commands: %s",
+			    strerror(errno));
+			rc = DCMD_ERR;
+			break;
+		}
+
+		for (i = 0; i < (k == 0 ? 1 : naddrs); i++) {
+			char *text = strdup(stages[k]);	/* split in place */
+			uint32_t fl = 0;
+			int r;
+
+			if (text == NULL) {
+				mdb_warn("out of memory");
+				rc = DCMD_ERR;
+				break;
+			}
+			if (k > 0)
+				fl = DCMD_PIPE | DCMD_LOOP |
+				    (i == 0 ? DCMD_LOOPFIRST : 0);
+			if (last) {
+				r = run_cmd(t, text, fl, k > 0 ? addrs[i] : 0);
+			} else if ((r = run_captured(t, fp, text, fl,
+			    k > 0 ? addrs[i] : 0)) == DCMD_OK) {
+				uint64_t *v, *nv;
+				size_t n;
+
+				v = pipe_addrs(fp, &n);
+				nv = n == 0 ? NULL : realloc(next,
+				    (nnext + n) * sizeof (*next));
+				if (nv != NULL) {
+					(void) memcpy(nv + nnext, v,
+					    n * sizeof (*v));
+					next = nv;
+					nnext += n;
+				}
+				free(v);
+			}
+			free(text);
+			if (r != DCMD_OK) {
+				rc = r;
+				break;
+			}
+			if (mdb_quit_requested)
+				break;
+		}
+		if (fp != NULL)
+			(void) fclose(fp);
+		free(addrs);
+		addrs = next;
+		naddrs = nnext;
+	}
+	free(addrs);
+	return (rc);
+}
+
 /* CMD ! SHELL: CMD's stdout into /bin/sh -c SHELL. */
 static int
 run_piped(mdb_tgt_t *t, char *cmd, const char *shell)
@@ -598,15 +951,35 @@ run_piped(mdb_tgt_t *t, char *cmd, const char *shell)
 	(void) dup2(fds[1], 1);
 	(void) close(fds[1]);
 	mdb_piped = true;
-	rc = run_cmd(t, cmd);
+	rc = run_pipeline(t, cmd);
 	mdb_piped = false;
 	(void) fflush(stdout);
 	clearerr(stdout);
 	(void) dup2(saved, 1);
 	(void) close(saved);
+	/* The command is done: a live process need not wait for the shell. */
+	mdb_tgt_end(t);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		continue;
 	return (rc);
+}
+
+/*
+ * A command between the target's begin and end: on a live process, what
+ * it stopped is resumed when it ends (proc.c, section 3).
+ */
+static int
+run_framed(mdb_tgt_t *t, char *cmd, const char *shell)
+{
+	int r;
+
+	if (shell == NULL && cmd[strspn(cmd, " \t\n")] == '\0')
+		return (DCMD_OK);
+	if (mdb_tgt_begin(t) != 0)
+		return (DCMD_ERR);
+	r = shell != NULL ? run_piped(t, cmd, shell) : run_pipeline(t, cmd);
+	mdb_tgt_end(t);
+	return (r);
 }
 
 /* A line: commands separated by ';', each with its optional "! shell". */
@@ -638,16 +1011,72 @@ mdb_run_line(mdb_tgt_t *t, char *line)
 			s = nl != NULL ? nl + 1 : shell + strlen(shell);
 			if (nl != NULL)
 				*nl = '\0';
-			r = run_piped(t, cmd, shell);
+			r = run_framed(t, cmd, shell);
 		} else {
 			if (*s != '\0')
 				*s++ = '\0';
-			r = run_cmd(t, cmd);
+			r = run_framed(t, cmd, NULL);
 		}
 		(void) fflush(stdout);
 		if (r != DCMD_OK)
 			rc = r;
 	}
+	return (rc);
+}
+
+/* ------------------------------------------------------------------------
+ * The pager (-P): a line's output through $PAGER (default "less -FRX")
+ * when stdout is a terminal, only when asked, one pager per line so that
+ * the prompt comes back after it.
+ */
+static bool mdb_pager_asked;
+
+static FILE *
+pager_begin(int *savedp)
+{
+	const char *pager = getenv("PAGER");
+	FILE *fp;
+
+	*savedp = -1;
+	if (!mdb_pager_asked || !isatty(1))
+		return (NULL);
+	if (pager == NULL || *pager == '\0')
+		pager = "less -FRX";
+	(void) fflush(stdout);
+	if ((fp = popen(pager, "w")) == NULL) {
+		mdb_warn("cannot start the pager %s: %s", pager,
+		    strerror(errno));
+		return (NULL);
+	}
+	if ((*savedp = dup(1)) == -1) {
+		(void) pclose(fp);
+		return (NULL);
+	}
+	(void) dup2(fileno(fp), 1);
+	return (fp);
+}
+
+static void
+pager_end(FILE *fp, int saved)
+{
+	if (fp == NULL)
+		return;
+	(void) fflush(stdout);
+	clearerr(stdout);
+	(void) dup2(saved, 1);
+	(void) close(saved);
+	(void) pclose(fp);
+}
+
+/* A line, through the pager if asked. */
+static int
+run_line_paged(mdb_tgt_t *t, char *line)
+{
+	int saved, rc;
+	FILE *fp = pager_begin(&saved);
+
+	rc = mdb_run_line(t, line);
+	pager_end(fp, saved);
 	return (rc);
 }
 
@@ -683,7 +1112,7 @@ repl_edit(mdb_tgt_t *t)
 			break;
 		if (strspn(copy, " \t\n") != strlen(copy))
 			(void) history(h, &ev, H_ENTER, line);
-		(void) mdb_run_line(t, copy);
+		(void) run_line_paged(t, copy);
 		free(copy);
 	}
 	history_end(h);
@@ -708,7 +1137,7 @@ repl(mdb_tgt_t *t)
 		(void) fflush(stdout);
 		if (getline(&line, &cap, stdin) < 0)
 			break;
-		(void) mdb_run_line(t, line);
+		(void) run_line_paged(t, line);
 	}
 	free(line);
 	if (!mdb_quit_requested)
@@ -726,7 +1155,11 @@ mdb_usage(FILE *fp)
 	    "  N               open vmcore.N in the current directory\n"
 	    "  DUMP            open the dump file DUMP\n"
 	    "  PROGRAM DUMP    and read PROGRAM's symbols (it has moved)\n"
+	    "  -p PID          the live process PID (under slabtrace)\n"
+	    "  -S              with -p: stop it for each command\n"
 	    "  -e CMDS         run CMDS (';' or newlines between) and exit\n"
+	    "  -o json         JSON from every command that has it\n"
+	    "  -P              output to a terminal through $PAGER (less)\n"
 	    "At the prompt, ::help lists the commands; see slabtrace-mdb(1).\n");
 }
 
@@ -734,19 +1167,44 @@ int
 cmd_mdb(int argc, char **argv)
 {
 	const char *cmds = NULL, *program = NULL, *dump;
-	char path[64], err[1024];
+	char path[64], err[1024], *end;
 	mdb_tgt_t *t;
 	int c, rc = 0;
+	long pid = 0;
+	bool stop_each = false;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "+e:h")) != -1) {
+	while ((c = getopt(argc, argv, "+e:ho:p:PS")) != -1) {
 		switch (c) {
 		case 'e':
 			cmds = optarg;
 			break;
+		case 'P':
+			mdb_pager_asked = true;
+			break;
+		case 'p':
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    pid <= 0 || pid > INT32_MAX) {
+				mdb_warn("-p %s: not a process id", optarg);
+				return (2);
+			}
+			break;
+		case 'S':
+			stop_each = true;
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") != 0) {
+				mdb_warn("-o %s: the only output format is "
+				    "json", optarg);
+				return (2);
+			}
+			mdb_json_all = true;
+			break;
 		case 'h':
-			(void) printf("usage: slabtrace mdb [-e CMDS] "
-			    "[PROGRAM] (N | DUMP)\n");
+			(void) printf("usage: slabtrace mdb [-e CMDS] [-o json] [-P] "
+			    "([PROGRAM] (N | DUMP) | -p PID [-S])\n");
 			mdb_usage(stdout);
 			return (0);
 		default:
@@ -755,6 +1213,17 @@ cmd_mdb(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (pid != 0 || stop_each) {
+		if (pid == 0 || argc != 0)
+			goto usage;
+		(void) signal(SIGPIPE, SIG_IGN);
+		if ((t = mdb_tgt_open_proc((pid_t)pid, stop_each, err,
+		    sizeof (err))) == NULL) {
+			mdb_warn("%s", err);
+			return (1);
+		}
+		goto run;
+	}
 	if (argc < 1 || argc > 2)
 		goto usage;
 	if (argc == 2)
@@ -774,10 +1243,11 @@ cmd_mdb(int argc, char **argv)
 	}
 	if (mdb_sym_init(t, err, sizeof (err)) != 0)
 		mdb_warn("%s: %s (addresses print in hex)", dump, err);
+run:
 	if (cmds != NULL) {
 		char *copy = strdup(cmds);
 
-		if (copy == NULL || mdb_run_line(t, copy) != DCMD_OK)
+		if (copy == NULL || run_line_paged(t, copy) != DCMD_OK)
 			rc = 1;
 		free(copy);
 	} else {
@@ -787,7 +1257,7 @@ cmd_mdb(int argc, char **argv)
 	mdb_tgt_close(t);
 	return (rc);
 usage:
-	(void) fprintf(stderr, "usage: slabtrace mdb [-e CMDS] [PROGRAM] "
-	    "(N | DUMP)\n");
+	(void) fprintf(stderr, "usage: slabtrace mdb [-e CMDS] [-o json] [-P] "
+	    "([PROGRAM] (N | DUMP) | -p PID [-S])\n");
 	return (2);
 }

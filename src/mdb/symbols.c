@@ -30,16 +30,26 @@
  *    never returns may be the last instruction of its function), their
  *    offset printed from pc, as mdb does.
  *
+ * 4. A live process (proc.c).  dwfl_linux_proc_report() reads the
+ *    modules from /proc/PID/maps and the vdso from the process, the files
+ *    from their paths.  Its threads go to libdwfl through our own
+ *    Dwfl_Thread_Callbacks, not dwfl_linux_proc_attach(), which would
+ *    PTRACE_ATTACH (a SIGSTOP: see proc.c, section 3): the registers are
+ *    those mdb_tgt_getregs() read while the threads are stopped, the
+ *    memory is read through the target.
+ *
  * The caller gets the state in t->t_sym; a target without a file (the
  * fuzzer's, in memory) has no symbols: every address prints in hex.
  */
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdb.h"
 
@@ -49,10 +59,46 @@ extern char *__cxa_demangle(const char *, char *, size_t *, int *);
 
 typedef struct sym_state {
 	Dwfl *ss_dwfl;
-	Elf *ss_elf;
+	Elf *ss_elf;			/* the core; a live process's program */
+	int ss_fd;			/* a live process's program, or -1 */
 	int ss_attached;		/* 0: not tried; 1: yes; -1: failed */
 	char ss_attach_err[128];
+	struct sym_cent *ss_cache;	/* SYM_CACHE entries, or NULL */
+	struct sym_cent *ss_last;	/* the last symbol found, or NULL */
 } sym_state_t;
+
+/*
+ * libdwfl finds the symbol holding an address by a linear search of the
+ * module's symbol table (0.5 ms in libc): a command that prints thousands
+ * of addresses (ADDR,N/K, ::kmausers, ::findleaks -d) would spend seconds
+ * there.  So each answer is kept, in a direct-mapped table by address;
+ * and an address inside the last symbol found (st_size > 0) is that
+ * symbol's without a lookup.
+ */
+#define	SYM_CACHE	8192
+
+typedef struct sym_cent {
+	uint64_t sc_addr;
+	uint64_t sc_start;
+	uint64_t sc_size;
+	char *sc_name;			/* demangled; NULL: no symbol */
+	bool sc_valid;
+} sym_cent_t;
+
+static void
+sym_cache_clear(sym_state_t *ss)
+{
+	size_t i;
+
+	if (ss->ss_cache == NULL)
+		return;
+	for (i = 0; i < SYM_CACHE; i++) {
+		free(ss->ss_cache[i].sc_name);
+		ss->ss_cache[i].sc_name = NULL;
+		ss->ss_cache[i].sc_valid = false;
+	}
+	ss->ss_last = NULL;
+}
 
 static char *sym_debuginfo_path;
 
@@ -116,12 +162,155 @@ sym_report_files(mdb_tgt_t *t, Dwfl *dwfl)
 	return (n);
 }
 
+/* ------------------------------------------------------------------------
+ * A live process (section 4).
+ */
+
+static const Dwfl_Callbacks sym_proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &sym_debuginfo_path,
+};
+
+/* The threads with registers, in t_threads order; *argp the last one. */
+static pid_t
+sym_next_thread(Dwfl *dwfl, void *dwfl_arg, void **argp)
+{
+	mdb_tgt_t *t = dwfl_arg;
+	const mdb_thread_t *th = *argp;
+	size_t i = th == NULL ? 0 : (size_t)(th - t->t_threads) + 1;
+
+	(void) dwfl;
+	if (i >= t->t_nthreads)
+		return (0);
+	*argp = &t->t_threads[i];
+	return ((pid_t)t->t_threads[i].th_tid);
+}
+
+static bool
+sym_get_thread(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **argp)
+{
+	mdb_tgt_t *t = dwfl_arg;
+	const mdb_thread_t *th = mdb_tgt_thread(t, (uint32_t)tid);
+
+	(void) dwfl;
+	if (th == NULL)
+		return (false);
+	*argp = (void *)th;
+	return (true);
+}
+
+static bool
+sym_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
+    void *dwfl_arg)
+{
+	(void) dwfl;
+	return (mdb_tgt_vread(dwfl_arg, addr, result, sizeof (*result)) == 0);
+}
+
+/* pr_reg in DWARF's numbering (the psABI's), and the pc. */
+static bool
+sym_set_registers(Dwfl_Thread *thread, void *arg)
+{
+	const mdb_thread_t *th = arg;
+	Dwarf_Word dw[32];
+	uint64_t pc;
+
+#if defined(__x86_64__)
+	/* user_regs_struct: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx
+	   rdx rsi rdi orig_rax rip ... rsp */
+	static const uint8_t map[17] = { 10, 12, 11, 5, 13, 14, 4, 19,
+	    9, 8, 7, 6, 3, 2, 1, 0, 16 };
+	unsigned i, n = 17;
+
+	if (th->th_nregs < 20)
+		return (false);
+	for (i = 0; i < n; i++)
+		dw[i] = th->th_regs[map[i]];
+	pc = th->th_regs[16];
+#else
+	/* user_pt_regs: x0-x30, sp, pc, pstate */
+	unsigned i, n = 32;
+
+	if (th->th_nregs < 33)
+		return (false);
+	for (i = 0; i < n; i++)
+		dw[i] = th->th_regs[i];
+	pc = th->th_regs[32];
+#endif
+	if (!dwfl_thread_state_registers(thread, 0, n, dw))
+		return (false);
+	dwfl_thread_state_register_pc(thread, pc);
+	return (true);
+}
+
+static const Dwfl_Thread_Callbacks sym_proc_threads = {
+	.next_thread = sym_next_thread,
+	.get_thread = sym_get_thread,
+	.memory_read = sym_memory_read,
+	.set_initial_registers = sym_set_registers,
+};
+
+static int
+sym_init_proc(mdb_tgt_t *t, char *err, size_t errlen)
+{
+	sym_state_t *ss;
+	int rc;
+
+	char exe[64];
+
+	if ((ss = calloc(1, sizeof (*ss))) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	/*
+	 * The program's ELF tells libdwfl the machine at attach time, so that
+	 * it does not borrow a module's, which mdb_sym_refresh may drop.
+	 */
+	(void) snprintf(exe, sizeof (exe), "/proc/%d/exe", (int)t->t_pid);
+	(void) unsetenv("DEBUGINFOD_URLS");
+	(void) elf_version(EV_CURRENT);
+	if ((ss->ss_fd = open(exe, O_RDONLY | O_CLOEXEC)) >= 0)
+		ss->ss_elf = elf_begin(ss->ss_fd, ELF_C_READ_MMAP, NULL);
+	if ((ss->ss_dwfl = dwfl_begin(&sym_proc_callbacks)) == NULL) {
+		(void) snprintf(err, errlen, "cannot read symbols: %s",
+		    dwfl_errmsg(-1));
+		t->t_sym = ss;
+		mdb_sym_fini(t);
+		return (-1);
+	}
+	dwfl_report_begin(ss->ss_dwfl);
+	rc = dwfl_linux_proc_report(ss->ss_dwfl, t->t_pid);
+	(void) dwfl_report_end(ss->ss_dwfl, NULL, NULL);
+	if (rc != 0) {
+		(void) snprintf(err, errlen, "cannot find the modules: %s",
+		    rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+		t->t_sym = ss;
+		mdb_sym_fini(t);
+		return (-1);
+	}
+	t->t_sym = ss;
+	return (0);
+}
+
+/* Give libdwfl the threads, once: the core's notes or ours. */
+static int
+sym_attach(mdb_tgt_t *t, sym_state_t *ss)
+{
+	if (t->t_pid != 0)
+		return (dwfl_attach_state(ss->ss_dwfl, ss->ss_elf, t->t_pid,
+		    &sym_proc_threads, t) ? 0 : -1);
+	return (dwfl_core_file_attach(ss->ss_dwfl, ss->ss_elf) < 0 ? -1 : 0);
+}
+
 int
 mdb_sym_init(mdb_tgt_t *t, char *err, size_t errlen)
 {
 	sym_state_t *ss;
 	int nmods;
 
+	if (t->t_pid != 0)
+		return (sym_init_proc(t, err, errlen));
 	if (t->t_fd < 0)
 		return (0);
 	(void) unsetenv("DEBUGINFOD_URLS");
@@ -130,6 +319,7 @@ mdb_sym_init(mdb_tgt_t *t, char *err, size_t errlen)
 		(void) snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
+	ss->ss_fd = -1;
 	ss->ss_elf = elf_begin(t->t_fd, ELF_C_READ_MMAP, NULL);
 	ss->ss_dwfl = dwfl_begin(&sym_callbacks);
 	if (ss->ss_elf == NULL || ss->ss_dwfl == NULL) {
@@ -167,10 +357,31 @@ mdb_sym_fini(mdb_tgt_t *t)
 
 	if (ss == NULL)
 		return;
+	sym_cache_clear(ss);
+	free(ss->ss_cache);
 	dwfl_end(ss->ss_dwfl);
 	(void) elf_end(ss->ss_elf);
+	if (ss->ss_fd >= 0)
+		(void) close(ss->ss_fd);
 	free(ss);
 	t->t_sym = NULL;
+}
+
+/*
+ * A live process mapped or unmapped files (dlopen): report its modules
+ * again.  libdwfl keeps those reported again as they were.
+ */
+void
+mdb_sym_refresh(mdb_tgt_t *t)
+{
+	sym_state_t *ss = t->t_sym;
+
+	if (ss == NULL || t->t_pid == 0)
+		return;
+	sym_cache_clear(ss);
+	dwfl_report_begin(ss->ss_dwfl);
+	(void) dwfl_linux_proc_report(ss->ss_dwfl, t->t_pid);
+	(void) dwfl_report_end(ss->ss_dwfl, NULL, NULL);
 }
 
 /* A symbol's name as printed: demangled, no "@VERSION". */
@@ -197,17 +408,59 @@ mdb_sym_lookup(mdb_tgt_t *t, uint64_t addr, char *name, size_t namelen,
 	GElf_Sym sym;
 	GElf_Off off;
 	const char *raw;
+	sym_cent_t *ce, *hit = NULL;
+	char buf[512];
 
-	if (ss == NULL || (mod = dwfl_addrmodule(ss->ss_dwfl, addr)) == NULL)
+	if (ss == NULL)
 		return (false);
-	raw = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	if (raw == NULL || raw[0] == '\0')
+	if (ss->ss_cache == NULL)
+		ss->ss_cache = calloc(SYM_CACHE, sizeof (sym_cent_t));
+	ce = ss->ss_cache != NULL ? &ss->ss_cache[(addr ^ (addr >> 13)) %
+	    SYM_CACHE] : NULL;
+	if (ce != NULL && ce->sc_valid && ce->sc_addr == addr)
+		hit = ce;
+	else if (ss->ss_last != NULL && ss->ss_last->sc_name != NULL &&
+	    addr >= ss->ss_last->sc_start &&
+	    addr - ss->ss_last->sc_start < ss->ss_last->sc_size)
+		hit = ss->ss_last;
+	if (hit == NULL) {
+		raw = (mod = dwfl_addrmodule(ss->ss_dwfl, addr)) == NULL ?
+		    NULL : dwfl_module_addrinfo(mod, addr, &off, &sym, NULL,
+		    NULL, NULL);
+		if (raw != NULL && raw[0] != '\0')
+			sym_name(raw, buf, sizeof (buf));
+		if (ce == NULL) {
+			if (raw == NULL || raw[0] == '\0')
+				return (false);
+			(void) snprintf(name, namelen, "%s", buf);
+			if (startp != NULL)
+				*startp = addr - off;
+			if (sizep != NULL)
+				*sizep = sym.st_size;
+			return (true);
+		}
+		free(ce->sc_name);
+		if (ss->ss_last == ce)
+			ss->ss_last = NULL;
+		ce->sc_addr = addr;
+		ce->sc_valid = true;
+		ce->sc_name = NULL;
+		if (raw != NULL && raw[0] != '\0' &&
+		    (ce->sc_name = strdup(buf)) != NULL) {
+			ce->sc_start = addr - off;
+			ce->sc_size = sym.st_size;
+			if (sym.st_size > 0)
+				ss->ss_last = ce;
+		}
+		hit = ce;
+	}
+	if (hit->sc_name == NULL)
 		return (false);
-	sym_name(raw, name, namelen);
+	(void) snprintf(name, namelen, "%s", hit->sc_name);
 	if (startp != NULL)
-		*startp = addr - off;
+		*startp = hit->sc_start;
 	if (sizep != NULL)
-		*sizep = sym.st_size;
+		*sizep = hit->sc_size;
 	return (true);
 }
 
@@ -345,7 +598,7 @@ mdb_sym_stack(mdb_tgt_t *t, uint32_t tid, mdb_frame_f *func, void *arg,
 		return (-1);
 	}
 	if (ss->ss_attached == 0) {
-		if (dwfl_core_file_attach(ss->ss_dwfl, ss->ss_elf) < 0) {
+		if (sym_attach(t, ss) != 0) {
 			(void) snprintf(ss->ss_attach_err,
 			    sizeof (ss->ss_attach_err), "%s",
 			    dwfl_errmsg(-1));

@@ -4,9 +4,9 @@
  * registers, the files mapped, and the note slabtrace's dump carries.
  *
  * 1. Kinds of target.  A target is an mdb_tgt_t with an ops vector
- *    (mdb_tgt_ops_t); the core file is the one kind built now.  A live
- *    process (process_vm_readv, never stopped longer than one command)
- *    is to be a second ops vector, with the same commands above it.
+ *    (mdb_tgt_ops_t): the core file, here, and a live process (proc.c:
+ *    process_vm_readv, never stopped longer than one command), with the
+ *    same commands above both.
  *
  * 2. The core file (src/dump.c writes it).  An ELF64 ET_CORE of this
  *    machine, mapped read-only whole.  It is checked before anything
@@ -64,8 +64,8 @@ static const mdb_tgt_ops_t core_ops = {
 	.to_close = core_close,
 };
 
-static void __attribute__((format(printf, 3, 4)))
-tgt_err(char *err, size_t errlen, const char *fmt, ...)
+void
+mdb_tgt_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -110,13 +110,13 @@ note_prstatus(mdb_tgt_t *t, const uint8_t *desc, uint64_t descsz,
 	size_t nregs = sizeof (prs.pr_reg) / sizeof (uint64_t);
 
 	if (descsz < sizeof (prs)) {
-		tgt_err(err, errlen, "corrupt NT_PRSTATUS note: %llu bytes, "
+		mdb_tgt_err(err, errlen, "corrupt NT_PRSTATUS note: %llu bytes, "
 		    "expected %zu", (unsigned long long)descsz, sizeof (prs));
 		return (-1);
 	}
 	th = realloc(t->t_threads, (t->t_nthreads + 1) * sizeof (*th));
 	if (th == NULL) {
-		tgt_err(err, errlen, "out of memory");
+		mdb_tgt_err(err, errlen, "out of memory");
 		return (-1);
 	}
 	t->t_threads = th;
@@ -147,7 +147,7 @@ note_file(mdb_tgt_t *t, const uint8_t *desc, uint64_t descsz,
 		goto corrupt;
 	t->t_files = calloc(count ? count : 1, sizeof (mdb_mapfile_t));
 	if (t->t_files == NULL) {
-		tgt_err(err, errlen, "out of memory");
+		mdb_tgt_err(err, errlen, "out of memory");
 		return (-1);
 	}
 	name = (const char *)desc + 16 + count * 24;
@@ -177,7 +177,7 @@ note_file(mdb_tgt_t *t, const uint8_t *desc, uint64_t descsz,
 	qsort(t->t_files, t->t_nfiles, sizeof (mdb_mapfile_t), file_cmp);
 	return (0);
 corrupt:
-	tgt_err(err, errlen, "corrupt NT_FILE note");
+	mdb_tgt_err(err, errlen, "corrupt NT_FILE note");
 	return (-1);
 }
 
@@ -189,18 +189,18 @@ note_slabtrace(mdb_tgt_t *t, const uint8_t *desc, uint64_t descsz,
 	size_t need = offsetof(st_dump_note_t, sn_panic);
 
 	if (descsz < need) {
-		tgt_err(err, errlen, "corrupt slabtrace note: %llu bytes",
+		mdb_tgt_err(err, errlen, "corrupt slabtrace note: %llu bytes",
 		    (unsigned long long)descsz);
 		return (-1);
 	}
 	(void) memset(sn, 0, sizeof (*sn));
 	(void) memcpy(sn, desc, descsz < sizeof (*sn) ? descsz : sizeof (*sn));
 	if (memcmp(sn->sn_magic, ST_DUMP_MAGIC, sizeof (sn->sn_magic)) != 0) {
-		tgt_err(err, errlen, "corrupt slabtrace note: bad magic");
+		mdb_tgt_err(err, errlen, "corrupt slabtrace note: bad magic");
 		return (-1);
 	}
 	if (sn->sn_version > ST_DUMP_VERSION) {
-		tgt_err(err, errlen, "dump version %u is newer than this "
+		mdb_tgt_err(err, errlen, "dump version %u is newer than this "
 		    "debugger's %u: read it with the slabtrace that wrote it",
 		    sn->sn_version, ST_DUMP_VERSION);
 		return (-1);
@@ -233,7 +233,7 @@ note_one(mdb_tgt_t *t, const char *name, uint32_t namesz, uint32_t type,
 			struct elf_prpsinfo ps;
 
 			if (descsz < sizeof (ps)) {
-				tgt_err(err, errlen,
+				mdb_tgt_err(err, errlen,
 				    "corrupt NT_PRPSINFO note");
 				return (-1);
 			}
@@ -274,7 +274,7 @@ notes_parse(mdb_tgt_t *t, uint64_t off, uint64_t size, char *err,
 		descoff = pos + sizeof (nh) + namesz;
 		if (!in_bounds(pos + sizeof (nh), namesz, size) ||
 		    !in_bounds(descoff, nh.n_descsz, size)) {
-			tgt_err(err, errlen, "corrupt note at offset %#llx: "
+			mdb_tgt_err(err, errlen, "corrupt note at offset %#llx: "
 			    "its size runs past the notes' end",
 			    (unsigned long long)(off + pos));
 			return (-1);
@@ -302,27 +302,27 @@ core_parse(mdb_tgt_t *t, char *err, size_t errlen)
 	bool have_notes = false;
 
 	if (t->t_size < SELFMAG || memcmp(t->t_data, ELFMAG, SELFMAG) != 0) {
-		tgt_err(err, errlen, "not an ELF file");
+		mdb_tgt_err(err, errlen, "not an ELF file");
 		return (-1);
 	}
 	if (t->t_size < sizeof (eh)) {
-		tgt_err(err, errlen, "truncated: %zu bytes, shorter than an "
+		mdb_tgt_err(err, errlen, "truncated: %zu bytes, shorter than an "
 		    "ELF header", t->t_size);
 		return (-1);
 	}
 	(void) memcpy(&eh, t->t_data, sizeof (eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-		tgt_err(err, errlen, "not a 64-bit little-endian ELF file");
+		mdb_tgt_err(err, errlen, "not a 64-bit little-endian ELF file");
 		return (-1);
 	}
 	if (eh.e_type != ET_CORE) {
-		tgt_err(err, errlen, "not a core file (ELF type %u)",
+		mdb_tgt_err(err, errlen, "not a core file (ELF type %u)",
 		    eh.e_type);
 		return (-1);
 	}
 	if (eh.e_machine != MDB_ELF_MACHINE) {
-		tgt_err(err, errlen, "a core file of another machine (ELF "
+		mdb_tgt_err(err, errlen, "a core file of another machine (ELF "
 		    "machine %u, this one is %u)", eh.e_machine,
 		    MDB_ELF_MACHINE);
 		return (-1);
@@ -337,14 +337,14 @@ core_parse(mdb_tgt_t *t, char *err, size_t errlen)
 		phnum = sh.sh_info;
 	}
 	if (eh.e_phentsize != sizeof (Elf64_Phdr) || phnum == 0) {
-		tgt_err(err, errlen, "corrupt ELF header: no program headers");
+		mdb_tgt_err(err, errlen, "corrupt ELF header: no program headers");
 		return (-1);
 	}
 	if (!in_bounds(eh.e_phoff, phnum * sizeof (Elf64_Phdr), t->t_size))
 		goto truncated;
 	t->t_segs = calloc(phnum, sizeof (mdb_seg_t));
 	if (t->t_segs == NULL) {
-		tgt_err(err, errlen, "out of memory");
+		mdb_tgt_err(err, errlen, "out of memory");
 		return (-1);
 	}
 	for (i = 0; i < phnum; i++) {
@@ -364,7 +364,7 @@ core_parse(mdb_tgt_t *t, char *err, size_t errlen)
 
 			if (ph.p_filesz > ph.p_memsz ||
 			    ph.p_vaddr + ph.p_memsz < ph.p_vaddr) {
-				tgt_err(err, errlen, "corrupt program header "
+				mdb_tgt_err(err, errlen, "corrupt program header "
 				    "%llu", (unsigned long long)i);
 				return (-1);
 			}
@@ -381,12 +381,12 @@ core_parse(mdb_tgt_t *t, char *err, size_t errlen)
 	t->t_nsegs = nsegs;
 	qsort(t->t_segs, nsegs, sizeof (mdb_seg_t), seg_cmp);
 	if (!have_notes || t->t_nthreads == 0) {
-		tgt_err(err, errlen, "corrupt core file: no thread notes");
+		mdb_tgt_err(err, errlen, "corrupt core file: no thread notes");
 		return (-1);
 	}
 	return (0);
 truncated:
-	tgt_err(err, errlen, "truncated: the headers need more than the "
+	mdb_tgt_err(err, errlen, "truncated: the headers need more than the "
 	    "file's %zu bytes", t->t_size);
 	return (-1);
 }
@@ -409,7 +409,7 @@ mdb_tgt_open_mem(const uint8_t *data, size_t size, char *err, size_t errlen)
 	mdb_tgt_t *t = tgt_new();
 
 	if (t == NULL) {
-		tgt_err(err, errlen, "out of memory");
+		mdb_tgt_err(err, errlen, "out of memory");
 		return (NULL);
 	}
 	t->t_data = data;
@@ -433,29 +433,29 @@ mdb_tgt_open_core(const char *path, const char *program, char *err,
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		tgt_err(err, errlen, "cannot open %s: %s", path,
+		mdb_tgt_err(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
 		return (NULL);
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		tgt_err(err, errlen, "%s: not a regular file", path);
+		mdb_tgt_err(err, errlen, "%s: not a regular file", path);
 		(void) close(fd);
 		return (NULL);
 	}
 	if (st.st_size == 0) {
-		tgt_err(err, errlen, "%s: empty file, not an ELF file", path);
+		mdb_tgt_err(err, errlen, "%s: empty file, not an ELF file", path);
 		(void) close(fd);
 		return (NULL);
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {
-		tgt_err(err, errlen, "cannot map %s: %s", path,
+		mdb_tgt_err(err, errlen, "cannot map %s: %s", path,
 		    strerror(errno));
 		(void) close(fd);
 		return (NULL);
 	}
 	if ((t = tgt_new()) == NULL) {
-		tgt_err(err, errlen, "out of memory");
+		mdb_tgt_err(err, errlen, "out of memory");
 		(void) munmap(p, (size_t)st.st_size);
 		(void) close(fd);
 		return (NULL);
@@ -466,7 +466,7 @@ mdb_tgt_open_core(const char *path, const char *program, char *err,
 	t->t_path = strdup(path);
 	t->t_program = program != NULL ? strdup(program) : NULL;
 	if (core_parse(t, why, sizeof (why)) != 0) {
-		tgt_err(err, errlen, "%s: %s", path, why);
+		mdb_tgt_err(err, errlen, "%s: %s", path, why);
 		mdb_tgt_close(t);
 		return (NULL);
 	}
@@ -509,8 +509,8 @@ mdb_tgt_close(mdb_tgt_t *t)
  */
 
 /* The segment holding addr, or NULL: a binary search of the sorted table. */
-static const mdb_seg_t *
-seg_find(const mdb_tgt_t *t, uint64_t addr)
+const mdb_seg_t *
+mdb_tgt_seg(const mdb_tgt_t *t, uint64_t addr)
 {
 	size_t lo = 0, hi = t->t_nsegs;
 
@@ -581,7 +581,7 @@ file_read(mdb_mapfile_t *mf, uint64_t addr, void *buf, size_t len)
 static ssize_t
 core_read_one(mdb_tgt_t *t, uint64_t addr, void *buf, size_t len)
 {
-	const mdb_seg_t *sg = seg_find(t, addr);
+	const mdb_seg_t *sg = mdb_tgt_seg(t, addr);
 	mdb_mapfile_t *mf;
 	uint64_t off;
 
@@ -689,5 +689,29 @@ mdb_tgt_strerror(int err)
 		return ("no mapping for address");
 	if (err == MDB_ENODUMP)
 		return ("address not in the dump");
+	if (err == MDB_ENOREAD)
+		return ("mapped, not readable");
+	if (err == ESRCH)
+		return ("the process has exited");
 	return (strerror(err));
+}
+
+/* Around each command (proc.c, section 3); nothing for a dump. */
+int
+mdb_tgt_begin(mdb_tgt_t *t)
+{
+	return (t->t_ops->to_begin != NULL ? t->t_ops->to_begin(t) : 0);
+}
+
+void
+mdb_tgt_end(mdb_tgt_t *t)
+{
+	if (t->t_ops->to_end != NULL)
+		t->t_ops->to_end(t);
+}
+
+int
+mdb_tgt_getregs(mdb_tgt_t *t)
+{
+	return (t->t_ops->to_getregs != NULL ? t->t_ops->to_getregs(t) : 0);
 }

@@ -17,7 +17,9 @@
 #     "ERROR: LeakSanitizer" line;
 #   - with LD_PRELOAD=libslabtrace.so in the modes plain, 0xf
 #     (KMEM_FLAGS=0xf), default (UMEM_DEBUG=default), lite
-#     (UMEM_DEBUG=lite) and fw (KMEM_FLAGS=0x4f), UMEM_OPTIONS=dump=off:
+#     (UMEM_DEBUG=lite), fw (KMEM_FLAGS=0x4f) and leaks
+#     (UMEM_OPTIONS=leakcheck: the leak check at exit, status 23),
+#     UMEM_OPTIONS=dump=off:
 #     caught when it exits non-zero with a line starting "slabtrace[PID]: " (or "slabtrace: ").
 # The good variants run under valgrind and ASan too, as a check of the
 # corpus itself: any report there is a bug in the corpus.
@@ -41,7 +43,7 @@ CC=${CORPUS_CC:-gcc}
 CXX=${CORPUS_CXX:-g++}
 RUN_TIMEOUT=60
 OPTS=(O0 O2)
-ST_MODES=(plain 0xf default lite fw)
+ST_MODES=(plain 0xf default lite fw leaks)
 TOOLS=(valgrind asan "${ST_MODES[@]}")
 JOBS=${CORPUS_JOBS:-2}
 [ "$JOBS" -gt 2 ] 2>/dev/null && JOBS=2
@@ -134,6 +136,7 @@ run_tool() {	# key(name.variant.opt) tool
 		default) cmd+=(UMEM_DEBUG=default) ;;
 		lite) cmd+=(UMEM_DEBUG=lite) ;;
 		fw) cmd+=(KMEM_FLAGS=0x4f) ;;
+		leaks) cmd=(env LD_PRELOAD="$SO" UMEM_OPTIONS=dump=off,leakcheck) ;;
 		esac
 		cmd+=("$OUT/bin/$key") ;;
 	esac
@@ -234,7 +237,8 @@ echo "$(valgrind --version); ASan from the same gcc)."
 echo "${#NAMES[@]} programs; each bad variant built at -O0 and -O2, so a cell"
 echo "is caught/runs over 2 runs per program.  slabtrace's modes: plain (no"
 echo "variables), 0xf (KMEM_FLAGS=0xf), default (UMEM_DEBUG=default), lite"
-echo "(UMEM_DEBUG=lite), fw (KMEM_FLAGS=0x4f).  A run caught its bug when it"
+echo "(UMEM_DEBUG=lite), fw (KMEM_FLAGS=0x4f), leaks (UMEM_OPTIONS=leakcheck)."
+echo "A run caught its bug when it"
 echo "exited non-zero with the tool's report.  Time: $((SECONDS - start_time)) s."
 echo
 printf '| category | files |'

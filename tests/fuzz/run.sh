@@ -61,8 +61,8 @@ fi
 if ! "$CLANG" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Isrc -Iinclude \
     $SAN -o "$BIN.tmp.$$" $FZ_SRCS ${FZ_LIBS:-} \
     >"$OUT/build.$FZ_NAME.log" 2>&1; then
-	echo "$N: the harness does not build (build/fuzz/build.log):"
-	sed 's/^/    /' "$OUT/build.log" | tail -n 25
+	echo "$N: the harness does not build (build/fuzz/build.$FZ_NAME.log):"
+	sed 's/^/    /' "$OUT/build.$FZ_NAME.log" | tail -n 25
 	rm -f "$BIN.tmp.$$"
 	exit 1
 fi

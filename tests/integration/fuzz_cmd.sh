@@ -7,6 +7,8 @@
 : "${ST_ROOT:?ST_ROOT must be the repository root}"
 export ST_ROOT
 dw=$(pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
-FZ_NAME=cmd FZ_SRCS="tests/fuzz/fuzz_cmd.c src/mdb/mdb.c src/mdb/cmds.c
-    src/mdb/kmlog.c src/mdb/symbols.c src/mdb/target.c" \
+# Every file of the debugger, and ::findleaks's scanner src/leaky.c (cd:
+# the names relative to the root).
+mdb_srcs=$(cd "$ST_ROOT" && echo src/mdb/*.c src/leaky.c)
+FZ_NAME=cmd FZ_SRCS="tests/fuzz/fuzz_cmd.c $mdb_srcs" \
     FZ_LIBS="$dw -lstdc++" FZ_MAXLEN=512 exec bash "$ST_ROOT/tests/fuzz/run.sh"

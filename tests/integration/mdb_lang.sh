@@ -1,0 +1,129 @@
+#!/bin/bash
+# mdb_lang: the language of `slabtrace mdb` beyond single commands (mdb.c,
+# json.c), on the dump of a use-after-free under KMEM_FLAGS=0xf:
+#   - pipes between commands: ::kmem_log | ::bufctl gives one row per log
+#     record under one header; a three-stage pipe; a pipe into the shell;
+#     an address typed before a piped-to command is an error;
+#   - JSON: -j on each command that has it and -o json for the whole run
+#     print one line that Python's json module reads, with the fields the
+#     man page documents and the values the text output has; -j on a
+#     command without JSON, and -o with another format, are one-line errors;
+#   - ADDR/a, /d and /E.
+# Run by tests/run-tests.sh (ST_SO, ST_CLI, ST_ROOT).
+# timeout: 180
+: "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
+set -u
+# shellcheck source=tests/check.sh
+. "$ST_ROOT/tests/check.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+cat >uaf.c <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+static char *volatile keep, *volatile other;
+__attribute__((noinline)) char *lang_alloc(size_t n) { return malloc(n); }
+__attribute__((noinline)) void lang_free(char *p) { free(p); }
+int main(void) {
+	other = lang_alloc(40);
+	lang_free(other);
+	other = lang_alloc(40);
+	keep = lang_alloc(200);
+	lang_free(lang_alloc(200));
+	lang_free(keep);
+	memset(keep, 0x3f, 8);
+	lang_free(keep);
+	return 0;
+}
+EOF
+cc -O1 -g -fno-omit-frame-pointer -fno-inline -o uaf uaf.c || exit 1
+env LD_PRELOAD="$ST_SO" KMEM_FLAGS=0xf timeout 60 ./uaf >stdout 2>stderr \
+    </dev/null
+if [ ! -f vmcore.0 ]; then
+	fail "no dump: $(tail -3 stderr)"
+	exit 1
+fi
+json() {	# python3 code run on the parsed JSON line of ./out as `j`
+	python3 -c "import json, sys
+lines = open('out').read().splitlines()
+assert len(lines) == 1, 'lines: %d' % len(lines)
+j = json.loads(lines[0])
+$1" 2>&1
+}
+
+# ---- pipes ----
+mdb -e '::kmem_log' 0
+nrec=$(($(wc -l <out) - 1))
+[ "$nrec" -ge 5 ] || fail "::kmem_log: $nrec records: $(cat out)"
+mdb -e '::kmem_log | ::bufctl' 0
+[ $st -eq 0 ] || fail "::kmem_log | ::bufctl: status $st: $(cat err)"
+same "$(grep -c '^ADDR ' out)" 1 || fail "pipe: not one header: $(head -3 out)"
+same "$(grep -c '^[0-9a-f]\{16\} [0-9a-f]\{16\}   [0-9a-f]\{16\} [0-9]* ' out)" \
+    "$nrec" || fail "::kmem_log | ::bufctl: $(cat out)"
+grep -q ' lang_free+[0-9a-fx]*$' out && grep -q ' lang_alloc+[0-9a-fx]*$' out ||
+    fail "::kmem_log | ::bufctl: callers: $(cat out)"
+# The records' addresses, in the log's order, are the rows' first column.
+mdb -e '::kmem_log' 0
+awk 'NR > 1 { print $1 }' out >addrs.want
+mdb -e '::kmem_log | ::bufctl | ::bufctl -H' 0
+awk '{ print $1 }' out >addrs.out
+same "$(cat addrs.out)" "$(cat addrs.want)" ||
+    fail "three-stage pipe: the addresses differ"
+mdb -e '::kmem_log | ::bufctl -c lang_alloc ! wc -l' 0
+same "$(tr -d ' ' <out)" 4 ||
+    fail "pipe into the shell: $(cat out) $(cat err)"
+mdb -e '::kmem_log | 1234::bufctl' 0
+[ $st -eq 1 ] && grep -q 'an address before a command that a pipe' err ||
+    fail "address in a pipe: status $st: $(cat err)"
+
+# ---- JSON ----
+mdb -e '::status -j' 0
+r=$(json "assert j['slabtrace'] is True
+assert j['panic'] == 'heap corruption detected', j['panic']
+assert j['program'].endswith('/uaf'), j['program']
+assert j['kmem_flags'] == '0xf', j['kmem_flags']
+assert j['signal'] is None and j['threads'] == 1
+assert isinstance(j['pid'], int) and j['version'] == 2")
+[ -z "$r" ] || fail "::status -j: $r: $(cat out)"
+mdb -e '::threads -j' 0
+r=$(json "assert len(j) == 1 and j[0]['panic'] is True
+assert j[0]['pc'].startswith('0x')")
+[ -z "$r" ] || fail "::threads -j: $r: $(cat out)"
+mdb -e '$c -j' 0
+r=$(json "fr = [f['function'] for f in j['frames']]
+assert 'main' in fr and 'lang_free' in fr, fr
+assert any(f['source'] and f['source'].endswith('uaf.c:5') for f in j['frames'])")
+[ -z "$r" ] || fail "\$c -j: $r: $(cat out)"
+mdb -e '::kmalog -j' 0
+r=$(json "assert len(j) == $nrec, len(j)
+assert all(r['time_ns'] <= 0 for r in j)
+assert [r['timestamp'] for r in j] == sorted([r['timestamp'] for r in j], reverse=True)
+assert {r['caller'].split('+')[0] for r in j} == {'lang_alloc', 'lang_free'}
+assert all(r['cache_name'].startswith('kmem_alloc_') for r in j)")
+[ -z "$r" ] || fail "::kmalog -j: $r: $(head -c 600 out)"
+bc=$(sed -n 1p addrs.want)
+mdb -e "$bc::bufctl -h -j" 0
+r=$(json "assert int(j[0]['bufctl'], 16) == 0x$bc, j[0]
+assert len(j) >= 2 and all(r['addr'] == j[0]['addr'] for r in j)")
+[ -z "$r" ] || fail "::bufctl -h -j: $r: $(head -c 600 out)"
+mdb -o json -e '::status; ::threads' 0
+same "$(python3 -c "import json
+print(sum(1 for l in open('out') if json.loads(l) is not None))")" 2 ||
+    fail "-o json: $(cat out)"
+mdb -e '::msgbuf -j' 0
+[ $st -eq 1 ] && same "$(cat err)" "mdb: ::msgbuf has no JSON output" ||
+    fail "-j without JSON: status $st"
+mdb -o yaml 0
+[ $st -eq 2 ] && grep -q 'the only output format is json' err ||
+    fail "-o yaml: status $st: $(cat err)"
+
+# ---- formats ----
+mdb -e 'main/a; main+4/a' 0
+same "$(cat out)" "$(printf 'main:\nmain+4:')" || fail "/a: $(cat out)"
+mdb -e 'main/d; main/E' 0
+grep -q '^main: *-\{0,1\}[0-9]\{1,10\} ' out && grep -q '^main: *[0-9]\{1,20\} ' out ||
+    fail "/d /E: $(cat out)"
+
+[ $fails -eq 0 ] && echo "mdb_lang: all checks passed"
+[ $fails -eq 0 ]
