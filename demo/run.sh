@@ -45,17 +45,10 @@ echo "(died on a general protection fault, far from the bug: the '?' came from s
 say "2. slabtrace mdb 1"
 mdb 1 '::status' "a general protection fault on 0x3f3f3f3f3f3f3f3f in list_remove"
 mdb 1 '$c' "who called it: zil_itxg_clean, cleaning the zil list"
-regs=$(cd "$DUMPS" && "$ST" mdb -e '$r' 1 2>/dev/null || true)
-rip=$(sed -n 's/^%rip = 0x\([0-9a-f]*\).*/\1/p' <<<"$regs")
-rdi=$(sed -n 's/^%rdi = 0x\([0-9a-f]*\).*/\1/p' <<<"$regs")
-if [ -n "$rip" ] && [ -n "$rdi" ]; then
-	mdb 1 "$rip/i" "the faulting instruction (%rip): a store through a list link"
-	mdb 1 'list_remove::dis' "list_remove loads both links from the node in %rdi"
-	mdb 1 '3f3f3f3f3f3f3f3f/K' "the link is not an address: it is ASCII, '????????'"
-	mdb 1 "$rdi,4/K" "the node list_remove was given (%rdi): question marks; the list was corrupted"
-else
-	mdb 1 'list_remove::dis' "list_remove: it loads both links from the node"
-fi
+mdb 1 '<rip/i' "the faulting instruction (%rip): a store through a list link"
+mdb 1 'list_remove::dis' "list_remove loads both links from the node in %rdi"
+mdb 1 '3f3f3f3f3f3f3f3f=s' "the link is not an address: it is ASCII, '????????'"
+mdb 1 '<rdi,4/K' "the node list_remove was given (%rdi): question marks; the list was corrupted"
 
 say "3. booting with kmem_flags: slabtrace run -f 0xf -- kbad"
 { (cd "$D" && timeout 60 "$ST" run -f 0xf --options=dumpdir=dumps \

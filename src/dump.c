@@ -71,7 +71,9 @@
  *            platform layer mapped for us: st_os_mapped_by_us), the main
  *            stack, the stacks of the threads with registers (each one
  *            that holds a stack pointer), and the data segments (which
- *            hold st_root and what gdb needs for `bt`); not the program's
+ *            hold st_root and what gdb needs for `bt`), with the .bss
+ *            past their file pages (the anonymous mapping that starts
+ *            where an object's private file mapping ends); not the program's
  *            own anonymous mappings, the stacks of threads that did not
  *            stop, or shared memory.  Our mappings are MAP_NORESERVE, so
  *            the kernel does not merge them with the program's.  Should
@@ -229,6 +231,8 @@
 #define DM_INUSE        0x1000  /* smaps: some pages resident or swapped */
 #define DM_OURS         0x2000  /* the allocator's (st_os_mapped_by_us) */
 #define DM_STACK        0x4000  /* [stack], or holds the panicking sp */
+#define DM_BSS          0x8000  /* anonymous, right after a private file
+                                   mapping: an object's .bss */
 #define DUMP_LOADER_MAX 64      /* loader objects located (heap content) */
 #define DM_NONAME       UINT32_MAX
 
@@ -1475,8 +1479,8 @@ dump_wanted(const dump_state_t *ds, uint32_t f)
 		return (1);
 	if ((f & DM_ANON) && ds->ds_content == ST_DUMP_ALL)
 		return (1);
-	if (f & DM_ANON)        /* heap: ours and the stacks */
-		return ((f & PF_W) && (f & (DM_OURS | DM_STACK)) != 0);
+	if (f & DM_ANON)        /* heap: ours, the stacks, the bss */
+		return ((f & PF_W) && (f & (DM_OURS | DM_STACK | DM_BSS)) != 0);
 	if (f & DM_SHM)
 		return (ds->ds_content == ST_DUMP_ALL);
 	if ((f & DM_FILE) && !(f & DM_SHARED))
@@ -1569,6 +1573,15 @@ dump_build_table(dump_state_t *ds)
 		}
 	}
 	dump_mark_stacks(ds);
+	/* The .bss beyond a data segment's file pages (st_root's, too). */
+	for (i = 1; i < ds->ds_nmaps; i++) {
+		dump_map_t *dm = &ds->ds_maps[i], *prev = dm - 1;
+
+		if ((dm->dm_flags & DM_ANON) && (prev->dm_flags & DM_FILE) &&
+		    !(prev->dm_flags & DM_SHARED) &&
+		    prev->dm_end == dm->dm_start)
+			dm->dm_flags |= DM_BSS;
+	}
 	for (i = 0; i < ds->ds_nmaps; i++)
 		if (dump_wanted(ds, ds->ds_maps[i].dm_flags))
 			ds->ds_maps[i].dm_flags |= DM_INCLUDE;

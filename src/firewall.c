@@ -84,7 +84,6 @@ uint64_t fw_map_reserve = 4096;         /* mappings left for the program,
 uint64_t fw_big_decommit = 512UL << 10;        /* ... given back if this big */
 uint64_t fw_big_quarantine_bytes = 16ULL << 20; /* freed big buffers
                                                    (lite: an eighth) */
-#define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
 #define FW_LEAD         64      /* ... and before it */
 #define FW_RESIZE_CHECK 64      /* ... after it, when realloc resizes it */
 

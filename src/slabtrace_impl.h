@@ -469,6 +469,7 @@ struct kmem_cache {
 #define FW_ALLOC        1
 #define FW_FREE         2
 #define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
+#define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;

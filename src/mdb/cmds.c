@@ -15,7 +15,9 @@
  * message buffer; each is checked by its magic before it is believed,
  * and every size read from the dump is bounded before it is used.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,62 @@ cmd_thread(mdb_tgt_t *t, const mdb_cmdctx_t *cx)
 	    (unsigned long long)cx->cx_addr,
 	    t->t_pid != 0 ? "in the process" : "in the dump");
 	return (NULL);
+}
+
+/*
+ * <REG in an expression: a register of the panicking thread (the first
+ * with registers), by its name in ::regs without the '%'.
+ */
+int
+mdb_reg_value(mdb_tgt_t *t, const char *name, uint64_t *valp)
+{
+#if defined(__x86_64__)
+	static const struct { const char *rn_name; size_t rn_off; } names[] = {
+#define	R(n)	{ #n, offsetof(struct user_regs_struct, n) / 8 }
+		R(rax), R(rbx), R(rcx), R(rdx), R(rsi), R(rdi), R(rbp),
+		R(rsp), R(r8), R(r9), R(r10), R(r11), R(r12), R(r13), R(r14),
+		R(r15), R(rip), R(eflags), R(cs), R(ss), R(ds), R(es), R(fs),
+		R(gs), R(fs_base), R(gs_base), R(orig_rax),
+#undef R
+		{ "rflags", offsetof(struct user_regs_struct, eflags) / 8 },
+		{ "pc", offsetof(struct user_regs_struct, rip) / 8 },
+		{ "sp", offsetof(struct user_regs_struct, rsp) / 8 },
+		{ "fp", offsetof(struct user_regs_struct, rbp) / 8 },
+	};
+#elif defined(__aarch64__)
+	static const struct { const char *rn_name; size_t rn_off; } names[] = {
+		{ "sp", 31 }, { "pc", 32 }, { "fp", 29 }, { "lr", 30 },
+	};
+#endif
+	const mdb_thread_t *th;
+	size_t i;
+
+	if (mdb_tgt_getregs(t) != 0)
+		return (-1);
+	if (t->t_nthreads == 0) {
+		mdb_warn("no thread with registers for <%s", name);
+		return (-1);
+	}
+	th = &t->t_threads[0];
+	for (i = 0; i < sizeof (names) / sizeof (names[0]); i++) {
+		if (strcmp(names[i].rn_name, name) == 0 &&
+		    names[i].rn_off < th->th_nregs) {
+			*valp = th->th_regs[names[i].rn_off];
+			return (0);
+		}
+	}
+#if defined(__aarch64__)
+	if (name[0] == 'x' && isdigit((unsigned char)name[1])) {
+		unsigned long n = strtoul(name + 1, NULL, 10);
+
+		if (n < 31 && n < th->th_nregs) {
+			*valp = th->th_regs[n];
+			return (0);
+		}
+	}
+#endif
+	mdb_warn("no register named %s", name);
+	return (-1);
 }
 
 /* ------------------------------------------------------------------------
@@ -301,6 +359,7 @@ dcmd_msgbuf(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 typedef struct stack_arg {
 	mdb_tgt_t *sa_tgt;
 	bool sa_verbose;
+	bool sa_sp;			/* -f ($C): each frame's stack pointer */
 } stack_arg_t;
 
 /* A frame of ::stack -j: {"pc", "function", "offset", "source"}. */
@@ -338,6 +397,8 @@ stack_frame(void *arg, uint64_t pc, bool activation)
 		stack_frame_json(sa, pc, at);
 		return (true);
 	}
+	if (sa->sa_sp)
+		(void) printf("%016llx ", (unsigned long long)mdb_frame_sp);
 	if (mdb_sym_lookup(sa->sa_tgt, at, name, sizeof (name), &start,
 	    NULL)) {
 		mdb_fmt_off(pc - start, off, sizeof (off));
@@ -355,7 +416,7 @@ stack_frame(void *arg, uint64_t pc, bool activation)
 int
 dcmd_stack(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 {
-	stack_arg_t sa = { t, false };
+	stack_arg_t sa = { t, false, false };
 	const mdb_thread_t *th;
 	char err[256];
 	int i;
@@ -363,6 +424,8 @@ dcmd_stack(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0)
 			sa.sa_verbose = true;
+		else if (strcmp(argv[i], "-f") == 0)
+			sa.sa_sp = true;
 		else
 			return (DCMD_USAGE);
 	}

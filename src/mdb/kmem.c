@@ -1106,6 +1106,7 @@ kh_walk_slab(void *arg, const mdb_cache_t *mc, uint64_t addr,
 		mdb_buf_t b;
 
 		b.mb_addr = kh_p(sp->slab_base) + off;
+		b.mb_hdr = 0;
 		b.mb_size = cp->cache_bufsize;
 		b.mb_chunk = cp->cache_chunksize;
 		b.mb_slab = addr;
@@ -1152,6 +1153,7 @@ kh_fw_buf(mdb_heap_t *h, uint64_t hdr, uint64_t base, mdb_buf_t *b)
 	b->mb_cache = NULL;
 	b->mb_badtag = false;
 	b->mb_data = NULL;
+	b->mb_hdr = hdr;
 	return (true);
 }
 
@@ -1243,7 +1245,7 @@ mdb_heap_walk(mdb_heap_t *h, const mdb_cache_t *mc, uint32_t flags,
 	if (mc != NULL)
 		return (mdb_heap_walk_slabs(h, mc, kh_walk_slab, &kw));
 	/* A damaged cache (said on a line) does not hide the others. */
-	for (i = 0; i < h->mh_ncaches; i++) {
+	for (i = 0; i < h->mh_ncaches && !(flags & MDB_WALK_NOCACHE); i++) {
 		int r = mdb_heap_walk_slabs(h, &h->mh_caches[i], kh_walk_slab,
 		    &kw);
 

@@ -23,6 +23,14 @@
  *
  * 3. The check runs on the copy of each slab the heap walk reads, so
  *    verifying a heap of a million buffers costs one read per slab.
+ *
+ * 4. Firewall and big buffers (firewall.c) have no tag but a header
+ *    (st_fwhdr_t): the bytes from the end of an allocated one to its
+ *    last page (a big buffer's first FW_SLACK_MAX, or one byte in lite
+ *    mode, as the library checks) must be KMEM_REDZONE_BYTE, and so must
+ *    a big buffer's leading bytes from its first page; a freed big
+ *    buffer keeps its 0xdeadbeef pattern for fw_verify bytes.  They get
+ *    one more row, after the caches', and a line each when corrupt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +257,164 @@ kv_detail(kv_state_t *kv, const mdb_cache_t *mc)
 	return (rc);
 }
 
+/* ------------------------------------------------------------------------
+ * Firewall and big buffers (section 4): their slack, a big buffer's
+ * leading redzone, a freed big buffer's pattern.
+ */
+
+#define	KV_BIGLISTED	16
+
+typedef struct kv_big {
+	mdb_heap_t *kb_heap;
+	uint64_t kb_n;			/* checked */
+	uint64_t kb_bad;
+	uint64_t kb_unread;
+	bool kb_lite;
+} kv_big_t;
+
+/* The first byte of [lo, hi) in the target that is not want; 0 if none
+   (or not readable: *unreadp set). */
+static uint64_t
+kv_big_scan(mdb_tgt_t *t, uint64_t lo, uint64_t hi, uint8_t want,
+    bool *unreadp)
+{
+	uint8_t buf[4096];
+
+	while (lo < hi) {
+		size_t n = (size_t)ST_MIN(hi - lo, sizeof (buf)), i;
+
+		if (mdb_tgt_vread(t, lo, buf, n) != 0) {
+			*unreadp = true;
+			return (0);
+		}
+		for (i = 0; i < n; i++)
+			if (buf[i] != want)
+				return (lo + i);
+		lo += n;
+	}
+	return (0);
+}
+
+static void
+kv_big_report(kv_big_t *kb, const mdb_buf_t *b, const char *what,
+    uint64_t at, uint8_t want)
+{
+	uint8_t got = 0;
+
+	if (kb->kb_bad++ >= KV_BIGLISTED)
+		return;
+	(void) mdb_tgt_vread(kb->kb_heap->mh_tgt, at, &got, 1);
+	if (mdb_json) {
+		mj_begin('{', NULL);
+		mj_addr("buffer", b->mb_addr);
+		mj_str("state", b->mb_alloc ? "allocated" : "free");
+		mj_str("kind", b->mb_kind == MDB_BK_BIGBUF ? "big" :
+		    "firewall");
+		mj_str("error", what);
+		mj_addr("at", at);
+		mj_i64("offset", (int64_t)(at - b->mb_addr));
+		mj_u64("expected", want);
+		mj_u64("found", got);
+		mj_end();
+		return;
+	}
+	(void) printf("  %s buffer %llx (%s, %llu bytes) has %s, at %llx "
+	    "(offset %lld): 0x%02x replaced by 0x%02x\n",
+	    b->mb_kind == MDB_BK_BIGBUF ? "big" : "firewall",
+	    (unsigned long long)b->mb_addr, b->mb_alloc ? "allocated" : "free",
+	    (unsigned long long)b->mb_size, what, (unsigned long long)at,
+	    (long long)(at - b->mb_addr), want, got);
+}
+
+static int
+kv_big_buf(void *arg, const mdb_buf_t *b)
+{
+	kv_big_t *kb = arg;
+	mdb_tgt_t *t = kb->kb_heap->mh_tgt;
+	st_fwhdr_t fw;
+	uint64_t end, slack, at, w, i;
+	bool unread = false;
+
+	if (b->mb_hdr == 0 || mdb_tgt_vread(t, b->mb_hdr, &fw,
+	    sizeof (fw)) != 0 || fw.fw_magic != FW_MAGIC)
+		return (0);
+	kb->kb_n++;
+	end = fw.fw_base + fw.fw_npages * ST_PAGESIZE;
+	if (b->mb_alloc) {
+		slack = end - b->mb_addr - b->mb_size;
+		if (fw.fw_flags & FW_UNGUARDED)
+			slack = ST_MIN(slack, kb->kb_lite ? 1 : FW_SLACK_MAX);
+		if ((fw.fw_flags & FW_UNGUARDED) && (at = kv_big_scan(t,
+		    fw.fw_base, b->mb_addr, KMEM_REDZONE_BYTE, &unread)) != 0)
+			kv_big_report(kb, b, "a corrupt leading redzone", at,
+			    KMEM_REDZONE_BYTE);
+		else if ((at = kv_big_scan(t, b->mb_addr + b->mb_size,
+		    b->mb_addr + b->mb_size + slack, KMEM_REDZONE_BYTE,
+		    &unread)) != 0)
+			kv_big_report(kb, b, "a corrupt redzone", at,
+			    KMEM_REDZONE_BYTE);
+	} else if (fw.fw_flags & FW_UNGUARDED) {
+		/* A freed big buffer keeps its 0xdeadbeef pattern. */
+		for (i = 0; i + 8 <= fw.fw_verify; i += 8) {
+			if (mdb_tgt_vread(t, b->mb_addr + i, &w, 8) != 0) {
+				unread = true;
+				break;
+			}
+			if (w != KMEM_FREE_PATTERN) {
+				for (at = b->mb_addr + i; ; at++) {
+					uint8_t c = (uint8_t)(w >> (8 *
+					    (at - b->mb_addr - i)));
+
+					if (c != (uint8_t)(KMEM_FREE_PATTERN >>
+					    (8 * (at - b->mb_addr - i))))
+						break;
+				}
+				kv_big_report(kb, b, "been modified after it "
+				    "was freed", at, (uint8_t)
+				    (KMEM_FREE_PATTERN >> (8 * (at -
+				    b->mb_addr - i))));
+				break;
+			}
+		}
+	}
+	if (unread)
+		kb->kb_unread++;
+	return (0);
+}
+
+/* The firewall and big buffers' row, with a line for each corrupt one. */
+static void
+kv_bigs(mdb_heap_t *h)
+{
+	kv_big_t kb;
+
+	(void) memset(&kb, 0, sizeof (kb));
+	kb.kb_heap = h;
+	kb.kb_lite = (h->mh_root.sr_kmem_flags & KMF_LITE) != 0;
+	if (mdb_json) {
+		mj_begin('{', NULL);
+		mj_str("name", "firewall and big buffers");
+		mj_begin('[', "corrupt");
+	}
+	(void) mdb_heap_walk(h, NULL, MDB_WALK_BIG | MDB_WALK_ALLOC |
+	    MDB_WALK_FREE | MDB_WALK_NOCACHE, kv_big_buf, &kb);
+	if (mdb_json) {
+		mj_end();
+		mj_u64("checked", kb.kb_n);
+		mj_u64("ncorrupt", kb.kb_bad);
+		mj_end();
+		return;
+	}
+	if (kb.kb_n == 0)
+		return;
+	if (kb.kb_bad > KV_BIGLISTED)
+		(void) printf("  ... and %llu more\n", (unsigned long long)
+		    (kb.kb_bad - KV_BIGLISTED));
+	(void) printf("%-31s %-16s %s%s\n", "(firewall and big buffers)", "-",
+	    kb.kb_bad == 0 ? "clean" : "corrupt buffers above",
+	    kb.kb_unread != 0 ? " (some not in the dump)" : "");
+}
+
 int
 dcmd_kmem_verify(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 {
@@ -284,6 +450,8 @@ dcmd_kmem_verify(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		rc = kv_cache(&kv, mc);
 		kv_row(mc, kv.kv_bad, rc);
 	}
+	if (one == NULL)
+		kv_bigs(kv.kv_heap);
 	if (mdb_json)
 		mj_end();
 	return (DCMD_OK);

@@ -27,7 +27,8 @@
  *	                                 instruction), a (ADDR itself as a
  *	                                 symbol); a count may lead FMT
  *	ADDR=FMT                         print the value ADDR itself: K J X x
- *	                                 (hex), d (decimal), p or a (symbol)
+ *	                                 (hex), d (decimal), p or a (symbol),
+ *	                                 s or c (its bytes as characters)
  *	CMD1 | CMD2                      CMD2 once for each address CMD1
  *	                                 prints (section 3)
  *	CMD ! shell-command              CMD's output through /bin/sh -c
@@ -35,16 +36,19 @@
  *
  *    ADDR and COUNT are expressions: terms joined by + and -, a term a
  *    number (hex, as mdb reads it by default, with or without 0x; 0t for
- *    decimal), "." (the last address given), or a symbol name.  A word
- *    that is a hex number is a number ("add" is 0xadd): mdb's rule.  A
- *    command that fails says so on one line ("mdb: ...") and the prompt
- *    comes back.
+ *    decimal), "." (the last address given), a symbol name, or <REG (a
+ *    register of the panicking thread: <rip, <rax).  Writes (/w /W /Z
+ *    /v) and process control (:c, :s) are refused: the target is only
+ *    ever read.  A word that is a hex number is a number ("add" is
+ *    0xadd): mdb's rule.  A command that fails says so on one line
+ *    ("mdb: ...") and the prompt comes back.
  *
- * 3. Pipes to the shell.  As in mdb, everything after '!' to the end of
- *    the line (';' included) is a shell command; the command before it runs with its stdout going to the
- *    shell's stdin, and the debugger waits for the shell.  SIGPIPE is
- *    ignored, so a shell that stops reading (head) ends the output, not
- *    the debugger.
+ * 3. Pipes.  As in mdb, everything after '!' to the end of the line
+ *    (';' included) is a shell command; the command before it runs with
+ *    its stdout going to the shell's stdin, and the debugger waits for the
+ *    shell.  SIGPIPE is ignored, so a shell that stops reading (head) ends
+ *    the output, not the debugger.  With -P, a line's output to a terminal
+ *    goes through $PAGER the same way.
  *
  *    Pipes between commands, as in mdb: CMD1 | CMD2 runs CMD1 with
  *    DCMD_PIPE_OUT (it prints addresses only, one a line: ::walk), reads
@@ -217,14 +221,15 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "With -p PID: lets the process run again after ::stop.  Its\n"
 	    "threads are detached (PTRACE_DETACH) with any signal that came\n"
 	    "for them meanwhile.", 0 },
-	{ "stack", "[-v]", "print a thread's stack backtrace", dcmd_stack,
+	{ "stack", "[-fv]", "print a thread's stack backtrace", dcmd_stack,
 	    "TID::stack unwinds thread TID from its registers in the dump;\n"
 	    "without TID, the panicking thread.  One frame a line,\n"
 	    "\"function+0xoffset()\"; -v adds the file and line when the\n"
 	    "module has debugging information.  TID is a number like any\n"
 	    "other (hex; 0t for decimal); a TID in decimal digits that names\n"
-	    "no thread read as hex is taken as decimal.  $c and $C are\n"
-	    "::stack.", MDB_DC_JSON },
+	    "no thread read as hex is taken as decimal.  -f puts each\n"
+	    "frame's stack pointer first.  $c is ::stack, $C ::stack -f.",
+	    MDB_DC_JSON },
 	{ "stop", "", "stop a live process until ::release", dcmd_stop,
 	    "With -p PID: stops every thread (PTRACE_SEIZE and\n"
 	    "PTRACE_INTERRUPT, no SIGSTOP) and keeps them stopped across\n"
@@ -374,7 +379,12 @@ parse_term(mdb_tgt_t *t, const char **sp, uint64_t *valp)
 	const char *s = *sp;
 	char word[256];
 	size_t n = 0;
+	bool reg = false;
 
+	if (*s == '<') {	/* <REG: a register's value */
+		reg = true;
+		s++;
+	}
 	while (is_word((unsigned char)s[n]))
 		n++;
 	if (n == 0) {
@@ -388,6 +398,8 @@ parse_term(mdb_tgt_t *t, const char **sp, uint64_t *valp)
 	(void) memcpy(word, s, n);
 	word[n] = '\0';
 	*sp = s + n;
+	if (reg)
+		return (mdb_reg_value(t, word, valp));
 	if (strcmp(word, ".") == 0) {
 		*valp = mdb_dot;
 		return (0);
@@ -549,8 +561,21 @@ fmt_value(mdb_tgt_t *t, uint64_t v, char fmt)
 	case 'p': case 'a':
 		(void) printf("%s\n", mdb_sym_format(t, v, sym, sizeof (sym)));
 		return (DCMD_OK);
+	case 's': case 'c': {	/* the value's bytes as characters */
+		int i;
+
+		for (i = 0; i < (fmt == 'c' ? 1 : 8); i++) {
+			unsigned char ch = (unsigned char)(v >> (8 * i));
+
+			if (ch == '\0')
+				break;
+			(void) putchar(isprint(ch) ? ch : '.');
+		}
+		(void) putchar('\n');
+		return (DCMD_OK);
+	}
 	default:
-		mdb_warn("unknown format: '%c' (K J X x d p a)", fmt);
+		mdb_warn("unknown format: '%c' (K J X x d p a s c)", fmt);
 		return (DCMD_ERR);
 	}
 }
@@ -678,7 +703,7 @@ run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 		s++;
 	if (*s == '\0')
 		return (DCMD_OK);
-	if (is_word((unsigned char)*s)) {
+	if (is_word((unsigned char)*s) || *s == '<') {
 		if (pflags & DCMD_PIPE) {
 			mdb_warn("an address before a command that a pipe "
 			    "gives addresses to: %s", s);
@@ -722,6 +747,11 @@ run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 		}
 		return (run_dcmd(t, dc, &cx, (char *)s + n));
 	}
+	if (s[0] == ':' && isalpha((unsigned char)s[1])) {
+		mdb_warn("%.2s: slabtrace mdb does not control or change its "
+		    "target (a dump, or a process it only reads)", s);
+		return (DCMD_ERR);
+	}
 	if (s[0] == '$' && s[1] != '\0') {
 		const char *name = NULL;
 
@@ -735,6 +765,12 @@ run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 			mdb_warn("unknown command: %.2s", s);
 			return (DCMD_ERR);
 		}
+		if (s[1] == 'C') {	/* $C: with the frames' stack pointers */
+			char args[1024];
+
+			(void) snprintf(args, sizeof (args), "-f %s", s + 2);
+			return (run_dcmd(t, dcmd_lookup(name), &cx, args));
+		}
 		return (run_dcmd(t, dcmd_lookup(name), &cx, (char *)s + 2));
 	}
 	if ((s[0] == '/' || s[0] == '=') && s[1] != '\0') {
@@ -747,6 +783,11 @@ run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 
 			count = strtoull(s, &end, 10);
 			s = end;
+		}
+		if (op == '/' && strchr("vwWZ", s[0]) != NULL) {
+			mdb_warn("/%c writes memory: slabtrace mdb never writes "
+			    "to its target", s[0]);
+			return (DCMD_ERR);
 		}
 		if (s[0] == '\0' || (s[1] != '\0' &&
 		    !isspace((unsigned char)s[1]))) {

@@ -177,6 +177,8 @@ extern bool mdb_sym_srcline(mdb_tgt_t *, uint64_t addr, char *buf,
 typedef bool mdb_frame_f(void *arg, uint64_t pc, bool activation);
 extern int mdb_sym_stack(mdb_tgt_t *, uint32_t tid, mdb_frame_f *, void *,
     char *err, size_t errlen);
+/* While a frame's callback runs: that frame's stack pointer (0: unknown). */
+extern uint64_t mdb_frame_sp;
 
 /* ------------------------------------------------------------------------
  * Commands (mdb.c's table, cmds.c's functions).
@@ -259,6 +261,8 @@ extern bool mdb_pc_in_allocator(mdb_tgt_t *, uint64_t pc);
 extern mdb_dcmd_f dcmd_status, dcmd_msgbuf, dcmd_stack, dcmd_threads,
     dcmd_regs, dcmd_dis, dcmd_help, dcmd_dcmds, dcmd_quit;
 extern int mdb_dis(mdb_tgt_t *, uint64_t addr, uint64_t count, bool whole);
+/* <REG: a register of the panicking thread; -1 warned. */
+extern int mdb_reg_value(mdb_tgt_t *, const char *name, uint64_t *valp);
 extern bool mdb_quit_requested;
 extern void mdb_status_flags(uint32_t kmem_flags);	/* "kmem_flags: ..." */
 
@@ -341,6 +345,8 @@ typedef struct mdb_buf {
 	const uint8_t *mb_data;		/* a copy of the chunk from mb_addr
 					   (mb_chunk bytes) while in the
 					   callback; NULL if not read */
+	uint64_t mb_hdr;		/* a firewall or big buffer's
+					   st_fwhdr_t, or 0 */
 } mdb_buf_t;
 
 /* A walk's callback: return non-zero to stop the walk. */
@@ -352,6 +358,8 @@ typedef int mdb_buf_f(void *arg, const mdb_buf_t *);
 					   (all caches only) */
 #define	MDB_WALK_DATA		0x8	/* big buffers' bytes too (mb_data;
 					   a cache chunk's always are) */
+#define	MDB_WALK_NOCACHE		0x10	/* with MDB_WALK_BIG: only the big
+					   buffers, no cache's */
 
 /* The model of t's heap; NULL after one mdb_warn line.  It stays valid
    through one more rebuild (a command that runs another: ::whatis runs

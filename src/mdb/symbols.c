@@ -563,6 +563,15 @@ mdb_sym_srcline(mdb_tgt_t *t, uint64_t addr, char *buf, size_t len)
 	return (true);
 }
 
+/* The stack pointer's DWARF register number. */
+#if defined(__x86_64__)
+#define	SYM_DWARF_SP	7
+#elif defined(__aarch64__)
+#define	SYM_DWARF_SP	31
+#endif
+
+uint64_t mdb_frame_sp;
+
 typedef struct sym_walk {
 	mdb_frame_f *sw_func;
 	void *sw_arg;
@@ -574,12 +583,16 @@ sym_frame(Dwfl_Frame *frame, void *arg)
 {
 	sym_walk_t *sw = arg;
 	Dwarf_Addr pc;
+	Dwarf_Word sp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
 		return (DWARF_CB_ABORT);
 	if (++sw->sw_nframes > MDB_MAXFRAMES)
 		return (DWARF_CB_ABORT);
+	if (dwfl_frame_reg(frame, SYM_DWARF_SP, &sp) != 0)
+		sp = 0;
+	mdb_frame_sp = sp;
 	if (!sw->sw_func(sw->sw_arg, pc, activation))
 		return (DWARF_CB_ABORT);
 	return (DWARF_CB_OK);

@@ -29,8 +29,9 @@
  *      kind 3  value (signed, low 16 bits) is added to it (an off-by-N).
  *    At most 64 records.  Every patched word is restored after the run.
  *
- * 4. The commands: every kmem command, on the whole heap, and ::whatis and
- *    ::kgrep on a buffer's address, with output to /dev/null.  The model is
+ * 4. The commands: every kmem command, on the whole heap, and ::whatis,
+ *    ::kgrep and ::explain on a buffer's address, with output to
+ *    /dev/null.  The model is
  *    rebuilt by each command, so each sees the patched dump.
  *
  * tests/integration/fuzz_heap.sh builds and runs it (tests/fuzz/run.sh).
@@ -190,9 +191,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "::walk kmem_cache | ::kmem_verify; ::kmausers; ::kmalog; "
 	    "::kmem_log; ::msgbuf; ::walk vmem | ::vmem_seg; "
 	    "%llx::whatis; %llx::kgrep; %llx::kmalog; %llx::findleaks; "
-	    "::findleaks -dv",
+	    "::findleaks -dv; %llx::explain",
 	    (unsigned long long)buf + 8, (unsigned long long)buf,
-	    (unsigned long long)buf, (unsigned long long)buf);
+	    (unsigned long long)buf, (unsigned long long)buf,
+	    (unsigned long long)buf + 8);
 	(void) fprintf(stderr, "fuzz_heap: %zu ranges\n", fh_nranges);
 	return (0);
 }

@@ -4,13 +4,14 @@
 # Juliet suite), each a program that compiles two ways: with -DBAD it
 # commits one heap bug, without it (the "good" variant) it does the same
 # work correctly.  Every program is built good and bad, at -O0 and -O2,
-# and each binary is run under LD_PRELOAD=libslabtrace.so in five modes:
+# and each binary is run under LD_PRELOAD=libslabtrace.so in six modes:
 #
 #   plain    no debugging variables
 #   0xf      KMEM_FLAGS=0xf
 #   default  UMEM_DEBUG=default
 #   lite     UMEM_DEBUG=lite
 #   fw       KMEM_FLAGS=0x4f (a firewall under every buffer)
+#   leaks    UMEM_OPTIONS=leakcheck (the leak check at exit: status 23)
 #
 # always with UMEM_OPTIONS=dump=off, stdin from /dev/null, under
 # `timeout 60`, in a scratch directory.  A bad run caught its bug when its
@@ -71,18 +72,18 @@ unfw: 0xf default
 fnh: plain 0xf default lite fw
 fns: plain 0xf default lite fw
 mis: 0xf default lite fw
-leak: none
+leak: leaks
 '
 # (ovfw: lite checks the first byte past the end of a buffer; the one
 # program that overflows without touching that byte says so with a
 # "modes:" line.)
 
-ALL_MODES=(plain 0xf default lite fw)
+ALL_MODES=(plain 0xf default lite fw leaks)
 OPTS=(O0 O2)
 MODES=("${ALL_MODES[@]}")
 if [ "${CORPUS_QUICK:-0}" = 1 ]; then
 	OPTS=(O2)
-	MODES=(plain 0xf lite fw)
+	MODES=(plain 0xf lite fw leaks)
 fi
 JOBS=${CORPUS_JOBS:-2}
 ncpu=$(nproc 2>/dev/null || echo 2)
@@ -234,6 +235,7 @@ run_mode() {	# key mode
 	default) envs+=(UMEM_DEBUG=default) ;;
 	lite) envs+=(UMEM_DEBUG=lite) ;;
 	fw) envs+=(KMEM_FLAGS=0x4f) ;;
+	leaks) envs=(UMEM_OPTIONS=dump=off,leakcheck) ;;
 	esac
 	rm -rf "$dir" && mkdir -p "$dir"
 	# (bash's own "Segmentation fault" line about the subshell goes to

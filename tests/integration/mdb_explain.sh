@@ -2,7 +2,7 @@
 # mdb_explain: ADDR::explain (src/mdb/explain.c) on the dumps of a write
 # after free into a list node, under KMEM_FLAGS=0xf:
 #   - found when the program ends (the exit verify) and when it aborts
-#     right after the bug: the dump keeps the bytes the bug wrote (the
+#     right after the bug (with a whole dump, and with dump=heap): the dump keeps the bytes the bug wrote (the
 #     library does not repair a buffer before the dump), and ::explain
 #     lists exactly the modified words with their values;
 #   - its history: the free then the allocation, newest first, with the
@@ -46,12 +46,16 @@ int main(int argc, char **argv) {
 EOF2
 # (no sibling calls: rec_drop's frame must be in the stacks at -O2 too)
 cc -O2 -g -fno-optimize-sibling-calls -o node node.c || exit 1
-for how in exit abort; do
+# heap: the abort, with UMEM_OPTIONS=dump=heap (the allocator's memory,
+# stacks and data segments, whose .bss holds st_root).
+for how in exit abort heap; do
 	mkdir "d.$how"
-	arg=""
-	[ $how = abort ] && arg=x
+	arg="" opts=""
+	[ $how != exit ] && arg=x
+	[ $how = heap ] && opts=dump=heap
 	(cd "d.$how" && env LD_PRELOAD="$ST_SO" KMEM_FLAGS=0xf \
-	    timeout 60 ../node $arg >stdout 2>stderr </dev/null) 2>/dev/null
+	    UMEM_OPTIONS=$opts timeout 60 ../node $arg >stdout 2>stderr \
+	    </dev/null) 2>/dev/null
 	cd "d.$how" || exit 1
 	if [ ! -f vmcore.0 ]; then
 		fail "$how: no dump: $(tail -3 stderr)"

@@ -19,6 +19,8 @@
 #     evidence): CACHE::kmem_verify names all 24, each one of the
 #     program's buffers, at offset 0x10, with the value written; an overrun into the size padding, a flipped bxstat
 #     and a byte before a buffer: one line each, in mdb's words;
+#   - big buffers under 0xf: a byte written past one's end and a write
+#     after another's free, each a line of ::kmem_verify;
 #   - damaged copies of a dump (a cache overwritten, a cache list that
 #     loops, a slab list that loops): one line on stderr, no crash, no
 #     hang (every run under `timeout`).
@@ -371,6 +373,34 @@ EOF
 	done
 	rm -f "rnd.$i"
 done
+
+# ---- big buffers (> 128 KiB under 0xf: a header, slack and pattern) ----
+cd "$work" || exit 1
+cat >big.c <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+static char *volatile a, *volatile c;
+int main(void) {
+	a = malloc(300000);
+	c = malloc(200000);
+	a[300000] = 'A';		/* the byte after it */
+	free(c);
+	c[64] = 'C';			/* after the free */
+	abort();
+}
+EOF
+cc -O1 -o big big.c || exit 1
+mkdir d.big
+(cd d.big && env LD_PRELOAD="$ST_SO" KMEM_FLAGS=0xf timeout 60 ../big \
+    >stdout 2>stderr </dev/null) 2>/dev/null
+cd d.big || exit 1
+mdb -e '::kmem_verify' 0
+grep -q '^  big buffer [0-9a-f]* (allocated, 300000 bytes) has a corrupt redzone, at [0-9a-f]* (offset 300000): 0xbb replaced by 0x41$' out &&
+    grep -q '^  big buffer [0-9a-f]* (free, 200000 bytes) has been modified after it was freed, at [0-9a-f]* (offset 64): 0xef replaced by 0x43$' out &&
+    grep -q '^(firewall and big buffers) *- *corrupt buffers above$' out ||
+    fail "big buffers: ::kmem_verify: $(cat out err)"
+mdb -e '::kmem_verify -j' 0
+json_ok "big buffers: ::kmem_verify -j"
 
 [ $fails -eq 0 ] && echo "mdb_kmem: all checks passed"
 [ $fails -eq 0 ]

@@ -8,7 +8,10 @@
 #     print one line that Python's json module reads, with the fields the
 #     man page documents and the values the text output has; -j on a
 #     command without JSON, and -o with another format, are one-line errors;
-#   - ADDR/a, /d and /E.
+#   - $C (each frame's stack pointer); ADDR/a, /d and /E; <REG in an
+#     expression (<rip/i, as the seed asks for the trapping instruction),
+#     VALUE=s; writes (/W, /v) and :c refused in one line each, the dump
+#     unchanged.
 # Run by tests/run-tests.sh (ST_SO, ST_CLI, ST_ROOT).
 # timeout: 180
 : "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
@@ -118,12 +121,43 @@ mdb -o yaml 0
 [ $st -eq 2 ] && grep -q 'the only output format is json' err ||
     fail "-o yaml: status $st: $(cat err)"
 
+# ---- $C: each frame's stack pointer, rising, then the frame of $c ----
+mdb -e '$c' 0
+cp out c.out
+mdb -e '$C' 0
+same "$(sed 's/^[0-9a-f]\{16\} //' out)" "$(cat c.out)" || fail "\$C: $(cat out)"
+# (16 hex digits each: as strings they compare as numbers do)
+awk '{ if ($1 !~ /^[0-9a-f]+$/ || length($1) != 16) bad = 1
+	if (NR > 1 && $1 <= prev) bad = 1; prev = $1 } END { exit bad }' out ||
+    fail "\$C: stack pointers not rising: $(cat out)"
+
 # ---- formats ----
 mdb -e 'main/a; main+4/a' 0
 same "$(cat out)" "$(printf 'main:\nmain+4:')" || fail "/a: $(cat out)"
 mdb -e 'main/d; main/E' 0
 grep -q '^main: *-\{0,1\}[0-9]\{1,10\} ' out && grep -q '^main: *[0-9]\{1,20\} ' out ||
     fail "/d /E: $(cat out)"
+
+# ---- registers in expressions, =s, and what is refused ----
+mdb -e '$r' 0
+rip=$(sed -n 's/^%rip = 0x\([0-9a-f]*\) .*/\1/p' out)
+mdb -e '<rip=K; <rip+4=K' 0
+same "$(cat out)" "$(printf '%x\n%x' $((0x$rip)) $((0x$rip + 4)))" ||
+    fail "<rip: $(cat out) $(cat err)"
+mdb -e '<rip/i' 0
+grep -q '^[a-z_]*+[0-9a-fx]*: *[a-z]' out || fail "<rip/i: $(cat out) $(cat err)"
+mdb -e '<nosuchreg=K' 0
+[ $st -eq 1 ] && same "$(cat err)" "mdb: no register named nosuchreg" ||
+    fail "<nosuchreg: status $st"
+mdb -e '3f3f3f3f3f3f3f3f=s; 6c6c6568=s' 0
+same "$(cat out)" "$(printf '????????\nhell')" || fail "=s: $(cat out)"
+cp vmcore.0 before
+mdb -e 'main/W 0x1f; main/v 1; :c; ::status' 0
+[ $st -eq 1 ] && same "$(grep -c 'never writes to its target' err)" 2 &&
+    grep -q '^mdb: :c: slabtrace mdb does not control' err &&
+    grep -q '^panic message: ' out ||
+    fail "writes and :c: status $st: $(cat err)"
+cmp -s before vmcore.0 || fail "the dump changed"
 
 [ $fails -eq 0 ] && echo "mdb_lang: all checks passed"
 [ $fails -eq 0 ]
