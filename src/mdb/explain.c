@@ -291,6 +291,8 @@ ex_pointers(mdb_heap_t *h, uint64_t lo, uint64_t hi)
 		return;
 	for (s = 0; s < t->t_nsegs; s++) {
 		const mdb_seg_t *sg = &t->t_segs[s];
+
+		mdb_progress("segments searched", s, t->t_nsegs);
 		uint64_t a, end = sg->sg_vaddr + sg->sg_memsz;
 
 		for (a = sg->sg_vaddr; a < end; a += EX_SCANCHUNK) {

@@ -1246,8 +1246,10 @@ mdb_heap_walk(mdb_heap_t *h, const mdb_cache_t *mc, uint32_t flags,
 		return (mdb_heap_walk_slabs(h, mc, kh_walk_slab, &kw));
 	/* A damaged cache (said on a line) does not hide the others. */
 	for (i = 0; i < h->mh_ncaches && !(flags & MDB_WALK_NOCACHE); i++) {
-		int r = mdb_heap_walk_slabs(h, &h->mh_caches[i], kh_walk_slab,
-		    &kw);
+		int r;
+
+		mdb_progress("caches walked", i, h->mh_ncaches);
+		r = mdb_heap_walk_slabs(h, &h->mh_caches[i], kh_walk_slab, &kw);
 
 		if (r > 0)
 			return (r);

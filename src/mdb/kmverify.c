@@ -446,6 +446,7 @@ dcmd_kmem_verify(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 
 		if (one != NULL && mc != one)
 			continue;
+		mdb_progress("caches verified", i, kv.kv_heap->mh_ncaches);
 		kv.kv_bad = 0;
 		rc = kv_cache(&kv, mc);
 		kv_row(mc, kv.kv_bad, rc);

@@ -77,6 +77,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef HAVE_LIBEDIT
 #include <histedit.h>
@@ -581,6 +582,51 @@ fmt_value(mdb_tgt_t *t, uint64_t v, char fmt)
 }
 
 /* ------------------------------------------------------------------------
+ * Progress: a long command (a walk of every cache, a scan of all memory)
+ * says how far it is on stderr, when stderr is a terminal and the command
+ * has run for a second: one line rewritten in place at most four times a
+ * second, erased when the command ends.  SLABTRACE_MDB_PROGRESS=1 shows
+ * it on any stderr at once (the tests).
+ */
+static uint64_t mdb_cmd_start;		/* this command's start, ns */
+static uint64_t mdb_progress_last;	/* the last line's time */
+static bool mdb_progress_shown;
+
+static uint64_t
+mdb_now_ns(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+void
+mdb_progress(const char *what, uint64_t done, uint64_t total)
+{
+	const char *env = getenv("SLABTRACE_MDB_PROGRESS");
+	bool forced = env != NULL && strcmp(env, "1") == 0;
+	uint64_t now = mdb_now_ns();
+
+	if (!forced && (!isatty(2) || now - mdb_cmd_start < 1000000000ULL ||
+	    now - mdb_progress_last < 250000000ULL))
+		return;
+	mdb_progress_last = now;
+	mdb_progress_shown = true;
+	(void) fprintf(stderr, isatty(2) ? "\r%s: %llu of %llu\033[K" :
+	    "%s: %llu of %llu\n", what, (unsigned long long)done,
+	    (unsigned long long)total);
+}
+
+static void
+mdb_progress_end(void)
+{
+	if (mdb_progress_shown && isatty(2))
+		(void) fputs("\r\033[K", stderr);
+	mdb_progress_shown = false;
+}
+
+/* ------------------------------------------------------------------------
  * Commands.
  */
 
@@ -668,7 +714,10 @@ run_dcmd(mdb_tgt_t *t, const mdb_dcmd_t *dc, mdb_cmdctx_t *cx, char *args)
 	argc = json_option(dc, cx, argc, argv);
 	if (argc < 0)
 		return (DCMD_ERR);
+	mdb_cmd_start = mdb_now_ns();
+	mdb_progress_last = 0;
 	rc = dc->dc_func(t, cx, argc, argv);
+	mdb_progress_end();
 	if (mdb_json)
 		mj_reset();
 	mdb_json = false;

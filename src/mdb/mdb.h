@@ -235,6 +235,8 @@ extern void mdb_fmt_off(uint64_t off, char *buf, size_t len);
 
 /* mdb.c: an expression (number, symbol, +, -) as mdb reads it; -1 warned. */
 extern int mdb_eval(mdb_tgt_t *, const char *text, uint64_t *valp);
+/* mdb.c: a long command's progress, on a terminal's stderr. */
+extern void mdb_progress(const char *what, uint64_t done, uint64_t total);
 /* mdb.c: true while a command's output goes to "! shell". */
 extern bool mdb_piped;
 

@@ -496,6 +496,7 @@ dcmd_kgrep(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	for (s = 0; s < t->t_nsegs; s++) {
 		const mdb_seg_t *sg = &t->t_segs[s];
 
+		mdb_progress("segments searched", s, t->t_nsegs);
 		if (!(sg->sg_flags & PF_R) || sg->sg_memsz == 0)
 			continue;
 		if (!kgrep_seg(t, sg->sg_vaddr, sg->sg_vaddr + (t->t_data !=

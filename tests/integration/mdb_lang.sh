@@ -11,7 +11,8 @@
 #   - $C (each frame's stack pointer); ADDR/a, /d and /E; <REG in an
 #     expression (<rip/i, as the seed asks for the trapping instruction),
 #     VALUE=s; writes (/W, /v) and :c refused in one line each, the dump
-#     unchanged.
+#     unchanged; progress lines on stderr only when asked
+#     (SLABTRACE_MDB_PROGRESS=1 here; a terminal after a second).
 # Run by tests/run-tests.sh (ST_SO, ST_CLI, ST_ROOT).
 # timeout: 180
 : "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
@@ -158,6 +159,16 @@ mdb -e 'main/W 0x1f; main/v 1; :c; ::status' 0
     grep -q '^panic message: ' out ||
     fail "writes and :c: status $st: $(cat err)"
 cmp -s before vmcore.0 || fail "the dump changed"
+
+# ---- progress: on stderr only when asked (or a terminal, after 1 s) ----
+mdb -e '::kmem_verify' 0
+[ ! -s err ] || fail "progress without a terminal: $(head -3 err)"
+ncache=$(($(wc -l <out) - 1))
+SLABTRACE_MDB_PROGRESS=1 mdb -e '::kmem_verify' 0
+same "$(grep -c "^caches verified: [0-9]* of $ncache\$" err)" "$ncache" ||
+    fail "progress: $(head -3 err)"
+SLABTRACE_MDB_PROGRESS=1 mdb -e '::kmem_verify' 0 2>/dev/null
+[ "$(grep -vc '^caches verified: ' err)" = 0 ] || fail "progress: $(cat err)"
 
 [ $fails -eq 0 ] && echo "mdb_lang: all checks passed"
 [ $fails -eq 0 ]
