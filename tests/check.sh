@@ -5,6 +5,9 @@
 #   mdb ARGS...                    `slabtrace mdb` (ST_CLI) under a time
 #                                  limit, stdout to ./out, stderr to ./err;
 #                                  a crash or a hang is a failure
+#   dump_patch FILE VADDR HEX      write bytes at a virtual address of a
+#                                  dump (its PT_LOAD data); 1 if not there
+#   le64 HEX                       a number as 8 little-endian bytes, hex
 # A script ends with: [ $fails -eq 0 ] || exit 1
 fails=0
 check() {
@@ -34,3 +37,22 @@ mdb() {
 	fi
 	return $st
 }
+dump_patch() {
+	python3 - "$@" <<'EOF'
+import struct, sys
+path, vaddr, data = sys.argv[1], int(sys.argv[2], 16), bytes.fromhex(sys.argv[3])
+f = open(path, 'r+b')
+h = f.read(64)
+phoff, = struct.unpack_from('<Q', h, 32)
+phentsize, phnum = struct.unpack_from('<HH', h, 54)
+for i in range(phnum):
+    f.seek(phoff + i * phentsize)
+    t, fl, off, va, pa, fsz, msz, al = struct.unpack('<IIQQQQQQ', f.read(56))
+    if t == 1 and va <= vaddr < va + fsz:
+        f.seek(off + vaddr - va)
+        f.write(data)
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+le64() { python3 -c "import struct,sys; print(struct.pack('<Q', int(sys.argv[1], 16)).hex())" "$1"; }

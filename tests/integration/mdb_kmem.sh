@@ -285,36 +285,16 @@ int main(void) {
 EOF
 cc -I"$ST_ROOT/include" -I"$ST_ROOT/src" -o offs offs.c || exit 1
 read -r o_next o_partial o_snext < <(./offs)
-# patch FILE VADDR HEX-BYTES: write bytes at a virtual address of the dump.
-patch() {
-	python3 - "$@" <<'EOF'
-import struct, sys
-path, vaddr, data = sys.argv[1], int(sys.argv[2], 16), bytes.fromhex(sys.argv[3])
-f = open(path, 'r+b')
-h = f.read(64)
-phoff, = struct.unpack_from('<Q', h, 32)
-phentsize, phnum = struct.unpack_from('<HH', h, 54)
-for i in range(phnum):
-    f.seek(phoff + i * phentsize)
-    t, fl, off, va, pa, fsz, msz, al = struct.unpack('<IIQQQQQQ', f.read(56))
-    if t == 1 and va <= vaddr < va + fsz:
-        f.seek(off + vaddr - va)
-        f.write(data)
-        sys.exit(0)
-sys.exit(1)
-EOF
-}
-le64() { python3 -c "import struct,sys; print(struct.pack('<Q', int(sys.argv[1], 16)).hex())" "$1"; }
 c640=$(cache_addr kmem_alloc_640)
 c1344=$(cache_addr kmem_alloc_1344)
 slab=$(timeout 60 "$ST_CLI" mdb -e "$c640::walk kmem_slab" 0 | sed -n 1p)
 cp vmcore.0 garbage
-patch garbage "$c640" "$(printf '41%.0s' $(seq 600))" || fail "patch garbage"
+dump_patch garbage "$c640" "$(printf '41%.0s' $(seq 600))" || fail "patch garbage"
 cp vmcore.0 cloop
-patch cloop "$(printf %x $((0x$c1344 + o_next)))" "$(le64 "$c640")" ||
+dump_patch cloop "$(printf %x $((0x$c1344 + o_next)))" "$(le64 "$c640")" ||
     fail "patch cloop"
 cp vmcore.0 sloop
-patch sloop "$(printf %x $((0x$slab + o_snext)))" "$(le64 "$slab")" ||
+dump_patch sloop "$(printf %x $((0x$slab + o_snext)))" "$(le64 "$slab")" ||
     fail "patch sloop"
 buf=$(addr buf640)
 for f in garbage cloop sloop; do

@@ -156,46 +156,26 @@ recs=$(timeout 60 "$ST_CLI" mdb -e '::kmem_log' 0 |
 new=$(echo "$recs" | sed -n 1p)
 old=$(echo "$recs" | sed -n 2p)
 log=$(timeout 60 "$ST_CLI" mdb -e 'kmem_transaction_log=K' 0)
-# patch FILE VADDR HEX-BYTES: write bytes at a virtual address of the dump.
-patch() {
-	python3 - "$@" <<'EOF'
-import struct, sys
-path, vaddr, data = sys.argv[1], int(sys.argv[2], 16), bytes.fromhex(sys.argv[3])
-f = open(path, 'r+b')
-h = f.read(64)
-phoff, = struct.unpack_from('<Q', h, 32)
-phentsize, phnum = struct.unpack_from('<HH', h, 54)
-for i in range(phnum):
-    f.seek(phoff + i * phentsize)
-    t, fl, off, va, pa, fsz, msz, al = struct.unpack('<IIQQQQQQ', f.read(56))
-    if t == 1 and va <= vaddr < va + fsz:
-        f.seek(off + vaddr - va)
-        f.write(data)
-        sys.exit(0)
-sys.exit(1)
-EOF
-}
-le64() { python3 -c "import struct,sys; print(struct.pack('<Q', int(sys.argv[1], 16)).hex())" "$1"; }
 if [ -z "$new" ] || [ -z "$old" ] || [ -z "$log" ] ||
     ! command -v python3 >/dev/null; then
 	fail "damaged dumps: no records ($new $old), log ($log) or python3"
 else
 	# The older record's bc_lastlog (offset 48) back to the newer: a cycle.
 	cp vmcore.0 cycle
-	patch cycle "$(printf %x $((0x$old + 48)))" "$(le64 "$new")" ||
+	dump_patch cycle "$(printf %x $((0x$old + 48)))" "$(le64 "$new")" ||
 	    fail "cannot patch cycle"
 	mdb -e "$bc::bufctl -h -H" cycle
 	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 2 ] ||
 	    fail "cyclic chain: status $st: $(cat out err)"
 	# ... and to itself.
 	cp vmcore.0 self
-	patch self "$(printf %x $((0x$old + 48)))" "$(le64 "$old")"
+	dump_patch self "$(printf %x $((0x$old + 48)))" "$(le64 "$old")"
 	mdb -e "$new::bufctl -h -H" self
 	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 2 ] ||
 	    fail "self-loop: status $st: $(cat out err)"
 	# A torn record: stack depth (offset 64) 0xffff.
 	cp vmcore.0 torn
-	patch torn "$(printf %x $((0x$old + 64)))" ffff0000
+	dump_patch torn "$(printf %x $((0x$old + 64)))" ffff0000
 	mdb -e "$buf::kmalog" torn
 	[ $st -eq 0 ] && [ "$(grep -c '^T-' out)" -eq 1 ] ||
 	    fail "torn record: status $st: $(cat out err)"
@@ -204,7 +184,7 @@ else
 	    fail "torn record, -h: status $st: $(cat out err)"
 	# The log header's lh_recsize (offset 40): absurd.
 	cp vmcore.0 badlog
-	patch badlog "$(printf %x $((0x$log + 40)))" "$(le64 ffffffff)"
+	dump_patch badlog "$(printf %x $((0x$log + 40)))" "$(le64 ffffffff)"
 	mdb -e '::kmalog' badlog
 	[ $st -eq 1 ] && [ ! -s out ] && grep -q 'corrupt' err ||
 	    fail "corrupt log header: status $st: $(cat out err)"
