@@ -78,6 +78,7 @@ bench: all
 	bench/run.sh
 	BUILD=$(BUILD) bench/mdb.sh
 	BUILD=$(BUILD) bench/leaks.sh
+	BUILD=$(BUILD) bench/sample.sh
 
 demo: all
 	demo/run.sh

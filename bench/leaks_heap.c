@@ -8,6 +8,8 @@
  *                     -fsanitize=leak), timed here
  *   LEAKS_HOW=crash   a SIGSEGV: a dump for ::findleaks (with
  *                     UMEM_OPTIONS=signals,dump=all or debugging)
+ *   LEAKS_HOW=wait    "ready", then it waits to be killed (for
+ *                     `slabtrace mdb -p PID`, ::findleaks live)
  *   otherwise         nothing: exit (UMEM_OPTIONS=leakcheck checks then;
  *                     valgrind --leak-check=full too)
  * The time goes to stdout as "check_ms N", with "leaked N".
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct node {
 	struct node *n_next;
@@ -75,5 +78,11 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (how != NULL && strcmp(how, "crash") == 0)
 		*(volatile int *)8 = 1;
+	if (how != NULL && strcmp(how, "wait") == 0) {
+		printf("ready\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	return (0);
 }

@@ -70,9 +70,11 @@ BENCHMARKS=(
 	"larson-1       $BIN/larson 1"
 	"larson-2       $BIN/larson 2"
 	"xmalloc-2      $BIN/xmalloc 2"
+	"threads-4      $BIN/threads 4"
 	"scratch-2      $BIN/cache_scratch 2"
 	"churn          $BIN/churn"
 	"realloc        $BIN/realloc"
+	"large          $BIN/large"
 	"tight          $BIN/tight"
 	"python         PYTHONHASHSEED=0 /usr/bin/python3 -s bench/workload.py"
 	"python-malloc  PYTHONHASHSEED=0 PYTHONMALLOC=malloc /usr/bin/python3 -s bench/workload.py"
@@ -99,7 +101,8 @@ note() { printf -- '- %s\n' "$*" >>"$NOTES"; log "note: $*"; }
 build() {
 	local cc=${CC:-cc} p
 	mkdir -p "$OUT" "$BIN" "$TMPD" "$WORK/lib" "$WORK/logs"
-	for p in measure larson xmalloc cache_scratch churn realloc tight; do
+	for p in measure larson xmalloc threads cache_scratch churn realloc \
+	    large tight; do
 		"$cc" -O2 -std=c11 -Wall -Wextra -pthread -o "$OUT/$p" \
 		    "bench/$p.c"
 		cp "$OUT/$p" "$BIN/$p"
@@ -368,6 +371,11 @@ name is the count used.
 - **xmalloc-2**: producer/consumer after xmalloc-test.  One thread allocates
   objects of 8..256 bytes and passes them in batches through a bounded
   queue to another thread that frees them: every free is remote.
+- **threads-4**: more threads than cores, after glibc's bench-malloc-thread.
+  Each of 4 threads keeps 1024 blocks of 16..4096 bytes (small ones far
+  more likely: density 1/size^2) and replaces a random one at each step;
+  one step in 8 trades the new block through 64 shared slots.  Fixed work:
+  8M steps in all.  Under debugging it shows what serialises threads.
 - **scratch-2**: passive false sharing after Hoard's cache-scratch.  The main
   thread allocates one 8-byte object per worker back to back; each worker
   frees its object, then repeatedly allocates one of its own and writes to
@@ -378,6 +386,10 @@ name is the count used.
   to 64 KiB).  Measures a fragmenting heap's speed and footprint.
 - **realloc**: 16 strings grown in turn by exact-size realloc, 1..128 bytes
   at a time, from 16 bytes to 1 MiB; then 2000 vectors grown by doubling.
+- **large**: big buffers reused: a 4-24 MiB buffer allocated, filled and
+  freed 300 times, then 600 steps that each replace one of 20 live 5-25
+  MiB buffers with a new one, filled (mimalloc-bench's malloc-large).
+  Giving freed pages back to the OS at once means faulting them in again.
 - **tight**: malloc(n) and immediate free() in a tight loop for n = 16, 64,
   256, 1024, 4096: the fast path alone.
 - **python**: /usr/bin/python3 building dicts, lists and strings, json

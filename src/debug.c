@@ -42,8 +42,10 @@
  * 4. Auditing.  With KMF_AUDIT every bufctl is a kmem_bufctl_audit_t (the
  *    cache uses the large layout, bufctls found through the hash) and
  *    each allocation and free records thread, time and stack in it and a
- *    copy in the transaction log (log.c); with KMF_CONTENTS a free also
- *    saves the buffer's first cache_contents bytes in the contents log.
+ *    copy in the transaction log (log.c: the copy stops at the bc_depth
+ *    frames captured, the rest of a record is never read); with
+ *    KMF_CONTENTS a free also saves the buffer's first cache_contents
+ *    bytes in the contents log.
  *    LITE keeps, instead, the last KMEM_LITE_DEPTH callers in the tag.
  *
  * 5. Reports.  kmem_error() prints, in the kernel's words, what is wrong,
@@ -350,7 +352,9 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 	/* From our caller: kmem_cache_free_debug+0x.., as in the kernel. */
 	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
 	    st_opts.so_stack_depth, 1);
-	bcp->bc_lastlog = kmem_log_enter(lp, bcp, kmem_audit_size);
+	/* The record's frames past bc_depth are never read: not copied. */
+	bcp->bc_lastlog = kmem_log_enter(lp, bcp,
+	    KMEM_BUFCTL_AUDIT_SIZE(bcp->bc_depth));
 }
 
 __thread uintptr_t kmem_caller __attribute__((tls_model("initial-exec")));

@@ -1782,19 +1782,26 @@ dump_note(dump_state_t *ds, const char *name, uint32_t type,
 	return (dump_note_pad(ds, descsz));
 }
 
-/* A thread's general registers, in the kernel's elf_gregset_t order. */
-static void
-dump_gregs(const dump_thread_t *dt, elf_gregset_t *out)
+/*
+ * A context's general registers in the kernel's elf_gregset_t order (an
+ * NT_PRSTATUS's pr_reg), with the TLS bases given (a context does not hold
+ * them).  out has room for ELF_NGREG words.  The dump's notes and the leak
+ * check's snapshots (leakcheck.c) both use it.
+ */
+void
+st_context_gregs(const void *ucv, uint64_t *out, uint64_t fsbase,
+    uint64_t gsbase)
 {
-	const ucontext_t *uc = dt->dt_uc;
+	const ucontext_t *uc = ucv;
 
-	memset(out, 0, sizeof (*out));
+	memset(out, 0, sizeof (elf_gregset_t));
 #if defined(__x86_64__)
 	{
 		const greg_t *g = uc->uc_mcontext.gregs;
 		struct user_regs_struct r;
 
-		_Static_assert(sizeof (r) == sizeof (*out), "user_regs");
+		_Static_assert(sizeof (r) == sizeof (elf_gregset_t),
+		    "user_regs");
 		memset(&r, 0, sizeof (r));
 		r.r15 = (uint64_t)g[REG_R15];
 		r.r14 = (uint64_t)g[REG_R14];
@@ -1822,26 +1829,37 @@ dump_gregs(const dump_thread_t *dt, elf_gregset_t *out)
 			r.cs = 0x33;            /* __USER_CS */
 		if (r.ss == 0)
 			r.ss = 0x2b;            /* __USER_DS */
-		/* Its TLS bases, as it read them itself (dump_tls_bases). */
-		r.fs_base = dt->dt_fsbase;
-		r.gs_base = dt->dt_gsbase;
+		r.fs_base = fsbase;
+		r.gs_base = gsbase;
 		memcpy(out, &r, sizeof (r));
 	}
 #elif defined(__aarch64__)
 	{
-		uint64_t *o = (uint64_t *)out;
 		int i;
 
+		(void) fsbase;
+		(void) gsbase;
 		/* x0..x30, sp, pc, pstate: user_pt_regs. */
 		for (i = 0; i < 31; i++)
-			o[i] = uc->uc_mcontext.regs[i];
-		o[31] = uc->uc_mcontext.sp;
-		o[32] = uc->uc_mcontext.pc;
-		o[33] = uc->uc_mcontext.pstate;
+			out[i] = uc->uc_mcontext.regs[i];
+		out[31] = uc->uc_mcontext.sp;
+		out[32] = uc->uc_mcontext.pc;
+		out[33] = uc->uc_mcontext.pstate;
 	}
 #else
 	(void) uc;
+	(void) fsbase;
+	(void) gsbase;
 #endif
+}
+
+/* A thread's general registers, as they read them themselves. */
+static void
+dump_gregs(const dump_thread_t *dt, elf_gregset_t *out)
+{
+	/* Its TLS bases, as it read them itself (dump_tls_bases). */
+	st_context_gregs(dt->dt_uc, (uint64_t *)(void *)out, dt->dt_fsbase,
+	    dt->dt_gsbase);
 }
 
 /* A thread's FPU state (512 bytes, fxsave layout), or NULL. */

@@ -1,16 +1,18 @@
 /*
  * fault.c: fatal signals become panics, like a kernel's bad trap.
  *
- * 1. When.  With debugging on, or under `slabtrace run` (SLABTRACE_RUN=1),
- *    or with UMEM_OPTIONS=signals, the allocator catches SIGSEGV, SIGBUS,
- *    SIGILL, SIGFPE and SIGABRT when it starts (UMEM_OPTIONS=nosignals
- *    prevents it).  A program that installs its own handlers later
- *    replaces ours, as it should.
+ * 1. When.  With debugging on, or the sampled firewall (firewall.c,
+ *    section 9: its reports are faults), or under `slabtrace run`
+ *    (SLABTRACE_RUN=1), or with UMEM_OPTIONS=signals, the allocator
+ *    catches SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT when it starts
+ *    (UMEM_OPTIONS=nosignals prevents it).  A program that installs its
+ *    own handlers later replaces ours, as it should.
  *
- * 2. What.  A fault in a firewall buffer's pages is a heap error: it is
- *    reported by firewall.c (read or write, after free or past the end,
- *    the buffer, its history).  Any other fatal signal is reported as what
- *    it is, with the faulting address.  On x86-64 a general protection
+ * 2. What.  A fault in a firewall buffer's pages, or a sampled slot's,
+ *    is a heap error: it is reported by firewall.c (read or write, after
+ *    free or past the end, the buffer, its history, and whether it was
+ *    sampled).  Any other fatal signal is reported as what it is, with
+ *    the faulting address.  On x86-64 a general protection
  *    fault (a non-canonical address, such as a pointer read from memory
  *    filled with '?', 0x3f3f3f3f3f3f3f3f) arrives with no address; the
  *    faulting instruction's memory operand is decoded from the registers

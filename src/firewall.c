@@ -70,6 +70,69 @@
  *    section 7): under it the firewall calls vmem and its header cache,
  *    never the reverse.  kmem's fork handlers take it first and the child
  *    re-initialises it (st_firewall_fork_*).
+ *
+ * 9. Sampling, for production (UMEM_DEBUG=firewall,sample[=N]), as
+ *    GWP-ASan and KFENCE do: one malloc in N, at random, gets a guarded
+ *    slot; every other takes the fast path untouched.
+ *    - Not debugging.  kmem_debugging stays 0 (options.c, section 8), so
+ *      malloc keeps its fast path; the only cost is malloc.c's countdown
+ *      (its section 6): the thread's kt_sample_left, decremented on the
+ *      fast path, at 0 sends the call to the slow path, where
+ *      st_sample_alloc decides.  It refills the countdown with a
+ *      uniform draw from [1, 2N - 1] (mean N) from the thread's own
+ *      xorshift generator (kt_sample_rng, seeded from getrandom on the
+ *      thread's first malloc, which counts as the first of its first
+ *      interval, and again in a fork child, which would otherwise repeat
+ *      its parent's draws).
+ *      A due malloc that cannot be sampled (size 0, over a page, aligned
+ *      above a page) leaves the next one due.  Only malloc and its family
+ *      (calloc, realloc, memalign & co., operator new) are sampled.
+ *    - The cost's bound.  A sampled malloc and its free cost two
+ *      mprotect calls, the second a TLB flush: a few us where page
+ *      tables are cheap to change, 40 us measured in a VM with
+ *      paravirtual page tables, and 300 us there when the machine is
+ *      loaded (bench/sample.sh); malloc-bound programs (60 million
+ *      mallocs a second) would pay 5-50% at one in 5,000-100,000.  So
+ *      the cost is measured: sp_cost_ns, a running average of the time
+ *      a slot's mprotect takes (two clock reads around each, the first
+ *      touch of the page included; a sample has two), and a thread
+ *      samples again only sp_budget (100) times that after
+ *      its last sample, so that sampling takes at most about 1% of a
+ *      thread's time (4 ms apart at 40 us a sample): a draw that comes
+ *      due sooner is skipped, and the next one drawn.  The clock is read
+ *      only when a draw comes due.  Programs that malloc less than N
+ *      times in that interval (most real ones) get one in N; faster ones
+ *      one per interval.  sample=1 (every malloc, for tests) has no
+ *      bound.
+ *    - A bounded pool, allocated once (the first sampled malloc): a
+ *      reservation of sp_nslots one-page slots, each between two guard
+ *      pages, and their headers (st_fwhdr_t with FW_SAMPLED, from
+ *      st_os_map, not fw_hdr_cache: the pool is fixed).  Each slot's page
+ *      and the guard after it map to its header (PM_FW) for good, the
+ *      first guard to slot 0's, so free() finds a sampled buffer through
+ *      the page map on its slow branch and a fault finds its header; a
+ *      never-used slot has no magic and so is no buffer.  The pool costs
+ *      at most 2 * sp_nslots + 1 mappings and sp_nslots committed pages.
+ *    - A buffer ends at its slot's end, rounded down to malloc's
+ *      alignment (16 bytes; 8 below 16 bytes); the slack after it and the
+ *      lead before it (the rest of the page) hold KMEM_REDZONE_BYTE and
+ *      are checked on free (a 1-byte overflow is found there; one that
+ *      reaches the guard page faults).  Freed, the slot is made
+ *      inaccessible (not decommitted: its reuse would fault the page in
+ *      again) and goes to the tail of the free list; allocation takes the
+ *      head, so a freed slot stays inaccessible as long as possible.  The
+ *      free list starts with every slot; when it is empty (all slots
+ *      live) the malloc is not sampled: the pool never fails a malloc.
+ *    - Reports are the firewall's (st_firewall_fault, fw_error), with the
+ *      allocation's and the free's stacks; the fault report says the
+ *      buffer was sampled, and the header's cache is fw_sample_cache,
+ *      named "sampled, 1 in N", so every other report says it too.
+ *      A free's state change is a compare-and-swap, so that two threads
+ *      freeing one buffer cannot both put its slot on the list.
+ *    - sp_lock guards the free list and the count; under it only the
+ *      pool's set-up calls out (st_os_reserve, st_os_map, pagemap_set),
+ *      never the allocator's locks.  fork holds it (after fw_lock), and
+ *      the child re-initialises it.
  */
 #include <string.h>
 
@@ -84,6 +147,10 @@ uint64_t fw_map_reserve = 4096;         /* mappings left for the program,
 uint64_t fw_big_decommit = 512UL << 10;        /* ... given back if this big */
 uint64_t fw_big_quarantine_bytes = 16ULL << 20; /* freed big buffers
                                                    (lite: an eighth) */
+uint64_t sp_nslots = 256;               /* sampling's guarded slots */
+uint64_t sp_budget = 100;               /* ... a thread's next sample not
+                                           before this many times their
+                                           cost (1%; sample=1: no limit) */
 #define FW_LEAD         64      /* ... and before it */
 #define FW_RESIZE_CHECK 64      /* ... after it, when realloc resizes it */
 
@@ -161,22 +228,30 @@ fw_init_locked(void)
 }
 
 /* fork: fw_lock is held across it, so that the child's firewall is whole. */
+static st_lock_t sp_lock = ST_LOCK_INITIALIZER;
+
 void
 st_firewall_fork_prepare(void)
 {
 	st_lock(&fw_lock);
+	st_lock(&sp_lock);
 }
 
 void
 st_firewall_fork_parent(void)
 {
+	st_unlock(&sp_lock);
 	st_unlock(&fw_lock);
 }
 
 void
 st_firewall_fork_child(void)
 {
+	st_lock_init(&sp_lock);
 	st_lock_init(&fw_lock);
+	/* The child draws its own samples (section 9). */
+	if (kmem_thread_self != &kmem_thread_dead)
+		kmem_thread_self->kt_sample_rng = st_os_random() | 1;
 }
 
 /* ------------------------------------------------------------------------
@@ -287,17 +362,24 @@ fw_release(st_fwhdr_t *hp)
 }
 
 /* Into the quarantine; what it must give up is returned, to release. */
+/* Append hp to a list of headers linked by fw_qnext (head, tail). */
+static void
+fw_list_append(st_fwhdr_t **headp, st_fwhdr_t **tailp, st_fwhdr_t *hp)
+{
+	hp->fw_qnext = NULL;
+	if (*tailp != NULL)
+		(*tailp)->fw_qnext = hp;
+	else
+		*headp = hp;
+	*tailp = hp;
+}
+
 static st_fwhdr_t *
 fw_quarantine_locked(st_fwhdr_t *hp)
 {
 	st_fwhdr_t *out = NULL, *op;
 
-	hp->fw_qnext = NULL;
-	if (fw_qtail != NULL)
-		fw_qtail->fw_qnext = hp;
-	else
-		fw_qhead = hp;
-	fw_qtail = hp;
+	fw_list_append(&fw_qhead, &fw_qtail, hp);
 	fw_qcount++;
 	fw_qbytes += fw_len(hp);
 	if (hp->fw_flags & FW_UNGUARDED)
@@ -337,7 +419,8 @@ fw_audit(st_fwhdr_t *hp, int which)
 	bcp->bc_addr = hp->fw_buf;
 	bcp->bc_cache = hp->fw_cache;
 	bcp->bc_timestamp = st_os_now_ns();
-	bcp->bc_thread = st_os_thread_id();
+	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
+	    kmem_thread_self->kt_tid : st_os_thread_id();     /* no syscall */
 	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
 	    st_opts.so_stack_depth, 1);
 	bcp->bc_lastlog = kmem_transaction_log.lh_base != NULL ?
@@ -536,6 +619,8 @@ fw_error(kmem_error_t error, st_fwhdr_t *hp, void *buf, size_t size,
 	kmem_error(&ei);
 }
 
+static void sp_free(st_fwhdr_t *hp, st_kind_t kind, const char *routine);
+
 void
 st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
@@ -566,6 +651,10 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 	}
 	if (fw_check_slack(hp, &ei, UINT64_MAX)) {
 		kmem_error(&ei);
+		return;
+	}
+	if (hp->fw_flags & FW_SAMPLED) {
+		sp_free(hp, kind, routine);
 		return;
 	}
 	hp->fw_state = FW_FREE;
@@ -607,7 +696,8 @@ fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei, uint64_t limit)
 	const uint8_t *buf = hp->fw_buf, *p, *end, *bad = NULL;
 
 	/* A big buffer's leading redzone, then every buffer's slack. */
-	p = (hp->fw_flags & FW_UNGUARDED) ? (const uint8_t *)hp->fw_base : buf;
+	p = (hp->fw_flags & (FW_UNGUARDED | FW_SAMPLED)) ?
+	    (const uint8_t *)hp->fw_base : buf;
 	bad = fw_find_nonredzone(p, buf);
 	p = buf + hp->fw_size;
 	end = p + ST_MIN(fw_slack(hp), limit);
@@ -817,6 +907,11 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 	st_msg("buffer=%lx  bufctl=%lx  cache: %s (firewall)\n",
 	    (unsigned long)buf, (unsigned long)(uintptr_t)hp,
 	    hp->fw_cache->cache_name);
+	if (hp->fw_flags & FW_SAMPLED)
+		st_msg("sampled buffer: one malloc in %lu is guarded "
+		    "(UMEM_DEBUG=firewall,sample=%lu)\n",
+		    (unsigned long)st_opts.so_sample,
+		    (unsigned long)st_opts.so_sample);
 	st_msg("faulting %s, thread=%lu:\n", access,
 	    (unsigned long)st_os_thread_id());
 	n = st_stack_capture_uc(uc, pcs, st_opts.so_stack_depth);
@@ -832,4 +927,187 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 		    hp->fw_audit[0], hp->fw_buf);
 	}
 	return (1);
+}
+
+/* ------------------------------------------------------------------------
+ * Sampling (section 9).
+ */
+
+static int sp_state;                    /* 0 not tried, 1 ready, -1 failed */
+static uintptr_t sp_base;               /* the first slot's page */
+static st_fwhdr_t *sp_fhead, *sp_ftail; /* free slots: least recently freed
+                                           first */
+static uint64_t sp_live;                /* slots in use */
+static kmem_cache_t fw_sample_cache;    /* its name says "sampled" */
+static uint64_t sp_cost_ns = 20000;     /* an mprotect of a slot, average */
+
+/* A slot's protection change took ns: into the running average (1/8). */
+static void
+sp_cost(uint64_t ns)
+{
+	uint64_t c = __atomic_load_n(&sp_cost_ns, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&sp_cost_ns, c - c / 8 + ns / 8, __ATOMIC_RELAXED);
+}
+
+/* Slot i's page: after the first guard page, one slot and guard each. */
+#define SP_SLOT(i)      (sp_base + 2 * (uintptr_t)(i) * ST_PAGESIZE)
+
+static int
+sp_init_locked(void)
+{
+	uint64_t i, hsize;
+	uintptr_t res;
+	char *hdrs;
+
+	if (sp_state != 0)
+		return (sp_state);
+	sp_state = -1;
+	if (fw_audit_size == 0)
+		fw_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
+		    st_opts.so_stack_depth);
+	hsize = ST_P2ROUNDUP(sizeof (st_fwhdr_t) + 2 * (uint64_t)fw_audit_size,
+	    (uint64_t)64);
+	res = (uintptr_t)st_os_reserve((2 * sp_nslots + 1) * ST_PAGESIZE,
+	    ST_PAGESIZE);
+	hdrs = res != 0 ? st_os_map(sp_nslots * hsize, 0) : NULL;
+	if (hdrs == NULL) {
+		st_msg("sampling: cannot reserve its %lu slots; sampling "
+		    "off\n", (unsigned long)sp_nslots);
+		return (-1);
+	}
+	sp_base = res + ST_PAGESIZE;
+	st_snprintf(fw_sample_cache.cache_name, KMEM_CACHE_NAMELEN,
+	    "sampled, 1 in %lu", (unsigned long)st_opts.so_sample);
+	for (i = 0; i < sp_nslots; i++) {
+		st_fwhdr_t *hp = (st_fwhdr_t *)(void *)(hdrs + i * hsize);
+
+		hp->fw_base = SP_SLOT(i);
+		hp->fw_npages = 1;
+		hp->fw_flags = FW_SAMPLED;
+		if (pagemap_set(i == 0 ? res : hp->fw_base, i == 0 ?
+		    3 * ST_PAGESIZE : 2 * ST_PAGESIZE,
+		    (uintptr_t)hp | PM_FW) != 0)
+			return (-1);    /* the slots so far stay unused */
+		fw_list_append(&sp_fhead, &sp_ftail, hp);
+	}
+	sp_state = 1;
+	return (1);
+}
+
+/* The thread's next draw: uniform in [1, 2N - 1] (xorshift64*). */
+static uint64_t
+sp_interval(kmem_thread_t *kt)
+{
+	uint64_t x = kt->kt_sample_rng, n = st_opts.so_sample;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	kt->kt_sample_rng = x;
+	return (1 + (x * 0x2545f4914f6cdd1dULL >> 11) % (2 * n - 1));
+}
+
+/* A slot for size bytes at align (0: malloc's), or NULL: none free. */
+static void *
+sp_alloc(size_t size, size_t align)
+{
+	st_fwhdr_t *hp;
+	uintptr_t base, end, buf;
+	uint64_t t0;
+	int rc;
+
+	st_lock(&sp_lock);
+	if (sp_init_locked() < 0 || (hp = sp_fhead) == NULL) {
+		st_unlock(&sp_lock);
+		return (NULL);          /* all in use: not sampled */
+	}
+	sp_fhead = hp->fw_qnext;
+	if (sp_fhead == NULL)
+		sp_ftail = NULL;
+	sp_live++;
+	st_unlock(&sp_lock);
+
+	base = hp->fw_base;
+	t0 = st_os_now_ns();
+	rc = st_os_protect((void *)base, ST_PAGESIZE, ST_PROT_RW);
+	if (rc != 0) {
+		st_lock(&sp_lock);      /* out of mappings: back it goes */
+		hp->fw_qnext = sp_fhead;
+		sp_fhead = hp;
+		if (sp_ftail == NULL)
+			sp_ftail = hp;
+		sp_live--;
+		st_unlock(&sp_lock);
+		return (NULL);
+	}
+	end = base + ST_PAGESIZE;
+	buf = (end - size) & ~(uintptr_t)(align - 1);
+	fw_hdr_init(hp, base, 1, buf, size, align, ST_KIND_MALLOC, FW_SAMPLED);
+	hp->fw_cache = &fw_sample_cache;
+	memset((void *)base, KMEM_REDZONE_BYTE, buf - base);
+	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);
+	sp_cost(st_os_now_ns() - t0);   /* with the page's first touch */
+	fw_audit(hp, 0);
+	return ((void *)buf);
+}
+
+/*
+ * malloc's slow path, sampling on: a sampled buffer, or NULL (not this
+ * one).  The fast path brings a call whose countdown reached 0; any
+ * other slow-path malloc is counted here.
+ */
+void *
+st_sample_alloc(size_t size, size_t align)
+{
+	kmem_thread_t *kt = kmem_thread_self;
+	uint64_t now = 0;
+
+	if (kt == &kmem_thread_dead &&
+	    (kt = kmem_thread_self_slow()) == &kmem_thread_dead)
+		return (NULL);          /* exiting, or no thread state */
+	if (kt->kt_sample_rng == 0) {   /* the thread's first: seed */
+		kt->kt_sample_rng = st_os_random() | 1;
+		kt->kt_sample_left = sp_interval(kt);
+	}
+	if (kt->kt_sample_left != 0 && --kt->kt_sample_left != 0)
+		return (NULL);
+	/* The cost's bound: too soon after the last one, skip this draw. */
+	if (st_opts.so_sample > 1 && (now = st_os_now_ns()) <
+	    kt->kt_sample_next) {
+		kt->kt_sample_left = sp_interval(kt);
+		return (NULL);
+	}
+	if (align == 0)
+		align = size >= 16 ? 16 : KMEM_ALIGN;
+	if (size == 0 || size > ST_PAGESIZE || align > ST_PAGESIZE) {
+		kt->kt_sample_left = 1; /* the next one, then */
+		return (NULL);
+	}
+	kt->kt_sample_left = sp_interval(kt);
+	kt->kt_sample_next = now + sp_budget * 2 *     /* two a sample */
+	    __atomic_load_n(&sp_cost_ns, __ATOMIC_RELAXED);
+	return (sp_alloc(size, align));
+}
+
+/* free() of a sampled buffer, checked (st_firewall_free): slot to tail. */
+static void
+sp_free(st_fwhdr_t *hp, st_kind_t kind, const char *routine)
+{
+	uint32_t alloc = FW_ALLOC;
+	uint64_t t0;
+
+	if (!__atomic_compare_exchange_n(&hp->fw_state, &alloc, FW_FREE, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		fw_error(KMERR_DUPFREE, hp, hp->fw_buf, 0, kind, routine);
+		return;
+	}
+	fw_audit(hp, 1);
+	t0 = st_os_now_ns();
+	(void) st_os_protect((void *)hp->fw_base, ST_PAGESIZE, ST_PROT_NONE);
+	sp_cost(st_os_now_ns() - t0);
+	st_lock(&sp_lock);
+	fw_list_append(&sp_fhead, &sp_ftail, hp);
+	sp_live--;
+	st_unlock(&sp_lock);
 }

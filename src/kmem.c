@@ -9,7 +9,11 @@
  *    kmem_size_small[(size + 7) >> 3] up to 4096, kmem_size_big[(size - 1)
  *    >> 12] above.  malloc (malloc.c) uses its own small table that skips
  *    the 24, 40 and 56 byte caches, because glibc promises 16-byte
- *    alignment from malloc and those chunks are only 8-byte aligned.
+ *    alignment from malloc and those chunks are only 8-byte aligned, and
+ *    the 8-byte one, so that every malloc buffer has the second word its
+ *    free key needs (malloc.c, section 4; glibc's smallest is 24 bytes).
+ *    malloc_cc_off gives, for the same index, the byte offset of the
+ *    cache's kt_cc[] slot in the thread: the fast path's one table load.
  *
  * 2. Alignment.  A kmem_alloc_N cache is aligned to the largest power of two
  *    dividing N (at most a page), so that aligned requests (memalign) are
@@ -19,10 +23,21 @@
  * 3. Oversize.  Requests above KMEM_MAXBUF go to kmem_oversize_arena; the
  *    page map records their size in the entry of their first page
  *    (PM_BIG), which is how free() and malloc_usable_size() find it.  Freed
- *    oversize memory of kmem_oversize_decommit bytes or more is given back
- *    to the OS at once (its pages decommitted); smaller frees stay
- *    committed for reuse until a reap decommits the heap's free runs.  (At
- *    1 MiB, a 4-thread test spent most of its time in madvise.)
+ *    oversize memory stays committed, so that the next big buffer reuses
+ *    its pages instead of faulting in fresh ones (a program that allocates,
+ *    fills and frees 5-25 MiB buffers spent 93% of its time in page faults
+ *    when every free gave its pages back: 97 s against glibc's 7 s).  How
+ *    much stays is bounded: vmem counts the bytes of free segments that may
+ *    hold pages (vm_dirty, vmem.c section 5), and past kmem_oversize_retain
+ *    bytes or half the oversize memory in use, whichever is more, a free
+ *    decommits the arena's dirty free segments at once.  Allocations take
+ *    the best fit, which is more often freed memory than fresh space.
+ *    The periodic reap purges them too, so freed memory goes back to the
+ *    OS within kmem_reap_interval_ns of a program going quiet.  The arena
+ *    imports kmem_oversize_import bytes at a time and keeps its free spans
+ *    (VMC_RETAIN) until a reap, so that neighbouring buffers' free space
+ *    merges and a bigger buffer fits where two smaller ones were.  calloc
+ *    of a big buffer decommits it rather than clearing it (malloc.c).
  *
  * 4. Arenas.  heap_arena imports from the OS in chunks of at least
  *    kmem_heap_import bytes and retains entirely free spans until a reap
@@ -61,7 +76,10 @@
 /* Tunables. */
 uint64_t kmem_reap_interval_ns = 5000000000ULL; /* between periodic reaps */
 uint64_t kmem_heap_import = 4UL << 20;  /* smallest import from the OS */
-uint64_t kmem_oversize_decommit = 4UL << 20; /* decommit frees this big */
+uint64_t kmem_oversize_decommit = 4UL << 20; /* calloc: decommit, not clear */
+uint64_t kmem_oversize_retain = 64UL << 20; /* freed big memory kept, at least */
+uint64_t kmem_oversize_import = 256UL << 20; /* oversize arena's imports */
+uint64_t kmem_oversize_retain_div = 2;  /* ... or in use / this, if more */
 uint64_t kmem_reap_decommit = 64UL << 10; /* reaps decommit free runs this big */
 uint32_t kmem_sleep_retries = 10;       /* KM_SLEEP: reap and retry */
 uint64_t kmem_os_alloc_check = 1UL << 30; /* imports this big: fit? */
@@ -91,6 +109,7 @@ static const uint32_t kmem_alloc_sizes[] = {
 uint8_t kmem_size_small[KMEM_SMALL_MAX / 8 + 1];
 uint8_t kmem_size_big[KMEM_MAXBUF / ST_PAGESIZE];
 uint8_t malloc_size_small[KMEM_SMALL_MAX / 8 + 1];
+uint16_t malloc_cc_off[KMEM_SMALL_MAX / 8 + 1];
 
 static st_lock_t kmem_init_lock = ST_LOCK_INITIALIZER;
 static st_lock_t kmem_periodic_lock = ST_LOCK_INITIALIZER;
@@ -157,7 +176,8 @@ kmem_arenas_create(void)
 	kmem_default_arena = kmem_arena("kmem_default", ST_PAGESIZE,
 	    heap_arena, 8 * ST_PAGESIZE, VM_SLEEP);
 	kmem_oversize_arena = kmem_arena("kmem_oversize", ST_PAGESIZE,
-	    heap_arena, 0, VM_SLEEP);
+	    heap_arena, 0, VM_SLEEP | VMC_RETAIN);
+	kmem_oversize_arena->vm_min_import = kmem_oversize_import;
 }
 
 /* Fill a size table: entry i serves sizes up to i << shift. */
@@ -196,6 +216,12 @@ kmem_alloc_caches_create(void)
 	}
 	kmem_size_table(kmem_size_small, KMEM_SMALL_MAX / 8 + 1, 3, 0, 0);
 	kmem_size_table(malloc_size_small, KMEM_SMALL_MAX / 8 + 1, 3, 0, 1);
+	/* malloc(0..8) takes 16 bytes: the free key's word (section 1). */
+	malloc_size_small[0] = malloc_size_small[1] = malloc_size_small[2];
+	for (i = 0; i < KMEM_SMALL_MAX / 8 + 1; i++)
+		malloc_cc_off[i] = (uint16_t)(offsetof(kmem_thread_t, kt_cc) +
+		    kmem_alloc_caches[malloc_size_small[i]]->cache_ccidx *
+		    sizeof (kmem_cpu_cache_t));
 	/* kmem_size_big[(size - 1) >> 12] serves sizes up to (i + 1) << 12 */
 	for (i = 0; i < KMEM_MAXBUF / ST_PAGESIZE; i++) {
 		size_t c = 0;
@@ -297,10 +323,11 @@ kmem_oversize_alloc(size_t size, size_t align, int kmflag)
 	size = ST_P2ROUNDUP(size, ST_PAGESIZE);
 	npages = size >> ST_PAGESHIFT;
 	if (align <= ST_PAGESIZE)
-		buf = vmem_alloc(kmem_oversize_arena, size, VM_NOSLEEP);
+		buf = vmem_alloc(kmem_oversize_arena, size,
+		    VM_NOSLEEP | VM_BESTFIT);
 	else
 		buf = vmem_xalloc(kmem_oversize_arena, size, align, 0, 0,
-		    NULL, NULL, VM_NOSLEEP);
+		    NULL, NULL, VM_NOSLEEP | VM_BESTFIT);
 	if (buf == NULL)
 		return (kmflag & KM_NOSLEEP ? NULL : kmem_nomem(size, kmflag));
 	if (pagemap_set((uintptr_t)buf, ST_PAGESIZE,
@@ -317,15 +344,26 @@ kmem_oversize_size(uintptr_t pm)
 	return ((pm >> PM_SHIFT) << ST_PAGESHIFT);
 }
 
+/* Give the oversize arena's dirty free pages back to the OS (section 3). */
+static void
+kmem_oversize_purge(void)
+{
+	(void) vmem_decommit_free(kmem_oversize_arena, ST_PAGESIZE);
+}
+
 void
 kmem_oversize_free(void *buf, uintptr_t pm)
 {
 	size_t size = kmem_oversize_size(pm);
+	vmem_t *vmp = kmem_oversize_arena;
 
 	pagemap_clear((uintptr_t)buf, ST_PAGESIZE);
-	if (size >= kmem_oversize_decommit)
-		st_os_decommit(buf, size);
-	vmem_xfree(kmem_oversize_arena, buf, size);
+	vmem_xfree(vmp, buf, size);
+	/* Racy reads: a purge a free too early or too late is harmless. */
+	if (__atomic_load_n(&vmp->vm_dirty, __ATOMIC_RELAXED) > ST_MAX(
+	    kmem_oversize_retain, __atomic_load_n(&vmp->vm_kstat.vk_mem_inuse,
+	    __ATOMIC_RELAXED) / kmem_oversize_retain_div))
+		kmem_oversize_purge();
 }
 
 /*
@@ -518,6 +556,8 @@ kmem_reap_now(void)
 	kmem_thread_flush_self();
 	st_lock(&kmem_periodic_lock);
 	kmem_reap_all(1);
+	kmem_oversize_purge();
+	(void) vmem_reap_spans(kmem_oversize_arena);
 	released = vmem_reap_spans(heap_arena);
 	released += vmem_decommit_free(heap_arena, kmem_reap_decommit);
 	kmem_periodic_last = st_os_now_ns();
@@ -541,6 +581,8 @@ kmem_periodic(uint64_t now)
 	if (now - kmem_periodic_last >= kmem_reap_interval_ns) {
 		kmem_periodic_last = now;
 		kmem_reap_all(0);
+		kmem_oversize_purge();
+		(void) vmem_reap_spans(kmem_oversize_arena);
 		(void) vmem_reap_spans(heap_arena);
 		(void) vmem_decommit_free(heap_arena, kmem_reap_decommit);
 	}

@@ -106,14 +106,67 @@
  *    buffers not checked.  A word that looks like a pointer hides a leak;
  *    a pointer the program keeps only in a file, a pipe, another process
  *    or in an encoded form makes one appear.
+ *
+ * 7. Snapshots for the debugger (::findleaks on `slabtrace mdb -p PID`).
+ *    The debugger never writes to its target, and a scan of a big heap
+ *    takes seconds: it asks instead for a copy of the heap, made by fork,
+ *    which it scans while the program runs on.  The request is leaksignal=
+ *    SIG sent with sigqueue(3) and the value ST_SNAP_REQUEST (a plain
+ *    kill still asks for a check); the handler leaves the sender's pid
+ *    (si_pid, said by the kernel) for the checker thread.  Only with
+ *    leaksignal=: then the signal and the thread are ours already, and a
+ *    program that did not ask gives up neither a signal nor a thread (a
+ *    handler cannot fork safely itself: the world must be stopped first).
+ *    The debugger falls back to stopping the process for the scan.
+ *      The thread stops the world as a check does (section 2; a walk's
+ *    locks are only tried, and the stop is made again while one is busy),
+ *    copies every thread's registers, as NT_PRSTATUS lays them out, with
+ *    their vector registers, into a scratch mapping (the checker thread
+ *    first: its stack from its caller's frame), forks, and lets the world
+ *    go: the program's pause, published in ss_pause_ns, is the stop, the
+ *    copy and the fork (the page tables), not the scan.  Its cost after
+ *    the pause: a copy-on-write fault on each page the program writes
+ *    while the child lives.  It then publishes the child in st_root's
+ *    sr_leak_snap (ss_pid, ss_for, ss_seq last), and waits for it.
+ *      The child is a raw clone(2) with no exit signal: no atfork handler
+ *    runs (a parked thread may hold any lock, and the child takes none),
+ *    the program gets no SIGCHLD, and its wait(2) and waitpid(-1) never
+ *    see it (only __WALL or __WCLONE would); the checker thread reaps it.
+ *    The child runs only system calls: it blocks every signal, asks for
+ *    SIGKILL when the checker thread dies (PR_SET_PDEATHSIG: the process
+ *    exits), closes the program's descriptors (a pipe's reader must see
+ *    its end when the program closes it), and waits, never touching the
+ *    heap, until the requester dies (a pidfd, or kill(0) polled), or
+ *    LC_SNAP_LIFE_S, then exit_group (no atexit handler, no stdio
+ *    flush).  The debugger kills it when its command ends.  The locks
+ *    the world stop holds are released in the parent at once; the
+ *    child's copies stay taken, and it never looks at them.  One child at
+ *    a time: while it lives the checker thread waits for it, and a check
+ *    or snapshot asked meanwhile comes after (a second requester asking
+ *    at the same moment may be lost: its debugger then stops the process
+ *    instead).
+ *
+ * 8. fork.  A child of the program's fork() has one thread: the checker
+ *    thread of leaksignal= is started again in it (st_leak_fork_child,
+ *    from kmem's fork handler), and a check there, without tags, does not
+ *    call the rounds of the magazines of the threads that did not come
+ *    along (magazine.c abandons them) leaks: their kmem_thread_t are
+ *    still allocated in kmem_thread_cache, off the thread list, and their
+ *    rounds are taken out of the table as any other thread's.
  */
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/procfs.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/futex.h>
@@ -134,6 +187,8 @@
 #define LC_FREEMAP      65536   /* chunks of a slab, at most */
 #define LC_MAXREGS      8       /* the caller's registers kept */
 #define LC_NDEAD        1024    /* exited threads' stacks remembered */
+#define LC_SNAP_LIFE_S  600     /* a snapshot's child lives at most */
+#define LC_SNAP_MAXFD   65536   /* ... closes these without close_range */
 
 /* lb_kind: what lb_tag is. */
 #define LC_CACHE        0       /* the cache (no stack) */
@@ -459,6 +514,98 @@ lc_count_fw(void *buf, uint64_t size, const kmem_bufctl_audit_t *alloc,
 	(*(uint64_t *)arg)++;
 }
 
+/*
+ * Section 8: in a child of the program's fork, the threads that did not
+ * come along left their kmem_thread_t allocated in kmem_thread_cache and
+ * off the thread list; their magazines' rounds are free buffers.
+ */
+static int lc_forked;                   /* this process is a fork child */
+
+static int
+lc_thread_listed(const kmem_thread_t *kt)
+{
+	const kmem_thread_t *p;
+
+	if (kt == &kmem_thread_dead)
+		return (1);
+	for (p = kmem_thread_list.kt_next; p != &kmem_thread_list;
+	    p = p->kt_next)
+		if (p == kt)
+			return (1);
+	return (0);
+}
+
+static void
+lc_orphan_rounds(lc_state_t *lc, kmem_cache_t *const *cc,
+    const kmem_thread_t *kt)
+{
+	uint32_t i;
+	int32_t j;
+
+	for (i = 0; i < KMEM_CC_MAX; i++) {
+		const kmem_cpu_cache_t *c = &kt->kt_cc[i];
+
+		if (cc[i] == NULL || (cc[i]->cache_flags & KMF_BUFTAG) ||
+		    c->cc_magsize <= 0)
+			continue;
+		for (j = 0; c->cc_loaded != NULL && j < ST_MIN(c->cc_rounds,
+		    c->cc_magsize); j++)
+			lc_round(cc[i], c->cc_loaded->mag_round[j], lc);
+		for (j = 0; c->cc_ploaded != NULL && j < ST_MIN(c->cc_prounds,
+		    c->cc_magsize); j++)
+			lc_round(cc[i], c->cc_ploaded->mag_round[j], lc);
+	}
+}
+
+/* 1 done (or nothing to do); 0 a lock was busy. */
+static int
+lc_orphans(lc_state_t *lc)
+{
+	kmem_cache_t *cc[KMEM_CC_MAX], *cp, *tc = NULL;
+	kmem_slab_t *sp;
+	uint32_t i;
+	int l;
+
+	if (!lc_forked)
+		return (1);
+	memset(cc, 0, sizeof (cc));
+	if (!st_trylock(&kmem_cache_list_lock))
+		return (0);
+	for (cp = kmem_null_cache.cache_next; cp != &kmem_null_cache;
+	    cp = cp->cache_next) {
+		if (cp->cache_ccidx >= 0 && cp->cache_ccidx < KMEM_CC_MAX)
+			cc[cp->cache_ccidx] = cp;
+		if (strcmp(cp->cache_name, "kmem_thread_cache") == 0)
+			tc = cp;
+	}
+	st_unlock(&kmem_cache_list_lock);
+	if (tc == NULL || (tc->cache_flags & KMF_BUFTAG))
+		return (1);
+	if (!st_trylock(&tc->cache_lock))
+		return (0);
+	for (l = 0; l < 2; l++) {
+		for (sp = l == 0 ? tc->cache_partial : tc->cache_complete;
+		    sp != NULL; sp = sp->slab_next) {
+			uintptr_t first = (uintptr_t)sp->slab_base +
+			    sp->slab_color;
+
+			uint32_t n = ST_MIN(sp->slab_chunks, LC_FREEMAP);
+
+			lc_slab_freemap(tc, sp, first);
+			for (i = 0; i < n; i++) {
+				const kmem_thread_t *kt = (const void *)(first +
+				    i * tc->cache_chunksize);
+
+				if (!(lc_freemap[i / 64] & (1ULL << (i % 64)))
+				    && !lc_thread_listed(kt))
+					lc_orphan_rounds(lc, cc, kt);
+			}
+		}
+	}
+	st_unlock(&tc->cache_lock);
+	return (1);
+}
+
 /* How many buffers there can be (the world is stopped); 0 if busy. */
 static uint64_t
 lc_estimate(void)
@@ -541,7 +688,7 @@ lc_collect(lc_state_t *lc)
 		return (0);
 	}
 	lk_sort(ls);
-	if (!kmem_rounds_visit(lc_round, lc)) {
+	if (!kmem_rounds_visit(lc_round, lc) || !lc_orphans(lc)) {
 		lk_fini(ls);
 		return (0);
 	}
@@ -739,25 +886,24 @@ lc_stack_at(lc_state_t *lc, uint64_t sp)
  * one in a system call (/proc/self/task/T/syscall: "NR args... SP PC").
  * Its mapping is then read whole (the thread runs), and is live.
  */
-static void
-lc_stack_unstopped(lc_state_t *lc, uint32_t tid)
+static uint64_t
+lc_task_sp(uint32_t tid)
 {
-	char path[64];
-	const char *s = lc_line;
+	char path[64], line[256];
+	const char *s = line;
 	uint64_t v = 0;
-	lc_map_t *m;
 	long n;
 	int fd, field;
 
 	(void) st_snprintf(path, sizeof (path), "/proc/self/task/%u/syscall",
 	    tid);
 	if ((fd = st_os_open_read(path)) < 0)
-		return;
-	n = st_os_read(fd, lc_line, 255);
+		return (0);
+	n = st_os_read(fd, line, sizeof (line) - 1);
 	st_os_close(fd);
-	if (n <= 0 || lc_line[0] < '0' || lc_line[0] > '9')
-		return;         /* "running", or unreadable */
-	lc_line[n] = '\0';
+	if (n <= 0 || line[0] < '0' || line[0] > '9')
+		return (0);     /* "running", or unreadable */
+	line[n] = '\0';
 	for (field = 0; field < 8 && *s != '\0'; field++) {
 		while (*s == ' ')
 			s++;
@@ -765,7 +911,16 @@ lc_stack_unstopped(lc_state_t *lc, uint32_t tid)
 			s += 2;
 		v = st_scan_hex(&s);
 	}
-	if (field == 8 && (m = lc_map_of(lc, v)) != NULL)
+	return (field == 8 ? v : 0);
+}
+
+static void
+lc_stack_unstopped(lc_state_t *lc, uint32_t tid)
+{
+	uint64_t sp = lc_task_sp(tid);
+	lc_map_t *m;
+
+	if (sp != 0 && (m = lc_map_of(lc, sp)) != NULL)
 		m->lm_live = 1;
 }
 
@@ -1387,17 +1542,28 @@ umem_leakcheck(void)
 }
 
 /* ------------------------------------------------------------------------
- * leaksignal=SIG: a thread of ours runs the check the signal asks for.
+ * leaksignal=SIG: a thread of ours runs the check the signal asks for,
+ * or takes the debugger's snapshot (section 7).
  */
 
 static uint32_t lc_signals;             /* the futex: signals received */
+static uint32_t lc_check_asked;         /* ... that ask for a check */
+static int32_t lc_snap_asked;           /* ... a snapshot, for this pid */
+static st_leak_snap_t lc_snap;          /* st_root.sr_leak_snap */
 
 static void
 lc_signal_handler(int sig, void *info, void *uc)
 {
+	const siginfo_t *si = info;
+
 	(void) sig;
-	(void) info;
 	(void) uc;
+	if (si != NULL && si->si_code == SI_QUEUE &&
+	    si->si_value.sival_int == ST_SNAP_REQUEST && si->si_pid > 0)
+		__atomic_store_n(&lc_snap_asked, (int32_t)si->si_pid,
+		    __ATOMIC_RELAXED);
+	else
+		(void) __atomic_add_fetch(&lc_check_asked, 1, __ATOMIC_RELAXED);
 	(void) __atomic_add_fetch(&lc_signals, 1, __ATOMIC_RELEASE);
 	(void) syscall(SYS_futex, &lc_signals, FUTEX_WAKE_PRIVATE, 1, NULL,
 	    NULL, 0);
@@ -1413,10 +1579,273 @@ lc_signal_check(void)
 	(void) lc_check(LC_SIGNAL, sp, regs, LC_NREGS);
 }
 
+/*
+ * The walks' locks, only tried (section 2): 1 when none is held, so that
+ * the child's heap is whole.  A parked thread in a lock-free magazine
+ * operation is the race section 2 describes.
+ */
+static int
+lc_snap_quiet(void)
+{
+	kmem_cache_t *cp;
+	vmem_t *vmp;
+	uint64_t nfw = 0;
+	int ok = 1;
+
+	if (!st_trylock(&kmem_cache_list_lock))
+		return (0);
+	for (cp = kmem_null_cache.cache_next; ok && cp != &kmem_null_cache;
+	    cp = cp->cache_next) {
+		if ((ok = st_trylock(&cp->cache_lock)) != 0)
+			st_unlock(&cp->cache_lock);
+		if (ok && (ok = st_trylock(&cp->cache_depot_lock)) != 0)
+			st_unlock(&cp->cache_depot_lock);
+	}
+	st_unlock(&kmem_cache_list_lock);
+	for (vmp = vmem_list; ok && vmp != NULL; vmp = vmp->vm_next)
+		if ((ok = st_trylock(&vmp->vm_lock)) != 0)
+			st_unlock(&vmp->vm_lock);
+	return (ok && st_firewall_visit_live(lc_count_fw, &nfw));
+}
+
+/*
+ * Park the others, with the walks' locks free: nthreads, or -1.  *parked:
+ * when the stop that held began; lc_snap.ss_tries: the stops made.
+ */
+static int
+lc_snap_park(uint64_t *parked)
+{
+	uint64_t t0 = st_os_now_ns();
+	uint32_t tries;
+	int n;
+
+	for (tries = 0; tries < LC_TRIES && st_os_now_ns() - t0 < LC_TRIES_NS;
+	    tries++) {
+		*parked = st_os_now_ns();
+		lc_snap.ss_tries = tries + 1;
+		if ((n = st_world_park()) < 0)
+			return (-1);
+		if (lc_snap_quiet())
+			return (n);
+		st_world_unpark();
+		st_os_sleep_ns(LC_RETRY_NS);
+	}
+	return (-1);
+}
+
+/* A parked thread's registers, as NT_PRSTATUS has them (dump.c's). */
+static void
+lc_snap_context(st_snap_thread_t *sx, const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+
+	_Static_assert(ST_SNAP_NREGS * sizeof (uint64_t) >=
+	    sizeof (elf_gregset_t), "pr_reg");
+	st_context_gregs(uc, sx->sx_regs, 0, 0);
+	sx->sx_nregs = sizeof (elf_gregset_t) / sizeof (uint64_t);
+#if defined(__x86_64__)
+	if (uc->uc_mcontext.fpregs != NULL)
+		memcpy(sx->sx_fpregs, uc->uc_mcontext.fpregs, ST_MIN(sizeof (
+		    *uc->uc_mcontext.fpregs), sizeof (sx->sx_fpregs)));
+#endif
+}
+
+#if defined(__x86_64__)
+#define LC_SNAP_SP      19      /* rsp in pr_reg */
+#elif defined(__aarch64__)
+#define LC_SNAP_SP      31
+#endif
+
+/*
+ * The table the child inherits: this thread (its caller's frame and the
+ * registers LC_ENTRY found), then every other thread of the stop: its
+ * registers, or (it did not stop) none, with the stack pointer the kernel
+ * says when it is in a system call.  The threads written.
+ */
+static uint32_t
+lc_snap_fill(st_snap_thread_t *tab, uint32_t n, uint64_t sp,
+    const uint64_t *regs)
+{
+	uint32_t i, k = 1, tid;
+	int stopped;
+
+	tab[0].sx_tid = (uint32_t)st_os_thread_id();
+#if defined(__x86_64__)
+	{
+		struct user_regs_struct r;
+
+		memset(&r, 0, sizeof (r));
+		r.rbx = regs[0];
+		r.rbp = regs[1];
+		r.r12 = regs[2];
+		r.r13 = regs[3];
+		r.r14 = regs[4];
+		r.r15 = regs[5];
+		r.rsp = sp;
+		memcpy(tab[0].sx_regs, &r, sizeof (r));
+		tab[0].sx_nregs = sizeof (r) / sizeof (uint64_t);
+	}
+#elif defined(__aarch64__)
+	tab[0].sx_regs[LC_SNAP_SP] = sp;
+	tab[0].sx_nregs = 34;
+	(void) regs;
+#else
+	(void) sp;
+	(void) regs;
+#endif
+	for (i = 1; i < n; i++) {
+		const void *uc = st_world_thread(i, &tid, &stopped);
+
+		if (uc == NULL && stopped >= 0)
+			continue;       /* gone */
+		tab[k].sx_tid = tid;
+		if (uc != NULL)
+			lc_snap_context(&tab[k], uc);
+#if defined(LC_SNAP_SP)
+		else
+			tab[k].sx_regs[LC_SNAP_SP] = lc_task_sp(tid);
+#endif
+		k++;
+	}
+	return (k);
+}
+
+/*
+ * The program's descriptors, which the child would hold open (a pipe's
+ * reader would not see its end until the child dies).
+ */
+static void
+lc_snap_close_fds(void)
+{
+	long fd;
+
+#if defined(SYS_close_range)
+	if (syscall(SYS_close_range, 0U, ~0U, 0U) == 0)
+		return;
+#endif
+	for (fd = 0; fd < LC_SNAP_MAXFD; fd++)
+		(void) syscall(SYS_close, fd);
+}
+
+/*
+ * The child (section 7): system calls only (glibc's view of this thread
+ * is the parent's: no raise, no pthread_*), never the heap, then
+ * exit_group.  It lives until the requester dies, or LC_SNAP_LIFE_S.
+ */
+static __attribute__((noreturn)) void
+lc_snap_child(int32_t requester, long parent)
+{
+	uint64_t all = ~0ULL;
+	struct timespec ts, nap = { 0, 50000000 };
+	long fd = -1;
+	uint32_t t, k;
+
+	(void) syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
+	    sizeof (all));
+	(void) syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) != parent)
+		(void) syscall(SYS_exit_group, 0);
+	lc_snap_close_fds();
+#if defined(SYS_pidfd_open)
+	fd = syscall(SYS_pidfd_open, requester, 0);
+#endif
+	for (t = 0; t < LC_SNAP_LIFE_S; t++) {
+		if (fd >= 0) {
+			struct pollfd pfd = { (int)fd, POLLIN, 0 };
+
+			ts.tv_sec = 1;          /* ppoll writes what is left */
+			ts.tv_nsec = 0;
+			if (syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 0) != 0)
+				break;  /* it exited (or ppoll failed) */
+			continue;
+		}
+		for (k = 0; k < 20; k++)
+			(void) syscall(SYS_nanosleep, &nap, NULL);
+		if (syscall(SYS_kill, requester, 0) != 0 && errno == ESRCH)
+			break;
+	}
+	for (;;)
+		(void) syscall(SYS_exit_group, 0);
+}
+
+/* The answer: every field, then ss_seq (the debugger polls it). */
+static void
+lc_snap_answer(int32_t requester, long pid, uint32_t err)
+{
+	st_leak_snap_t *ss = &lc_snap;
+
+	ss->ss_pid = pid > 0 ? (int32_t)pid : 0;
+	ss->ss_for = requester;
+	ss->ss_error = err;
+	(void) __atomic_add_fetch(&ss->ss_seq, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * A snapshot for requester (section 7): stop, copy the registers, fork,
+ * go on; publish the child, and reap it when it ends.  The pause: from
+ * the world stop (debugged operations wait from there) to its end, and
+ * the last stop of every thread within it (the others, while a walk's
+ * lock was busy, were let go after a look).
+ */
+static __attribute__((noinline)) void
+lc_snapshot(int32_t requester)
+{
+	st_leak_snap_t *ss = &lc_snap;
+	uint64_t regs[LC_NREGS], t0, tf, parked = 0;
+	uintptr_t sp;
+	st_snap_thread_t *tab = NULL;
+	size_t size = 0;
+	uint32_t err = ST_SNAP_EOK;
+	long pid = -1, parent = syscall(SYS_getpid);
+	int stopped, n, status;
+
+	LC_ENTRY(regs, sp);
+	t0 = st_os_now_ns();
+	ss->ss_threads = 0;
+	ss->ss_nthreads = 0;
+	ss->ss_fork_ns = ss->ss_park_ns = 0;
+	stopped = kmem_world_stop(2000000000ULL, 0);
+	if ((n = lc_snap_park(&parked)) < 0) {
+		err = ST_SNAP_EBUSY;
+	} else {
+		size = ST_P2ROUNDUP((size_t)n * sizeof (*tab), ST_PAGESIZE);
+		if ((tab = st_os_map_scratch(size)) == NULL) {
+			err = ST_SNAP_ENOMEM;
+		} else {
+			ss->ss_nthreads = lc_snap_fill(tab, (uint32_t)n, sp,
+			    regs);
+			ss->ss_threads = (uintptr_t)tab;
+			tf = st_os_now_ns();
+			/* fork without SIGCHLD, and no atfork handler */
+			pid = syscall(SYS_clone, 0UL, 0UL, NULL, NULL, 0UL);
+			if (pid == 0)
+				lc_snap_child(requester, parent);
+			ss->ss_fork_ns = st_os_now_ns() - tf;
+			if (pid < 0)
+				err = ST_SNAP_EFORK;
+		}
+		st_world_unpark();
+		ss->ss_park_ns = st_os_now_ns() - parked;
+	}
+	if (stopped)
+		kmem_world_resume();
+	ss->ss_pause_ns = st_os_now_ns() - t0;
+	lc_snap_answer(requester, pid, err);
+	if (tab != NULL)
+		st_os_unmap_scratch(tab, size); /* the child has its copy */
+	if (pid <= 0)
+		return;
+	while (syscall(SYS_wait4, pid, &status, __WALL, NULL) < 0 &&
+	    errno == EINTR)
+		continue;
+	__atomic_store_n(&ss->ss_pid, 0, __ATOMIC_RELEASE);
+}
+
 static void *
 lc_signal_main(void *arg)
 {
 	uint32_t seen = 0, now;
+	int32_t who;
 
 	(void) arg;
 	for (;;) {
@@ -1427,25 +1856,60 @@ lc_signal_main(void *arg)
 			continue;
 		}
 		seen = now;
-		lc_signal_check();
+		if ((who = __atomic_exchange_n(&lc_snap_asked, 0,
+		    __ATOMIC_RELAXED)) != 0)
+			lc_snapshot(who);
+		if (__atomic_exchange_n(&lc_check_asked, 0,
+		    __ATOMIC_RELAXED) != 0)
+			lc_signal_check();
 	}
 	return (NULL);
 }
 
+static void
+lc_signal_start(void)
+{
+	if (st_os_thread_start(lc_signal_main, NULL, "slabtrace-leaks") != 0)
+		st_msg("leaksignal: cannot start the leak check's thread; "
+		    "signal %u does nothing\n", st_opts.so_leaksignal);
+}
+
 /*
  * From start-up (verify.c's kmem_verify_init): the dead stacks for the
- * debugger's ::findleaks; the thread of leaksignal=.
+ * debugger's ::findleaks; the thread of leaksignal=, and the snapshots'
+ * answers (ss_signal 0: none are taken).
  */
 void
 st_leak_init(void)
 {
 	st_root.sr_leak_dead = &lc_dead[0][0];
 	st_root.sr_leak_ndead = LC_NDEAD;
+	st_root.sr_leak_snap = &lc_snap;
+	st_root.sr_leak_snapver = ST_SNAP_VERSION;
 	if (st_opts.so_leaksignal == 0)
 		return;
 	if (st_os_thread_start(lc_signal_main, NULL, "slabtrace-leaks") != 0 ||
 	    st_os_catch_signal((int)st_opts.so_leaksignal,
-	    lc_signal_handler) != 0)
+	    lc_signal_handler) != 0) {
 		st_msg("leaksignal: cannot start the leak check's thread; "
 		    "signal %u does nothing\n", st_opts.so_leaksignal);
+		return;
+	}
+	lc_snap.ss_signal = st_opts.so_leaksignal;
+}
+
+/*
+ * A child of the program's fork (kmem's fork handler, through verify.c):
+ * one thread, ours not among them (section 8).  The handler is inherited.
+ */
+void
+st_leak_fork_child(void)
+{
+	lc_forked = 1;
+	st_lock_init(&lc_lock);
+	lc_signals = lc_check_asked = 0;
+	lc_snap_asked = 0;
+	lc_snap.ss_pid = lc_snap.ss_for = 0;
+	if (lc_snap.ss_signal != 0)
+		lc_signal_start();
 }

@@ -13,7 +13,7 @@
  *    in the seed's story, and aligned allocations are simply buffers of a
  *    cache whose alignment is large enough (kmem.c, section 2).
  *
- * 3. glibc's edge cases.  malloc(0) returns a unique (8-byte) buffer;
+ * 3. glibc's edge cases.  malloc(0) returns a unique (16-byte) buffer;
  *    realloc(p, 0) frees p and returns NULL; realloc(NULL, n) is malloc(n);
  *    sizes above PTRDIFF_MAX and overflowing calloc/reallocarray fail with
  *    ENOMEM; posix_memalign returns EINVAL for an alignment that is not a
@@ -28,8 +28,11 @@
  *    caught without debugging too, glibc's tcache way: free() leaves a
  *    per-process random key (kmem_free_key, a non-canonical address, so no
  *    pointer) in a kmem_alloc_N buffer's second word (the first of an
- *    8-byte one: the second is less often written just before the free,
- *    where the load would wait for the store) and malloc() clears it.
+ *    8-byte one, which only kmem_alloc hands out: malloc's smallest is 16
+ *    bytes, so its fast path clears the second word unconditionally; the
+ *    second is also less often written just before the free, where the
+ *    load would wait for the store, and the slab layer's free-list link
+ *    in the first word does not erase it) and malloc() clears it.
  *    A free() that finds the key already there looks for the buffer among
  *    the free ones (kmem_buf_is_free: magazines, depot, slab) and reports
  *    a double free if it is one; otherwise the program happened to store
@@ -48,6 +51,17 @@
  *    st_debug_alloc_fast / st_debug_free_fast first try debug.c's fused
  *    paths (its section 6), which cost a few dozen instructions more
  *    than the plain fast paths.
+ *
+ * 6. Sampling (UMEM_DEBUG=firewall,sample=N: firewall.c, section 9) is
+ *    not debugging: kmem_debugging stays 0.  malloc's fast path counts
+ *    down the thread's kt_sample_left (one decrement and a branch, after
+ *    the magazine test, so that the shared sentinel is never written) and
+ *    takes the slow path at 0, where st_sample_alloc decides, counts the
+ *    slow path's own mallocs, and refills it (sampling off: it starts at
+ *    0 and wraps to 2^64 - 1, so the slow path never sees it come due).
+ *    A sampled buffer's pages are PM_FW in the page map, so free() finds
+ *    it on its slow branch (st_free_other), malloc_usable_size reads its
+ *    header, and realloc always moves it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -73,7 +87,7 @@
 static inline kmem_cache_t *
 st_malloc_cache(size_t size, size_t align)
 {
-	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX && size > 8)
+	if (align <= MALLOC_ALIGN && size <= KMEM_SMALL_MAX)
 		return (kmem_alloc_caches[malloc_size_small[(size + 7) >> 3]]);
 	return (kmem_alloc_cache_for(ST_MAX(size, 1), align));
 }
@@ -240,6 +254,9 @@ st_alloc_slow(size_t size, size_t align)
 		kmem_init_slow();
 	if (ST_UNLIKELY(kmem_debugging))
 		return (st_debug_alloc_fast(size, align, ST_KIND_MALLOC));
+	if (ST_UNLIKELY(st_opts.so_sample != 0) &&
+	    (buf = st_sample_alloc(size, align)) != NULL)
+		return (buf);           /* sampled (section 6) */
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
@@ -249,22 +266,51 @@ st_alloc_slow(size_t size, size_t align)
 	return (buf);
 }
 
+/*
+ * The fast path (section 1) as a statement: returns from the function it
+ * is written in when the thread's magazine has a round.  A macro, not a
+ * function returning NULL for "go slow", so that the compiler does not
+ * test a buffer it cannot know is non-NULL: malloc is this and one tail
+ * call.  malloc never uses kmem_alloc_8 (kmem.c, section 1), so the free
+ * key is always the second word.
+ */
+#define ST_ALLOC_FAST(size) do {					\
+	if (ST_LIKELY((size) <= KMEM_SMALL_MAX)) {			\
+		kmem_thread_t *kt_ = kmem_thread_fast;			\
+		kmem_cpu_cache_t *cc_ = (kmem_cpu_cache_t *)(void *)(	\
+		    (char *)kt_ + malloc_cc_off[((size) + 7) >> 3]);	\
+									\
+		/* Then the countdown to a sampled malloc (section 6). */ \
+		if (ST_LIKELY(cc_->cc_rounds > 0) &&			\
+		    ST_LIKELY(--kt_->kt_sample_left != 0)) {		\
+			void *buf_ =					\
+			    cc_->cc_loaded->mag_round[--cc_->cc_rounds];	\
+									\
+			cc_->cc_alloc++;				\
+			ST_FREE_KEY(buf_, 1) = 0;  /* section 4 */	\
+			return (buf_);					\
+		}							\
+	}								\
+} while (0)
+
+/* The rest of malloc: errno, and its caller for lite mode. */
+static __attribute__((noinline)) void *
+st_alloc_slow_errno(size_t size, uintptr_t caller)
+{
+	void *buf = NULL;
+
+	kmem_caller = caller;
+	if (ST_LIKELY(size <= PTRDIFF_MAX))
+		buf = st_alloc_slow(size, 0);
+	if (ST_UNLIKELY(buf == NULL))
+		errno = ENOMEM;
+	return (buf);
+}
+
 static inline __attribute__((always_inline)) void *
 st_alloc(size_t size)
 {
-	if (ST_LIKELY(size <= KMEM_SMALL_MAX)) {
-		kmem_cpu_cache_t *cc = &kmem_thread_fast->kt_cc[
-		    malloc_size_small[(size + 7) >> 3]];
-
-		if (ST_LIKELY(cc->cc_rounds > 0)) {
-			void *buf = cc->cc_loaded->mag_round[--cc->cc_rounds];
-
-			cc->cc_alloc++;
-			/* No free key (section 4): a word that exists. */
-			ST_FREE_KEY(buf, size > 8) = 0;
-			return (buf);
-		}
-	}
+	ST_ALLOC_FAST(size);
 	/* Inlined into the exported function: its caller, for lite mode. */
 	kmem_caller = (uintptr_t)__builtin_return_address(0);
 	return (st_alloc_slow(size, 0));
@@ -273,11 +319,9 @@ st_alloc(size_t size)
 static inline __attribute__((always_inline)) void *
 st_alloc_errno(size_t size)
 {
-	void *buf = size <= PTRDIFF_MAX ? st_alloc(size) : NULL;
-
-	if (ST_UNLIKELY(buf == NULL))
-		errno = ENOMEM;
-	return (buf);
+	ST_ALLOC_FAST(size);
+	return (st_alloc_slow_errno(size,
+	    (uintptr_t)__builtin_return_address(0)));
 }
 
 /*
@@ -319,14 +363,29 @@ st_free_interior(kmem_cache_t *cp, kmem_slab_t *sp, void *buf,
 	kmem_error(&ei);
 }
 
-/* The free of something the page map maps to no slab. */
-static void
-st_free_other(void *buf, uintptr_t pm, const char *routine)
+/* free() of a buffer of a cache other than kmem_alloc_N's. */
+static __attribute__((noinline)) void
+st_free_nonalloc(kmem_cache_t *cp, void *buf, const char *routine)
 {
+	if (cp->cache_cflags & KMC_PRIVATE)     /* not a buffer */
+		st_error(KMERR_BADADDR, NULL, buf, routine);
+	else
+		kmem_cache_free(cp, buf);       /* a user cache's */
+}
+
+/* The free of something the page map maps to no slab. */
+static __attribute__((noinline)) void
+st_free_other(void *buf, uintptr_t pm, const char *routine, uintptr_t caller)
+{
+	kmem_caller = caller;           /* for lite mode */
 	if (buf == NULL)
 		return;
 	if (kmem_debugging) {
 		st_debug_free_fast(buf, pm, 0, ST_KIND_MALLOC, routine);
+		return;
+	}
+	if (pm & PM_FW) {               /* a sampled buffer (section 6) */
+		st_firewall_free(buf, 0, ST_KIND_MALLOC, routine);
 		return;
 	}
 	if ((pm & PM_BIG) && ((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0) {
@@ -343,10 +402,12 @@ st_free(void *buf, const char *routine)
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
 	kmem_cache_t *cp;
 	kmem_cpu_cache_t *cc;
+	uint64_t *key;
 
+	/* Every call below is a tail call: free() needs no stack frame. */
 	if (ST_UNLIKELY(pm == 0 || (pm & PM_TAGS) || kmem_debugging)) {
-		kmem_caller = (uintptr_t)__builtin_return_address(0);
-		st_free_other(buf, pm, routine);
+		st_free_other(buf, pm, routine,
+		    (uintptr_t)__builtin_return_address(0));
 		return;
 	}
 	cp = sp->slab_cache;
@@ -354,20 +415,18 @@ st_free(void *buf, const char *routine)
 		st_free_interior(cp, sp, buf, routine);
 		return;
 	}
-	if (ST_UNLIKELY((uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC)) {
-		if (cp->cache_cflags & KMC_PRIVATE)     /* not a buffer */
-			st_error(KMERR_BADADDR, NULL, buf, routine);
-		else
-			kmem_cache_free(cp, buf);       /* a user cache's */
+	if (ST_UNLIKELY(cp->cache_cc_off == 0)) {   /* not kmem_alloc_N */
+		st_free_nonalloc(cp, buf, routine);
 		return;
 	}
-	cc = &kmem_thread_fast->kt_cc[cp->cache_ccidx];
-	if (ST_UNLIKELY(ST_FREE_KEY(buf, cp->cache_chunksize > 8) ==
-	    kmem_free_key)) {
+	cc = (kmem_cpu_cache_t *)(void *)((char *)kmem_thread_fast +
+	    cp->cache_cc_off);
+	key = (uint64_t *)(void *)((char *)buf + cp->cache_keyoff);
+	if (ST_UNLIKELY(*key == kmem_free_key)) {
 		st_free_keyed(cp, buf, routine);
 		return;
 	}
-	ST_FREE_KEY(buf, cp->cache_chunksize > 8) = kmem_free_key;
+	*key = kmem_free_key;
 	if (ST_LIKELY((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize)) {
 		cc->cc_free++;
 		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
@@ -387,6 +446,11 @@ st_usable(void *buf, const char *routine)
 		return (0);
 	if (kmem_debugging) {
 		size_t n = st_debug_usable(buf, routine);
+
+		return (n == (size_t)-1 ? 0 : n);
+	}
+	if (pm & PM_FW) {               /* a sampled buffer (section 6) */
+		size_t n = st_firewall_size(buf);
 
 		return (n == (size_t)-1 ? 0 : n);
 	}
@@ -574,7 +638,9 @@ realloc(void *buf, size_t size)
 	if (have > KMEM_MAXBUF && (nbuf = st_realloc_big(buf, have,
 	    size)) != NULL)
 		return (nbuf);
-	if (st_realloc_fits(have, size))
+	/* A sampled buffer moves, so that the old pointer faults. */
+	if (st_realloc_fits(have, size) && !(ST_UNLIKELY(st_opts.so_sample !=
+	    0) && (pagemap_lookup((uintptr_t)buf) & PM_FW)))
 		return (buf);
 	nbuf = st_alloc_errno(size);
 	if (nbuf == NULL)

@@ -6,8 +6,9 @@
  *    KMEM_FLAGS    the kernel's kmem_flags word, hex (0x1f) or decimal;
  *                  bits as in slabtrace_impl.h (KMF_*).
  *    UMEM_DEBUG    libumem's words: default, audit[=frames],
- *                  contents[=bytes], guards, verbose, firewall=minbytes,
- *                  lite, maxverify=bytes, noabort, nosignal.
+ *                  contents[=bytes], guards, verbose, firewall[=minbytes],
+ *                  lite, maxverify=bytes, noabort, nosignal, sample[=N]
+ *                  (section 8).
  *    UMEM_LOGGING  transaction[=size], contents[=size], fail[=size],
  *                  slab[=size]; sizes take K, M and G suffixes.
  *    UMEM_OPTIONS  dumpdir=DIR, dump=all|heap|off, signals, nosignals,
@@ -74,6 +75,15 @@
  *    (kmem_debug_init), parses into st_opts, prints, and exits on an
  *    error.
  *
+ * 8. Sampling.  UMEM_DEBUG=firewall,sample[=N] (or sample alone) is the
+ *    sampled firewall for production (firewall.c, section 9): one malloc
+ *    in N (default ST_SAMPLE_DEFAULT; sample=1: every one, for tests) gets
+ *    a guarded slot, and nothing else is debugged ("firewall" without a
+ *    value means every size, sampled or not).  KMF_FIREWALL is dropped
+ *    (kmem_debugging stays off, the fast paths stay), and signals are
+ *    caught, since its reports are faults.  With other debugging on, the
+ *    debug paths take every allocation and sampling does nothing.
+ *
  * Parsing runs before the allocator exists: nothing here allocates.
  */
 #include <stdarg.h>
@@ -93,6 +103,7 @@ extern char **environ;
 #define ST_KMEM_MAXVERIFY               2048    /* the 64-bit kernel's */
 #define ST_CONTENTS_MAX                 (1UL << 20)     /* per record */
 #define ST_LOG_MAX                      (64UL << 30)    /* per log */
+#define ST_SAMPLE_DEFAULT               5000    /* sample: one in N (8.) */
 
 #define ST_OPT_DEFAULTS {					\
 	.so_stack_depth = KMEM_STACK_DEPTH,			\
@@ -164,7 +175,9 @@ static const st_opt_t st_opt_table[] = {
 	{ "UMEM_DEBUG", "verbose", OT_BOOL, 0, OFF(so_verbose), 1,
 	    "verbose", 0 },
 	{ "UMEM_DEBUG", "firewall", OT_SIZE, KMF_FIREWALL, OFF(so_firewall),
-	    0, "firewall=minbytes", 0 },
+	    0, "firewall[=minbytes]", 0 },
+	{ "UMEM_DEBUG", "sample", OT_LOG, 0, OFF(so_sample), ST_SAMPLE_DEFAULT,
+	    "sample[=N]", 1UL << 32 },
 	{ "UMEM_DEBUG", "lite", OT_FLAGS, KMF_LITE, NONE, 0, "lite", 0 },
 	{ "UMEM_DEBUG", "maxverify", OT_SIZE, 0, OFF(so_maxverify), 0,
 	    "maxverify=bytes", 0 },
@@ -465,7 +478,9 @@ st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
 			    strlen(op->op_word));
 			return;
 		}
-		if (op->op_type == OT_SIZE && !hasval) {
+		/* "firewall" alone: every size, as KMEM_FLAGS' 0x40. */
+		if (op->op_type == OT_SIZE && !hasval &&
+		    op->op_offset != OFF(so_firewall)) {
 			st_opt_complain(sp, op->op_env, "missing value for",
 			    op->op_word, strlen(op->op_word));
 			return;
@@ -672,6 +687,11 @@ st_opt_adjust(st_opt_parse_t *sp)
 	 */
 	if (so->so_leakcheck && !(f & (KMF_CACHE_DEBUG | KMF_FIREWALL)))
 		f |= KMF_LITE;
+	/* Sampling (section 8) is the firewall for a few: not debugging. */
+	if (so->so_sample != 0) {
+		f &= ~KMF_FIREWALL;
+		so->so_catch_signals = 1;
+	}
 	if ((f & KMF_LITE) && (f & KMF_NOT_LITE)) {
 		st_opt_lite_notice(sp, f);
 		noticed = 1;

@@ -333,7 +333,9 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
  *    starts on the real clock (a step forward).
  *
  * 4. States (ck_mode): CLK_UNKNOWN until the first call; then CLK_SYSCALL
- *    for good if the TSC is not usable; else CLK_CALIBRATING, in which
+ *    for good if the TSC is not usable (no line, ck_limit 0: a call then
+ *    reads no TSC, whose fence would cost as much again as clock_gettime
+ *    under a hypervisor's kvm-clock); else CLK_CALIBRATING, in which
  *    calls return clock_gettime until CLK_CAL_NS have passed since the
  *    first pair, and then CLK_TSC.  A measured rate that is not within 1/64
  *    of the previous one (suspend, a TSC that jumped, a new host after
@@ -726,8 +728,8 @@ st_os_now_ns(void)
 	mult = CLK_LOAD(ck_mult);
 	limit = CLK_LOAD(ck_limit);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	d = clk_rdtsc() - tsc0;
-	if ((word & 1) == 0 && d < limit &&
+	/* No line (clock_gettime's mode): no TSC read, which costs a fence. */
+	if (limit != 0 && (word & 1) == 0 && (d = clk_rdtsc() - tsc0) < limit &&
 	    __atomic_load_n(&st_clock.ck_word, __ATOMIC_RELAXED) == word)
 		ns = ns0 + clk_scale(d, mult);
 	else

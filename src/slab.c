@@ -204,6 +204,11 @@ kmem_cache_create_internal(const char *name, size_t bufsize, size_t align,
 	else
 		kmem_cache_layout_large(cp, cp->cache_arena);
 	kmem_cache_magazine_enable(cp);
+	/* For free()'s fast path (malloc.c, section 1): two loads, no math. */
+	if (cp->cache_ccidx >= 0 && cp->cache_ccidx < KMEM_NCACHE_ALLOC)
+		cp->cache_cc_off = (uint32_t)(offsetof(kmem_thread_t, kt_cc) +
+		    (size_t)cp->cache_ccidx * sizeof (kmem_cpu_cache_t));
+	cp->cache_keyoff = cp->cache_chunksize > 8 ? 8 : 0;
 	kmem_cache_list_insert(cp);
 	return (cp);
 }

@@ -144,7 +144,8 @@ struct vmem_seg {
 	vmem_seg_t *vs_tright;          /* span: higher spans */
 	uint8_t vs_type;                /* alloc, free, span */
 	uint8_t vs_import;              /* non-zero if span was imported */
-	uint8_t vs_pad[6];
+	uint8_t vs_dirty;               /* free: may hold committed pages */
+	uint8_t vs_pad[5];
 };
 
 typedef struct vmem_freelist {
@@ -178,6 +179,7 @@ struct vmem {
 	uint64_t vm_quantum;            /* vmem quantum */
 	uint64_t vm_qcache_max;         /* maximum size to front by kmem */
 	uint64_t vm_min_import;         /* smallest import from the source */
+	uint64_t vm_dirty;              /* estimate of committed free bytes */
 	vmem_alloc_t *vm_source_alloc;  /* import from source */
 	vmem_free_t *vm_source_free;    /* release to source */
 	vmem_t *vm_source;              /* vmem source for imported memory */
@@ -371,6 +373,10 @@ typedef struct kmem_thread {
 	uint64_t kt_frees;              /* debugged frees, for the sweep */
 	st_lock_t kt_lock;              /* taken by owner for user caches and
 	                                   by others to flush them */
+	uint64_t kt_sample_rng;         /* sampling's PRNG (0: not seeded) */
+	uint64_t kt_sample_left;        /* mallocs until the next sampled one
+	                                   (firewall.c, section 9) */
+	uint64_t kt_sample_next;        /* ... and not before (ns) */
 	kmem_cpu_cache_t kt_cc[KMEM_CC_MAX];
 	/* debugging: freed kmem_alloc_N buffers held back (magazine.c) */
 	uint32_t kt_qhead;              /* oldest entry */
@@ -403,6 +409,8 @@ struct kmem_cache {
 	uint32_t cache_cflags;          /* KMC_* (creation flags) */
 	int32_t cache_ccidx;            /* index in kt_cc[], -1 if none */
 	uint32_t cache_chunks;          /* chunks per slab */
+	uint32_t cache_cc_off;          /* kmem_alloc_N: kt_cc[ccidx]'s offset */
+	uint32_t cache_keyoff;          /* malloc's free key's offset */
 	uint64_t cache_bufsize;         /* object size */
 	uint64_t cache_align;           /* object alignment */
 	uint64_t cache_chunksize;       /* buf + alignment [+ debug] */
@@ -470,6 +478,7 @@ struct kmem_cache {
 #define FW_FREE         2
 #define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
 #define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
+#define FW_SAMPLED      0x2     /* fw_flags: a sampled slot, section 9 */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;
@@ -519,8 +528,53 @@ typedef struct st_root {
 	uint64_t *sr_leak_dead;         /* exited threads' stacks: pairs of
 	                                   sp, thread pointer (leakcheck.c) */
 	uint32_t sr_leak_ndead;         /* ... pairs in it */
-	uint32_t sr_pad;
+	uint32_t sr_leak_snapver;       /* ST_SNAP_VERSION when sr_leak_snap
+	                                   is there (0: an older library) */
+	struct st_leak_snap *sr_leak_snap; /* live ::findleaks's snapshots */
 } st_root_t;
+
+/*
+ * A snapshot of the heap for ::findleaks on a live process (leakcheck.c,
+ * section 7).  With leaksignal=SIG, the debugger sends SIG by sigqueue(3)
+ * with the value ST_SNAP_REQUEST; the library's checker thread stops the
+ * world, copies every thread's registers into ss_threads (memory the child
+ * inherits), forks, lets the world go at once, and answers here: ss_seq
+ * moves on, with ss_for the requester's pid and ss_pid the child, whose
+ * memory is the heap at the fork.  The debugger scans the child and kills
+ * it; the library reaps it (it sends no SIGCHLD: the program's wait(2)
+ * never sees it).
+ */
+#define ST_SNAP_VERSION         1
+#define ST_SNAP_REQUEST         0x736e6170      /* the request's si_value */
+#define ST_SNAP_NREGS           34              /* pr_reg words, at most */
+#define ST_SNAP_FPREGS          512             /* fxsave's bytes */
+
+/* ss_error: why a request got no child. */
+#define ST_SNAP_EOK             0
+#define ST_SNAP_EBUSY           1       /* the world did not stop */
+#define ST_SNAP_ENOMEM          2       /* no memory for the registers */
+#define ST_SNAP_EFORK           3       /* fork failed */
+
+typedef struct st_snap_thread {
+	uint32_t sx_tid;
+	uint32_t sx_nregs;              /* 0: it did not stop: none */
+	uint64_t sx_regs[ST_SNAP_NREGS]; /* as NT_PRSTATUS's pr_reg */
+	uint8_t sx_fpregs[ST_SNAP_FPREGS]; /* vector registers, or zeros */
+} st_snap_thread_t;
+
+typedef struct st_leak_snap {
+	uint32_t ss_signal;             /* leaksignal=: the request's signal */
+	int32_t ss_pid;                 /* the live child, or 0 */
+	int32_t ss_for;                 /* ... the requester's pid */
+	uint32_t ss_error;              /* ST_SNAP_E*: the last answer */
+	uint64_t ss_seq;                /* answers given (moves on last) */
+	uint64_t ss_threads;            /* st_snap_thread_t[]: in the child */
+	uint32_t ss_nthreads;           /* ... the checker thread first */
+	uint32_t ss_tries;              /* stops made (a lock was busy) */
+	uint64_t ss_pause_ns;           /* the program's pause: stop + fork */
+	uint64_t ss_fork_ns;            /* ... of which the fork */
+	uint64_t ss_park_ns;            /* ... of which the last stop */
+} st_leak_snap_t;
 
 /* ------------------------------------------------------------------------
  * The logs (log.c): circular rings of fixed-size records, in memory, found
@@ -632,6 +686,8 @@ typedef struct st_options {
 	uint32_t so_leaksignal;         /* leaksignal=SIG: a check on demand */
 	uint64_t so_leak_exitcode;      /* exitcode=N: status when leaks */
 	char so_leaksuppress[ST_DUMP_STRLEN]; /* leaksuppress=FILE */
+	uint64_t so_sample;             /* sample=N: one malloc in N guarded
+	                                   (0: off; firewall.c, section 9) */
 } st_options_t;
 
 /* ------------------------------------------------------------------------
@@ -808,6 +864,9 @@ int st_dump_write(const char *panicmsg, const void *uc, int signo,
     uintptr_t fault_addr);
 /* A fatal signal while another thread panics: wait out its dump, in it. */
 void st_dump_hold(const void *uc, int signo);
+/* A ucontext_t's registers as an NT_PRSTATUS's pr_reg (ELF_NGREG words). */
+void st_context_gregs(const void *uc, uint64_t *out, uint64_t fsbase,
+    uint64_t gsbase);
 /* The other threads stopped for a leak check, as for a dump (section 6). */
 int st_world_park(void);
 const void *st_world_thread(uint32_t i, uint32_t *tidp, int *stoppedp);
@@ -816,6 +875,7 @@ void st_world_unpark(void);
 
 /* leakcheck.c: UMEM_OPTIONS=leakcheck, kmem_leakcheck(). */
 void st_leak_init(void);
+void st_leak_fork_child(void);       /* leaksignal='s thread again */
 int64_t st_leak_at_exit(void);         /* leaks reported, -1: not run */
 void st_leak_exit(int64_t leaks);       /* exit with exitcode= if leaks */
 void st_leak_thread_exit(void);
@@ -844,10 +904,13 @@ static inline uintptr_t
 pagemap_lookup(uintptr_t addr)
 {
 	uintptr_t pn = addr >> ST_PAGESHIFT;
-	uintptr_t *l2 = pagemap_l1[(pn >> PM_L2_BITS) &
-	    ((1UL << PM_L1_BITS) - 1)];
+	uintptr_t *l2;
 
-	if (ST_UNLIKELY(l2 == NULL || (addr >> PM_BITS) != 0))
+	/* One test for both: above PM_BITS, or no second level. */
+	if (ST_UNLIKELY((pn >> PM_L2_BITS) >= (1UL << PM_L1_BITS)))
+		return (0);
+	l2 = pagemap_l1[pn >> PM_L2_BITS];
+	if (ST_UNLIKELY(l2 == NULL))
 		return (0);
 	return (l2[pn & ((1UL << PM_L2_BITS) - 1)]);
 }
@@ -919,6 +982,7 @@ extern kmem_cache_t *kmem_alloc_caches[KMEM_NCACHE_ALLOC];
 extern uint8_t kmem_size_small[];       /* (size + 7) >> 3 -> index */
 extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
 extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
+extern uint16_t malloc_cc_off[];        /* its kt_cc[] slot's offset */
 extern uint64_t kmem_oversize_decommit;
 extern uint64_t kmem_free_key;          /* malloc.c, section 4 */
 void *kmem_alloc_kind(size_t size, int kmflag, st_kind_t kind);
@@ -944,11 +1008,10 @@ kmem_buf_is_base(const kmem_cache_t *cp, const kmem_slab_t *sp,
     uintptr_t buf)
 {
 	uintptr_t first = (uintptr_t)sp->slab_base + sp->slab_color;
-	uint64_t off = buf - first;
+	uint64_t off = buf - first;     /* huge if buf < first */
 
-	return (buf >= first && off < (uint64_t)sp->slab_chunks *
-	    cp->cache_chunksize && off * cp->cache_chunkinv <
-	    cp->cache_chunkinv);
+	return (off < (uint64_t)sp->slab_chunks * cp->cache_chunksize &&
+	    off * cp->cache_chunkinv < cp->cache_chunkinv);
 }
 
 /* The start of the chunk of slab sp that buf lies in; NULL if none. */
@@ -1116,6 +1179,8 @@ void st_firewall_fork_parent(void);
 void st_firewall_fork_child(void);
 /* A fault at addr (write 1, read 0, -1 unknown): 1 if reported as ours. */
 int st_firewall_fault(uintptr_t addr, const void *uc, int write);
+/* The sampled firewall (firewall.c, section 9), debugging off. */
+void *st_sample_alloc(size_t size, size_t align);
 
 /* fault.c: fatal signals become panics with a dump. */
 void st_fault_init(void);

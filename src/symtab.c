@@ -271,9 +271,14 @@ typedef struct sym_tab {
 	size_t tb_strsize;
 } sym_tab_t;
 
-static st_lock_t sym_lock = ST_LOCK_INITIALIZER;
-static uint64_t sym_owner;              /* thread holding sym_lock, or 0 */
-static uint32_t sym_owner_pid;          /* its process, or 0 */
+/*
+ * sym_lock is one word naming its holder: (pid << 32 | thread id), or 0.
+ * Lock and owner are one atomic value, so a fork() at any instant leaves
+ * the child a word that is either free or names a process that is not
+ * its own (the separate owner fields this replaced had windows, around
+ * acquire and release, where a child saw a held lock with no owner).
+ */
+static uint64_t sym_lock;
 static int sym_forked;                  /* lock was repaired after fork */
 
 /* The published module table (read under sym_seq, written under lock). */
@@ -341,24 +346,32 @@ sym_buf_end(sym_buf_t *sb)
  * The lock (section 5).
  */
 
+static uint64_t
+sym_lock_self(void)
+{
+	return (((uint64_t)st_os_pid() << 32) |
+	    (st_os_thread_id() & 0xffffffffULL));
+}
+
 static int
 sym_lock_enter(void)
 {
-	uint64_t self = st_os_thread_id();
-	uint64_t now, deadline = 0;
-	uint32_t pid, opid;
+	uint64_t self = sym_lock_self();
+	uint64_t now, deadline = 0, cur;
 
-	if (__atomic_load_n(&sym_owner, __ATOMIC_RELAXED) == self)
-		return (0);     /* re-entered from a signal handler */
-	while (!st_trylock(&sym_lock)) {
-		pid = st_os_pid();
-		opid = __atomic_load_n(&sym_owner_pid, __ATOMIC_RELAXED);
-		if (opid != 0 && opid != pid &&
-		    __atomic_compare_exchange_n(&sym_owner_pid, &opid, 0, 0,
-		    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-			/* Held by a thread of our parent, across fork(). */
-			st_lock_init(&sym_lock);
-			__atomic_store_n(&sym_forked, 1, __ATOMIC_RELAXED);
+	for (;;) {
+		cur = __atomic_load_n(&sym_lock, __ATOMIC_RELAXED);
+		if (cur == self)
+			return (0);     /* re-entered from a signal handler */
+		if (cur == 0 || (cur >> 32) != (self >> 32)) {
+			/* Free, or held by a thread of our parent (fork). */
+			if (__atomic_compare_exchange_n(&sym_lock, &cur, self,
+			    0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+				if (cur != 0)
+					__atomic_store_n(&sym_forked, 1,
+					    __ATOMIC_RELAXED);
+				return (1);
+			}
 			continue;
 		}
 		now = st_os_now_ns();
@@ -368,17 +381,12 @@ sym_lock_enter(void)
 			return (0);
 		st_os_sleep_ns(sym_lock_poll_ns);
 	}
-	__atomic_store_n(&sym_owner, self, __ATOMIC_RELAXED);
-	__atomic_store_n(&sym_owner_pid, st_os_pid(), __ATOMIC_RELAXED);
-	return (1);
 }
 
 static void
 sym_lock_exit(void)
 {
-	__atomic_store_n(&sym_owner_pid, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&sym_owner, 0, __ATOMIC_RELAXED);
-	st_unlock(&sym_lock);
+	__atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------------------

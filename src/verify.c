@@ -575,6 +575,7 @@ kmem_verify_fork_child(void)
 	if (!kmem_op_fence)
 		kmem_op_fence = st_os_membarrier_register() != 0;
 	kmem_sweep_last = st_os_now_ns();
+	st_leak_fork_child();   /* leaksignal='s thread (leakcheck.c) */
 }
 
 /* ------------------------------------------------------------------------

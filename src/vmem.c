@@ -91,6 +91,16 @@
  *    source at once (again without vm_lock), unless the arena was created
  *    with VMC_RETAIN: then it stays until vmem_reap_spans() gives back
  *    every entirely free imported span.  vmem_add()ed spans never go back.
+ *    A free segment is dirty (vs_dirty) when some of its pages may still be
+ *    committed: it or a part of it was freed, or its span came from
+ *    another arena, since vmem_decommit_free() last gave its pages back;
+ *    merging and splitting carry the flag.  So a purge makes a system call
+ *    only for the free space that may hold memory, not for all of it.
+ *    vm_dirty estimates the bytes that do: what was freed since the last
+ *    purge, less what was allocated from dirty segments since (a segment
+ *    is carved from its start, where a freed buffer merged with the clean
+ *    space after it lies).  It decides when to purge (kmem.c, section 3),
+ *    and the periodic reap purges whatever it missed.
  *
  * 6. Quantum caches.  Small allocations (up to vm_qcache_max, at most
  *    VMEM_NQCACHE_MAX quanta) are served by kmem caches of 1, 2, ...
@@ -826,11 +836,14 @@ vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
     vmem_segres_t *res)
 {
 	vmem_freelist_delete(vmp, vsp);
+	if (vsp->vs_dirty)      /* most likely its freed part (section 5) */
+		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, size);
 	if (addr > vsp->vs_start) {
 		vmem_seg_t *front = vmem_seg_take(res);
 
 		front->vs_start = vsp->vs_start;
 		front->vs_end = addr;
+		front->vs_dirty = vsp->vs_dirty;
 		vsp->vs_start = addr;
 		vmem_alist_insert_after(vsp->vs_aprev, front);
 		vmem_freelist_insert(vmp, front);
@@ -840,6 +853,7 @@ vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
 
 		back->vs_start = addr + size;
 		back->vs_end = vsp->vs_end;
+		back->vs_dirty = vsp->vs_dirty;
 		vsp->vs_end = addr + size;
 		vmem_alist_insert_after(vsp, back);
 		vmem_freelist_insert(vmp, back);
@@ -858,12 +872,14 @@ vmem_seg_coalesce(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res)
 	if (next->vs_type == VMEM_FREE_SEG) {
 		vmem_freelist_delete(vmp, next);
 		vsp->vs_end = next->vs_end;
+		vsp->vs_dirty |= next->vs_dirty;
 		vmem_alist_remove(next);
 		vmem_seg_give(res, next);
 	}
 	if (prev->vs_type == VMEM_FREE_SEG) {
 		vmem_freelist_delete(vmp, prev);
 		prev->vs_end = vsp->vs_end;
+		prev->vs_dirty |= vsp->vs_dirty;
 		vmem_alist_remove(vsp);
 		vmem_seg_give(res, vsp);
 		vsp = prev;
@@ -882,6 +898,8 @@ vmem_seg_free(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res,
 	vmp->vm_kstat.vk_free++;
 	vmp->vm_kstat.vk_mem_inuse -= VS_SIZE(vsp);
 	vsp->vs_type = VMEM_FREE_SEG;
+	vsp->vs_dirty = 1;      /* its pages may be committed (section 5) */
+	vmp->vm_dirty += VS_SIZE(vsp);
 	/* The rotor must not sit between vsp and a neighbour it merges with. */
 	if (rotor_near)
 		vmem_alist_remove(rotor);
@@ -922,6 +940,8 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 		    "to quantum %zu", vmp->vm_name, va, q);
 	}
 	vsp = vmem_span_create(vmp, (uintptr_t)va, size, 1, res);
+	/* From another arena, its pages may be committed; the OS's are not. */
+	vsp->vs_dirty = (vmp->vm_source != NULL);
 	if (vmem_seg_fit(vsp, rq, addrp))
 		return (vsp);
 	/* Constraints the new span cannot meet (e.g. nocross, a window). */
@@ -1253,10 +1273,11 @@ vmem_reap_spans(vmem_t *vmp)
  */
 
 /*
- * Give the pages of every free segment of at least minsize bytes back to
- * the OS, keeping the addresses (the arena's free space stays mapped but
- * costs no memory; it reads as zeros when reused).  For reaps only: it
- * makes a system call per segment, under vm_lock.  Returns bytes decommitted.
+ * Give the pages of every dirty free segment of at least minsize bytes
+ * back to the OS, keeping the addresses (the arena's free space stays
+ * mapped but costs no memory; it reads as zeros when reused).  It makes a
+ * system call per such segment, under vm_lock: for reaps, and for the
+ * oversize arena's purge (kmem.c, section 3).  Returns bytes decommitted.
  */
 size_t
 vmem_decommit_free(vmem_t *vmp, size_t minsize)
@@ -1265,15 +1286,17 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize)
 	size_t total = 0;
 
 	st_lock(&vmp->vm_lock);
+	vmp->vm_dirty = 0;
 	for (vsp = vmp->vm_seg0.vs_anext; vsp != &vmp->vm_seg0;
 	    vsp = vsp->vs_anext) {
 		uintptr_t start = ST_P2ROUNDUP(vsp->vs_start, ST_PAGESIZE);
 		uintptr_t end = ST_P2ALIGN(vsp->vs_end, ST_PAGESIZE);
 
-		if (vsp->vs_type != VMEM_FREE_SEG || end <= start ||
-		    end - start < minsize)
+		if (vsp->vs_type != VMEM_FREE_SEG || !vsp->vs_dirty ||
+		    end <= start || end - start < minsize)
 			continue;
 		st_os_decommit((void *)start, end - start);
+		vsp->vs_dirty = 0;
 		total += end - start;
 	}
 	st_unlock(&vmp->vm_lock);

@@ -13,7 +13,11 @@
  *    cache.  A small slab without tags keeps a free chunk's link in its
  *    last word, and an allocated chunk may still hold it: a last word that
  *    is exactly the link slot of another chunk of the same slab page is
- *    not scanned (leakcheck.c says why).
+ *    not scanned (leakcheck.c says why).  In a child of the program's
+ *    fork, the threads that did not come along left their kmem_thread_t
+ *    allocated in kmem_thread_cache and off the thread list (magazine.c):
+ *    the rounds of their magazines are free buffers, and leave the table
+ *    (leakcheck.c, section 8, does the same).
  *
  * 2. The roots, from the dump's program headers (or a live process's
  *    /proc/PID/maps): every readable, writable segment but the
@@ -42,8 +46,19 @@
  *
  * 4. Results are kept for the next ::findleaks and for the walkers, for
  *    a dump; -f scans again.  A live process is scanned at each command,
- *    its threads stopped for the command (mdb_tgt_getregs): the scan sees
- *    a heap that holds still, for as long as it takes.
+ *    in a snapshot when its library takes one (UMEM_OPTIONS=leaksignal=
+ *    SIG; proc.c, section 7; leakcheck.c, section 7): the library stops
+ *    its threads, copies their registers, forks and lets them go, and
+ *    the child, whose memory is the heap at the fork, is scanned while
+ *    the program runs on; the child's one thread is the library's, the
+ *    others' stacks are in its memory and their registers (general and
+ *    vector) in the table the library copied, which is read as their
+ *    registers and left out of the roots.  A thread that did not stop
+ *    has its stack read whole.  -v says the program's pause.  Without a
+ *    snapshot (an older library, no leaksignal=, no answer in time) one
+ *    line says so and the process is stopped for the command instead
+ *    (mdb_tgt_getregs): the scan sees a heap that holds still, for as
+ *    long as it takes.  One stopped already (-S, ::stop) is scanned so.
  *
  * 5. Hostile dumps: every read can fail (a failed read of a root is a
  *    shorter root; of a bufctl, a row without a stack); every depth and
@@ -110,6 +125,9 @@ typedef struct fl_scan {
 	uint64_t fs_not_in_dump;	/* root bytes the dump lacks */
 	double fs_cpu, fs_wall;
 	uint32_t fs_depth;		/* audit stack depth */
+	bool fs_snapped;		/* a live process's snapshot */
+	bool fs_stopped;		/* ... or stopped for the scan */
+	mdb_snap_t fs_snap;		/* ... which one (section 4) */
 } fl_scan_t;
 
 static fl_scan_t fl_scan;
@@ -260,6 +278,88 @@ fl_add(void *arg, const mdb_buf_t *b)
 	return (0);
 }
 
+/* Section 1: a lost thread's kmem_thread_t, and the caches by ccidx. */
+typedef struct fl_orphans {
+	fl_scan_t *fo_fs;
+	const mdb_cache_t *fo_cc[KMEM_CC_MAX];
+	uint64_t fo_rounds;		/* taken out of the table */
+} fl_orphans_t;
+
+static void
+fl_orphan_mag(fl_orphans_t *fo, uint64_t mag, int32_t rounds,
+    int32_t magsize)
+{
+	uint64_t buf[256];
+	int32_t n = rounds < magsize ? rounds : magsize, i;
+	lk_buf_t *lb;
+
+	if (mag == 0 || n <= 0 || n > 256 || mdb_tgt_vread(fo->fo_fs->fs_tgt,
+	    mag + offsetof(kmem_magazine_t, mag_round), buf,
+	    (size_t)n * sizeof (uint64_t)) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if ((lb = lk_find(&fo->fo_fs->fs_ls, buf[i])) != NULL &&
+		    lb->lb_addr == buf[i] && lb->lb_state != LK_FREE) {
+			lb->lb_state = LK_FREE;
+			fo->fo_rounds++;
+		}
+	}
+}
+
+static int
+fl_orphan(void *arg, const mdb_buf_t *b)
+{
+	static kmem_thread_t kt;
+	fl_orphans_t *fo = arg;
+	const mdb_heap_t *h = fo->fo_fs->fs_heap;
+	uint64_t i;
+	uint32_t c;
+
+	if (!b->mb_alloc || b->mb_data == NULL || b->mb_chunk < sizeof (kt))
+		return (0);
+	for (i = 0; i < h->mh_nthreads; i++)
+		if (h->mh_threads[i] == b->mb_addr)
+			return (0);	/* a live thread's */
+	(void) memcpy(&kt, b->mb_data, sizeof (kt));
+	if (kt.kt_flags & KT_DEAD)
+		return (0);
+	for (c = 0; c < KMEM_CC_MAX; c++) {
+		const kmem_cpu_cache_t *cc = &kt.kt_cc[c];
+
+		if (fo->fo_cc[c] == NULL || cc->cc_magsize <= 0 ||
+		    (fo->fo_cc[c]->mc_cp.cache_flags & KMF_BUFTAG))
+			continue;
+		fl_orphan_mag(fo, (uint64_t)(uintptr_t)cc->cc_loaded,
+		    cc->cc_rounds, cc->cc_magsize);
+		fl_orphan_mag(fo, (uint64_t)(uintptr_t)cc->cc_ploaded,
+		    cc->cc_prounds, cc->cc_magsize);
+	}
+	return (0);
+}
+
+static void
+fl_orphans(fl_scan_t *fs)
+{
+	static fl_orphans_t fo;
+	mdb_heap_t *h = fs->fs_heap;
+	const mdb_cache_t *tc;
+	size_t i;
+
+	(void) memset(&fo, 0, sizeof (fo));
+	fo.fo_fs = fs;
+	if ((tc = mdb_heap_cache_byname(h, "kmem_thread_cache")) == NULL)
+		return;
+	for (i = 0; i < h->mh_ncaches; i++) {
+		int32_t c = h->mh_caches[i].mc_cp.cache_ccidx;
+
+		if (c >= 0 && c < KMEM_CC_MAX)
+			fo.fo_cc[c] = &h->mh_caches[i];
+	}
+	(void) mdb_heap_walk(h, tc, MDB_WALK_ALLOC, fl_orphan, &fo);
+	if (fo.fo_rounds != 0)
+		lk_compact(&fs->fs_ls);
+}
+
 /* Every allocated buffer, sorted; -1 warned. */
 static int
 fl_table(fl_scan_t *fs)
@@ -279,6 +379,7 @@ fl_table(fl_scan_t *fs)
 	(void) mdb_heap_walk(h, NULL, MDB_WALK_ALLOC | MDB_WALK_BIG, fl_add,
 	    fs);
 	lk_sort(&fs->fs_ls);
+	fl_orphans(fs);
 	return (0);
 }
 
@@ -318,7 +419,13 @@ fl_seg_span(void *arg, uint64_t addr, const vmem_seg_t *vs)
 }
 
 static uint64_t fl_pool_last;		/* the pool segment last excluded */
+static uint64_t fl_pool_arena;		/* the arena walked */
 
+/*
+ * A segment structure's mapping, unless it is the arena's own anchor
+ * (vm_seg0, inside the vmem_t: the first arenas are a static array, in
+ * the program's own bss when the library is linked into it).
+ */
 static int
 fl_seg_pool(void *arg, uint64_t addr, const vmem_seg_t *vs)
 {
@@ -326,6 +433,8 @@ fl_seg_pool(void *arg, uint64_t addr, const vmem_seg_t *vs)
 	const mdb_seg_t *sg = mdb_tgt_seg(fs->fs_tgt, addr);
 
 	(void) vs;
+	if (addr >= fl_pool_arena && addr < fl_pool_arena + sizeof (vmem_t))
+		return (0);
 	if (sg != NULL && sg->sg_vaddr != fl_pool_last) {
 		fl_pool_last = sg->sg_vaddr;
 		fl_exclude(fs, sg->sg_vaddr, sg->sg_vaddr + sg->sg_memsz);
@@ -460,6 +569,7 @@ fl_exclusions(fl_scan_t *fs)
 		if (h->mh_vmem[i].mv_depth == 0)
 			(void) mdb_heap_walk_segs(h, &h->mh_vmem[i],
 			    fl_seg_span, fs);
+		fl_pool_arena = h->mh_vmem[i].mv_addr;
 		(void) mdb_heap_walk_segs(h, &h->mh_vmem[i], fl_seg_pool, fs);
 	}
 	fl_exclude_log(fs, (uint64_t)(uintptr_t)h->mh_root.sr_transaction_log);
@@ -467,6 +577,9 @@ fl_exclusions(fl_scan_t *fs)
 	fl_exclude_log(fs, (uint64_t)(uintptr_t)h->mh_root.sr_failure_log);
 	fl_exclude_log(fs, (uint64_t)(uintptr_t)h->mh_root.sr_slab_log);
 	fl_exclude_module(fs);
+	if (fs->fs_snapped)		/* registers: rooted as such */
+		fl_exclude(fs, fs->fs_snap.ms_table, fs->fs_snap.ms_table +
+		    fs->fs_snap.ms_table_size);
 	if (fs->fs_nexcl > 1)
 		qsort(fs->fs_excl, fs->fs_nexcl, sizeof (fl_range_t),
 		    fl_range_cmp);
@@ -549,6 +662,36 @@ fl_dead_stacks(fl_scan_t *fs, fl_seginfo_t *fi)
 	free(dead);
 }
 
+/*
+ * A snapshot's threads (section 4): the vector registers of those that
+ * stopped; the stack of one that did not, whole (its pointer, when the
+ * library knew it, says which mapping).
+ */
+static void
+fl_snap_roots(fl_scan_t *fs, fl_seginfo_t *fi)
+{
+	mdb_tgt_t *t = fs->fs_tgt;
+	const mdb_snap_t *ms = &fs->fs_snap;
+	const mdb_seg_t *sg;
+	uint64_t words[ST_SNAP_FPREGS / 8];
+	uint32_t i;
+
+	for (i = 0; i < ms->ms_nthreads; i++) {
+		const st_snap_thread_t *sx = &ms->ms_threads[i];
+
+		if (sx->sx_nregs != 0) {
+			(void) memcpy(words, sx->sx_fpregs, sizeof (words));
+			lk_root_words(&fs->fs_ls, words, ST_SNAP_FPREGS / 8);
+			continue;
+		}
+		if (sx->sx_regs[FL_SP_REG] != 0 &&
+		    (sg = mdb_tgt_seg(t, sx->sx_regs[FL_SP_REG])) != NULL) {
+			fi[sg - t->t_segs].fi_live = true;
+			fi[sg - t->t_segs].fi_from = sg->sg_vaddr;
+		}
+	}
+}
+
 static void
 fl_roots(fl_scan_t *fs)
 {
@@ -571,6 +714,8 @@ fl_roots(fl_scan_t *fs)
 		if (th->th_nregs > FL_SP_REG)
 			fl_stack_at(t, fi, th->th_regs[FL_SP_REG]);
 	}
+	if (fs->fs_snapped)
+		fl_snap_roots(fs, fi);
 	fl_dead_stacks(fs, fi);
 	for (i = 0; i < t->t_nsegs; i++) {
 		const mdb_seg_t *sg = &t->t_segs[i];
@@ -739,6 +884,20 @@ fl_clock(clockid_t id)
 	return ((double)ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
+/* A live process: its snapshot, or one line saying why it is stopped. */
+static void
+fl_snapshot(fl_scan_t *fs, mdb_tgt_t *t)
+{
+	char why[256];
+	int rc = mdb_proc_snapshot(t, &fs->fs_snap, why, sizeof (why));
+
+	fs->fs_snapped = rc == 0;
+	fs->fs_stopped = rc == 1;
+	if (rc == 1)
+		mdb_warn("findleaks: no snapshot of process %d (%s): it is "
+		    "stopped for the scan", (int)t->t_pid, why);
+}
+
 /* The scan of t, kept or made (force: made); NULL warned. */
 static fl_scan_t *
 fl_get(mdb_tgt_t *t, uint32_t flags, bool force)
@@ -755,7 +914,10 @@ fl_get(mdb_tgt_t *t, uint32_t flags, bool force)
 		return (fs);
 	}
 	fl_reset(fs);
-	if ((h = mdb_heap_get(t, flags)) == NULL || mdb_tgt_getregs(t) != 0)
+	if (t->t_pid != 0)
+		fl_snapshot(fs, t);
+	/* Registers first: a live process stops there, then its heap. */
+	if (mdb_tgt_getregs(t) != 0 || (h = mdb_heap_get(t, flags)) == NULL)
 		return (NULL);
 	fs->fs_tgt = t;
 	fs->fs_heap = h;
@@ -918,6 +1080,18 @@ fl_stats(fl_scan_t *fs)
 	    (unsigned long long)st->lt_indirect,
 	    (unsigned long long)(st->lt_memory >> 10), fs->fs_cpu,
 	    fs->fs_wall);
+	if (fs->fs_snapped)
+		(void) printf("findleaks: scanned a snapshot => child %d\n"
+		    "findleaks: the program paused => %llu us (its threads "
+		    "stopped %llu us, fork %llu us, %u stop%s)\n",
+		    (int)fs->fs_snap.ms_child,
+		    (unsigned long long)(fs->fs_snap.ms_pause_ns / 1000),
+		    (unsigned long long)(fs->fs_snap.ms_park_ns / 1000),
+		    (unsigned long long)(fs->fs_snap.ms_fork_ns / 1000),
+		    fs->fs_snap.ms_tries, fs->fs_snap.ms_tries == 1 ? "" : "s");
+	else if (fs->fs_stopped)
+		(void) printf("findleaks: scanned the process => stopped "
+		    "for %.3f seconds\n", fs->fs_wall);
 }
 
 /* The rows of one state: each table, then the total.  Rows printed. */
@@ -1052,6 +1226,17 @@ fl_json(fl_scan_t *fs, const fl_opts_t *fo)
 		mj_u64("root_bytes", st->lt_root_bytes);
 		mj_u64("unreadable_bytes", st->lt_unreadable);
 		mj_u64("memory_bytes", st->lt_memory);
+		if (fs->fs_snapped) {
+			mj_u64("snapshot_child",
+			    (uint64_t)fs->fs_snap.ms_child);
+			mj_u64("pause_us", fs->fs_snap.ms_pause_ns / 1000);
+			mj_u64("stopped_us", fs->fs_snap.ms_park_ns / 1000);
+			mj_u64("stops", fs->fs_snap.ms_tries);
+			mj_u64("fork_us", fs->fs_snap.ms_fork_ns / 1000);
+		} else if (fs->fs_stopped) {
+			mj_u64("stopped_us", (uint64_t)(fs->fs_wall * 1e6));
+			mj_u64("stops", 1);
+		}
 	}
 	mj_end();
 }

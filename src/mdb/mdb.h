@@ -271,6 +271,27 @@ extern void mdb_status_flags(uint32_t kmem_flags);	/* "kmem_flags: ..." */
 /* proc.c: ::stop, ::release, and ::status on a live process */
 extern mdb_dcmd_f dcmd_stop, dcmd_release;
 extern int mdb_proc_status(mdb_tgt_t *);
+/*
+ * proc.c: a snapshot of a live process for ::findleaks (leakcheck.c,
+ * section 7).  0: until the command ends the target reads the snapshot's
+ * child, t_threads are the threads' registers at the fork, and *snap says
+ * what was taken; 1: none (why, one line), the target is as it was;
+ * 2: none needed, it is stopped already (-S, ::stop).
+ */
+typedef struct mdb_snap {
+	pid_t ms_child;			/* the child scanned */
+	uint64_t ms_pause_ns;		/* the program's pause: stop + fork */
+	uint64_t ms_fork_ns;		/* ... of which the fork */
+	uint64_t ms_park_ns;		/* ... of which the last stop */
+	uint32_t ms_tries;		/* ... stops made (a lock was busy) */
+	uint64_t ms_wait_ns;		/* request to answer, as we waited */
+	uint64_t ms_table;		/* the registers' table, in the child */
+	uint64_t ms_table_size;		/* ... its pages */
+	const st_snap_thread_t *ms_threads;	/* a copy of it */
+	uint32_t ms_nthreads;
+} mdb_snap_t;
+extern int mdb_proc_snapshot(mdb_tgt_t *, mdb_snap_t *, char *why,
+    size_t whylen);
 
 /* ------------------------------------------------------------------------
  * kmem.c: the heap model.  The caches, every buffer with its state, the

@@ -89,6 +89,24 @@
  *    process not under slabtrace (or whose allocator has not started),
  *    memory that cannot be read (permissions): one line each and status
  *    1 at open; later, the process exits: every read says so.
+ *
+ * 7. Snapshots (mdb_proc_snapshot, for ::findleaks).  A scan must see a
+ *    heap that holds still, for seconds on a big heap, and the program
+ *    should not stop for that long.  A library with leaksignal=SIG
+ *    (st_root's sr_leak_snap says which signal, ss_signal) forks on
+ *    request (leakcheck.c, section 7): we send SIG by sigqueue with
+ *    ST_SNAP_REQUEST (a signal is not a write to the target), poll
+ *    sr_leak_snap until ss_seq moves with ss_for our pid, at most
+ *    PROC_SNAP_MS, check that the child's parent is the target, and until
+ *    the command ends read the child instead (ps_read_pid: its memory is
+ *    the heap at the fork, its maps the target's then) with the threads
+ *    of the table the library copied before the fork (their registers
+ *    from their parked contexts; their stacks are in the child, which
+ *    fork copied whole).  When the command ends, SIGKILL to the child;
+ *    the library reaps it (it is the parent).  If we die first, the child
+ *    sees it (a pidfd on us) and exits.  No snapshot (an older library,
+ *    no leaksignal=, the process stopped by -S or ::stop, no answer in
+ *    time): the caller says so in one line and stops the process instead.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -120,6 +138,7 @@
 #define	PROC_SCANMAX	(256ULL << 20)	/* bytes searched for st_root */
 #define	PROC_SCANCHUNK	(64U << 10)
 #define	PROC_MAPSMAX	(64U << 20)	/* bytes of /proc/PID/maps */
+#define	PROC_SNAP_MS	5000		/* for a snapshot's answer */
 
 typedef enum proc_lwp_state {
 	PL_SEIZED,			/* interrupt asked, not stopped yet */
@@ -142,6 +161,10 @@ typedef struct proc_old {
 
 typedef struct proc_state {
 	pid_t ps_pid;
+	pid_t ps_read_pid;		/* read this one: ps_pid, or ps_snap */
+	pid_t ps_snap;			/* a snapshot's child (section 7) */
+	mdb_snap_t ps_snapinfo;		/* ... what it is */
+	st_snap_thread_t *ps_snapthreads; /* ... its table, copied */
 	int ps_memfd;			/* /proc/PID/mem, or -1 */
 	bool ps_use_mem;		/* read through ps_memfd */
 	bool ps_stop_each;		/* -S */
@@ -323,7 +346,7 @@ proc_maps_line(char *line, mdb_seg_t *sg, mdb_mapfile_t *mf, bool *filep)
 static int
 proc_maps_load(mdb_tgt_t *t, proc_state_t *ps)
 {
-	char *text = proc_maps_read(ps->ps_pid), *line, *nl;
+	char *text = proc_maps_read(ps->ps_read_pid), *line, *nl;
 	size_t nlines = 0, nsegs = 0, nfiles = 0;
 	mdb_seg_t *segs;
 	mdb_mapfile_t *files;
@@ -373,14 +396,15 @@ proc_read_raw(proc_state_t *ps, uint64_t addr, void *buf, size_t len)
 	ssize_t n;
 
 	if (!ps->ps_use_mem) {
-		n = process_vm_readv(ps->ps_pid, &local, 1, &remote, 1, 0);
+		n = process_vm_readv(ps->ps_read_pid, &local, 1, &remote, 1,
+		    0);
 		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
 			return (n);
 		ps->ps_use_mem = true;
 	}
 	if (ps->ps_memfd < 0) {
 		(void) snprintf(path, sizeof (path), "/proc/%d/mem",
-		    (int)ps->ps_pid);
+		    (int)ps->ps_read_pid);
 		if ((ps->ps_memfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return (-1);
 	}
@@ -400,8 +424,8 @@ proc_read_one(mdb_tgt_t *t, proc_state_t *ps, uint64_t addr, void *buf,
 	if (sg == NULL && !ps->ps_maps_fresh && proc_maps_load(t, ps) == 0)
 		sg = mdb_tgt_seg(t, addr);
 	if (sg == NULL) {
-		errno = kill(ps->ps_pid, 0) != 0 && errno == ESRCH ? ESRCH :
-		    MDB_ENOMAP;
+		errno = kill(ps->ps_read_pid, 0) != 0 && errno == ESRCH ?
+		    ESRCH : MDB_ENOMAP;
 		return (-1);
 	}
 	if (!(sg->sg_flags & PF_R)) {
@@ -420,7 +444,7 @@ proc_read_one(mdb_tgt_t *t, proc_state_t *ps, uint64_t addr, void *buf,
 		if (proc_maps_load(t, ps) == 0)
 			return (proc_read_one(t, ps, addr, buf, len));
 	}
-	errno = kill(ps->ps_pid, 0) != 0 && errno == ESRCH ? ESRCH :
+	errno = kill(ps->ps_read_pid, 0) != 0 && errno == ESRCH ? ESRCH :
 	    MDB_ENOREAD;
 	return (-1);
 }
@@ -778,6 +802,8 @@ proc_getregs(mdb_tgt_t *t)
 {
 	proc_state_t *ps = t->t_proc;
 
+	if (ps->ps_snap != 0)
+		return (t->t_nthreads != 0 ? 0 : -1);	/* the snapshot's */
 	if (ps->ps_stopped && t->t_nthreads != 0)
 		return (0);
 	if (proc_stop(t, ps, false) != 0)
@@ -961,11 +987,14 @@ proc_begin(mdb_tgt_t *t)
 	return (0);
 }
 
+static void proc_snap_end(mdb_tgt_t *, proc_state_t *);
+
 static void
 proc_end(mdb_tgt_t *t)
 {
 	proc_state_t *ps = t->t_proc;
 
+	proc_snap_end(t, ps);
 	if (!ps->ps_hold && (ps->ps_stopped || ps->ps_nlwps != 0))
 		proc_release(t, ps);
 	proc_free_old(ps);
@@ -1175,6 +1204,204 @@ proc_find_root(mdb_tgt_t *t, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------------
+ * Snapshots (section 7).
+ */
+
+/* pid's parent (/proc/PID/stat), or -1. */
+static pid_t
+proc_ppid(pid_t pid)
+{
+	char buf[1024], *rp, st;
+	int ppid;
+
+	if (proc_slurp(pid, "stat", buf, sizeof (buf)) <= 0 ||
+	    (rp = strrchr(buf, ')')) == NULL ||
+	    sscanf(rp + 1, " %c %d", &st, &ppid) != 2)
+		return (-1);
+	return ((pid_t)ppid);
+}
+
+/* The library's answers (st_root's sr_leak_snap); false: it has none. */
+static bool
+proc_snap_board(mdb_tgt_t *t, uint64_t *addrp, st_leak_snap_t *ss)
+{
+	st_root_t root;
+
+	if (!proc_root_valid(t, t->t_note.sn_root, &root) ||
+	    root.sr_leak_snapver != ST_SNAP_VERSION ||
+	    root.sr_leak_snap == NULL)
+		return (false);
+	*addrp = (uint64_t)(uintptr_t)root.sr_leak_snap;
+	return (mdb_tgt_vread(t, *addrp, ss, sizeof (*ss)) == 0);
+}
+
+/* The command is over: the child killed (the library reaps it). */
+static void
+proc_snap_end(mdb_tgt_t *t, proc_state_t *ps)
+{
+	if (ps->ps_snap == 0)
+		return;
+	(void) kill(ps->ps_snap, SIGKILL);
+	ps->ps_snap = 0;
+	ps->ps_read_pid = ps->ps_pid;
+	if (ps->ps_memfd >= 0)
+		(void) close(ps->ps_memfd);
+	ps->ps_memfd = -1;
+	free(ps->ps_snapthreads);
+	ps->ps_snapthreads = NULL;
+	(void) memset(&ps->ps_snapinfo, 0, sizeof (ps->ps_snapinfo));
+	t->t_nthreads = 0;
+	t->t_note.sn_nunstopped = 0;
+	(void) proc_maps_load(t, ps);
+}
+
+/* Read the child from now on, with the table's threads; -1 said why. */
+static int
+proc_snap_use(mdb_tgt_t *t, proc_state_t *ps, const st_leak_snap_t *ss,
+    char *why, size_t whylen)
+{
+	st_snap_thread_t *tab;
+	mdb_thread_t *th;
+	uint32_t i, n = ss->ss_nthreads, k = 0;
+
+	if (n == 0 || n > PROC_MAXLWPS ||
+	    (tab = calloc(n, sizeof (*tab))) == NULL ||
+	    (th = realloc(t->t_threads, n * sizeof (*th))) == NULL) {
+		(void) kill(ss->ss_pid, SIGKILL);
+		(void) snprintf(why, whylen, "no memory for %u threads", n);
+		return (-1);
+	}
+	t->t_threads = th;
+	ps->ps_snap = ss->ss_pid;
+	ps->ps_read_pid = ss->ss_pid;
+	ps->ps_snapthreads = tab;
+	if (ps->ps_memfd >= 0)
+		(void) close(ps->ps_memfd);
+	ps->ps_memfd = -1;
+	if (proc_maps_load(t, ps) != 0 || mdb_tgt_vread(t, ss->ss_threads,
+	    tab, n * sizeof (*tab)) != 0) {
+		(void) snprintf(why, whylen, "cannot read its child %d: %s",
+		    (int)ss->ss_pid, mdb_tgt_strerror(errno));
+		proc_snap_end(t, ps);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (tab[i].sx_nregs == 0)
+			continue;
+		(void) memset(&th[k], 0, sizeof (th[k]));
+		th[k].th_tid = tab[i].sx_tid;
+		th[k].th_nregs = tab[i].sx_nregs < ST_SNAP_NREGS ?
+		    tab[i].sx_nregs : ST_SNAP_NREGS;
+		(void) memcpy(th[k].th_regs, tab[i].sx_regs,
+		    th[k].th_nregs * sizeof (uint64_t));
+		k++;
+	}
+	t->t_nthreads = k;
+	t->t_note.sn_nthreads = n;
+	t->t_note.sn_nunstopped = n - k;
+	return (0);
+}
+
+static void
+proc_snap_error(char *why, size_t whylen, uint32_t err)
+{
+	(void) snprintf(why, whylen, "it could not take one: %s",
+	    err == ST_SNAP_EBUSY ? "its threads did not stop" :
+	    err == ST_SNAP_ENOMEM ? "no memory" :
+	    err == ST_SNAP_EFORK ? "fork failed" : "no child");
+}
+
+int
+mdb_proc_snapshot(mdb_tgt_t *t, mdb_snap_t *snap, char *why, size_t whylen)
+{
+	proc_state_t *ps = t->t_proc;
+	st_leak_snap_t ss;
+	uint64_t board, seq, t0, deadline;
+	struct timespec ts;
+	long nap = 100000;		/* ns, doubling to 2 ms */
+	union sigval sv;
+
+	(void) memset(snap, 0, sizeof (*snap));
+	if (t->t_ops != &proc_ops) {
+		(void) snprintf(why, whylen, "not a live process");
+		return (1);
+	}
+	if (ps->ps_snap != 0) {		/* this command's, again */
+		*snap = ps->ps_snapinfo;
+		return (0);
+	}
+	if (ps->ps_stopped) {
+		(void) snprintf(why, whylen, "it is stopped already (-S or "
+		    "::stop)");
+		return (2);	/* it holds still: scanned so */
+	}
+	if (!proc_snap_board(t, &board, &ss)) {
+		(void) snprintf(why, whylen, "its libslabtrace takes none "
+		    "(older than this debugger)");
+		return (1);
+	}
+	if (ss.ss_signal == 0) {
+		(void) snprintf(why, whylen, "it takes them only with "
+		    "UMEM_OPTIONS=leaksignal=SIG");
+		return (1);
+	}
+	seq = ss.ss_seq;
+	sv.sival_int = ST_SNAP_REQUEST;
+	t0 = proc_now(CLOCK_MONOTONIC);
+	deadline = t0 + PROC_SNAP_MS * 1000000ULL;
+	if (sigqueue(ps->ps_pid, (int)ss.ss_signal, sv) != 0) {
+		(void) snprintf(why, whylen, "cannot send it signal %u: %s",
+		    ss.ss_signal, strerror(errno));
+		return (1);
+	}
+	for (;;) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = nap;
+		(void) nanosleep(&ts, NULL);
+		if (nap < 2000000)
+			nap *= 2;
+		if (mdb_tgt_vread(t, board, &ss, sizeof (ss)) != 0) {
+			(void) snprintf(why, whylen, "%s",
+			    mdb_tgt_strerror(errno));
+			return (1);
+		}
+		if (ss.ss_seq != seq && ss.ss_for == getpid())
+			break;
+		if (proc_now(CLOCK_MONOTONIC) > deadline) {
+			(void) snprintf(why, whylen, "no answer to signal %u "
+			    "in %d ms (it blocks the signal, or its thread is "
+			    "busy)", ss.ss_signal, PROC_SNAP_MS);
+			return (1);
+		}
+	}
+	if (ss.ss_error != ST_SNAP_EOK || ss.ss_pid <= 0) {
+		proc_snap_error(why, whylen, ss.ss_error);
+		return (1);
+	}
+	if (proc_ppid(ss.ss_pid) != ps->ps_pid) {
+		(void) snprintf(why, whylen, "its child %d is gone",
+		    (int)ss.ss_pid);
+		return (1);
+	}
+	if (proc_snap_use(t, ps, &ss, why, whylen) != 0)
+		return (1);
+	snap->ms_child = ss.ss_pid;
+	snap->ms_pause_ns = ss.ss_pause_ns;
+	snap->ms_fork_ns = ss.ss_fork_ns;
+	snap->ms_park_ns = ss.ss_park_ns;
+	snap->ms_tries = ss.ss_tries;
+	snap->ms_wait_ns = proc_now(CLOCK_MONOTONIC) - t0;
+	snap->ms_table = ss.ss_threads;
+	snap->ms_table_size = ((uint64_t)ss.ss_nthreads *
+	    sizeof (st_snap_thread_t) + ST_PAGESIZE - 1) &
+	    ~(uint64_t)(ST_PAGESIZE - 1);
+	snap->ms_threads = ps->ps_snapthreads;
+	snap->ms_nthreads = ss.ss_nthreads;
+	ps->ps_snapinfo = *snap;
+	return (0);
+}
+
+/* ------------------------------------------------------------------------
  * Opening and closing.
  */
 
@@ -1254,6 +1481,7 @@ mdb_tgt_open_proc(pid_t pid, bool stop_each, char *err, size_t errlen)
 	t->t_pid = pid;
 	t->t_proc = ps;
 	ps->ps_pid = pid;
+	ps->ps_read_pid = pid;
 	ps->ps_memfd = -1;
 	ps->ps_stop_each = stop_each;
 	ps->ps_use_mem = env != NULL && strcmp(env, "1") == 0;
@@ -1293,6 +1521,7 @@ proc_close(mdb_tgt_t *t)
 	if (ps == NULL)
 		return;
 	ps->ps_hold = false;
+	proc_snap_end(t, ps);
 	if (ps->ps_nlwps != 0) {
 		/* A thread that has not stopped yet: a last short wait. */
 		deadline = proc_now(CLOCK_MONOTONIC) + 200000000ULL;

@@ -939,7 +939,13 @@ test_big(void)
 		    (long long)(c.co_blocks >> 20));
 		CHECKF(results[0] < 20000000000ULL, "dump took %.1f s",
 		    (double)results[0] / 1e9);
-		CHECK(c.co_size > (3LL << 30) + (100LL << 20));
+		/*
+		 * At least the heap and the reservation up to its touched
+		 * page: untouched pages at a mapping's end are left out of
+		 * the file, and whether the kernel merges the two
+		 * reservations (and in which order) depends on the layout.
+		 */
+		CHECK(c.co_size > (512LL << 20) + (100LL << 20));
 		CHECKF(c.co_blocks < (400LL << 20), "%lld MB on disk",
 		    (long long)(c.co_blocks >> 20));
 		CHECK(core_read(&c, results[2] + (50UL << 20), buf, 8) == 0 &&
