@@ -354,10 +354,16 @@ kmem_oversize_purge(void)
 void
 kmem_oversize_free(void *buf, uintptr_t pm)
 {
-	size_t size = kmem_oversize_size(pm);
+	pagemap_clear((uintptr_t)buf, ST_PAGESIZE);
+	kmem_oversize_release(buf, kmem_oversize_size(pm));
+}
+
+/* Pages of the oversize arena back to it, kept committed (section 3). */
+void
+kmem_oversize_release(void *buf, size_t size)
+{
 	vmem_t *vmp = kmem_oversize_arena;
 
-	pagemap_clear((uintptr_t)buf, ST_PAGESIZE);
 	vmem_xfree(vmp, buf, size);
 	/* Racy reads: a purge a free too early or too late is harmless. */
 	if (__atomic_load_n(&vmp->vm_dirty, __ATOMIC_RELAXED) > ST_MAX(

@@ -984,6 +984,7 @@ extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
 extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
 extern uint16_t malloc_cc_off[];        /* its kt_cc[] slot's offset */
 extern uint64_t kmem_oversize_decommit;
+void kmem_oversize_release(void *buf, size_t size);
 extern uint64_t kmem_free_key;          /* malloc.c, section 4 */
 void *kmem_alloc_kind(size_t size, int kmflag, st_kind_t kind);
 void kmem_free_kind(void *buf, size_t size, st_kind_t kind,
