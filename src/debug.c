@@ -45,7 +45,10 @@
  *    copy in the transaction log (log.c: the copy stops at the bc_depth
  *    frames captured, the rest of a record is never read); with
  *    KMF_CONTENTS a free also saves the buffer's first cache_contents
- *    bytes in the contents log.
+ *    bytes in the contents log.  The time is the TSC's where it can be
+ *    (platform_linux.c), unfenced, and made later than the buffer's
+ *    previous transaction (the bufctl holds its time), so that a buffer's
+ *    history is in order whichever threads and CPUs it went through.
  *    LITE keeps, instead, the last KMEM_LITE_DEPTH callers in the tag.
  *
  * 5. Reports.  kmem_error() prints, in the kernel's words, what is wrong,
@@ -240,6 +243,34 @@ find_nonpattern(uint64_t pattern, const void *buf, uint64_t size)
 	return (NULL);
 }
 
+/*
+ * The first byte in [p, end) that is not KMEM_REDZONE_BYTE, or NULL: the
+ * padding between a buffer's requested size and its tag, up to a few KiB
+ * (a 2100-byte malloc in kmem_alloc_3072), is checked at every free.
+ */
+static const uint8_t *
+kmem_redzone_find(const uint8_t *p, const uint8_t *end)
+{
+	const uint64_t *w;
+	uint64_t n;
+
+	if (p >= end)
+		return (NULL);
+	for (; p < end && ((uintptr_t)p & 7) != 0; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	n = (uint64_t)(end - p) & ~(uint64_t)7;
+	if (n != 0 && (w = find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n)) !=
+	    NULL)
+		p = (const uint8_t *)w;         /* a byte of it differs */
+	else
+		p += n;
+	for (; p < end; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	return (NULL);
+}
+
 /* KMEM_LEAD_CHECK and kmem_tag_end(): slabtrace_impl.h (the debugger's
    ::kmem_verify checks the same bytes). */
 
@@ -346,7 +377,8 @@ static __attribute__((noinline)) void
 kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 {
 	bcp->bc_cache = cp;
-	bcp->bc_timestamp = st_os_now_ns();
+	/* After the buffer's previous transaction, whatever CPU it ran on. */
+	bcp->bc_timestamp = st_os_stamp_ns(bcp->bc_timestamp);
 	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
 	    kmem_thread_self->kt_tid : st_os_thread_id();
 	/* From our caller: kmem_cache_free_debug+0x.., as in the kernel. */
@@ -718,15 +750,14 @@ kmem_verify_allocated(kmem_cache_t *cp, void *buf, kmem_buftag_t *btp,
 	end = (const uint8_t *)buf + cp->cache_buftag;
 	if ((cp->cache_flags & KMF_LITE) && asize < cp->cache_buftag)
 		end = (const uint8_t *)buf + asize + 1;
-	for (p = (const uint8_t *)buf + asize; p < end; p++) {
-		if (*p != KMEM_REDZONE_BYTE) {
-			(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
-			ei->ei_off = (uint64_t)(p - (const uint8_t *)buf);
-			ei->ei_old = KMEM_REDZONE_BYTE;
-			ei->ei_new = *p;
-			ei->ei_alloc_size = asize;
-			return (1);
-		}
+	if ((p = kmem_redzone_find((const uint8_t *)buf + asize, end)) !=
+	    NULL) {
+		(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
+		ei->ei_off = (uint64_t)(p - (const uint8_t *)buf);
+		ei->ei_old = KMEM_REDZONE_BYTE;
+		ei->ei_new = *p;
+		ei->ei_alloc_size = asize;
+		return (1);
 	}
 	return (0);
 }
@@ -960,24 +991,17 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	end = (const uint8_t *)buf + cp->cache_buftag;
 	if ((cp->cache_flags & KMF_LITE) && asize < cp->cache_buftag)
 		end = (const uint8_t *)buf + asize + 1;
-	for (p = (const uint8_t *)buf + asize; p < end; p++) {
-		if (((uintptr_t)p & 7) == 0 && p + 8 <= end &&
-		    *(const uint64_t *)(const void *)p ==
-		    0xbbbbbbbbbbbbbbbbULL) {
-			p += 7;                 /* a whole word of 0xbb */
-			continue;
-		}
-		if (ST_UNLIKELY(*p != KMEM_REDZONE_BYTE)) {
-			kmem_check_free_error(&ei, cp, buf, kind, routine);
-			ei.ei_error = KMERR_REDZONE;
-			ei.ei_off = (uint64_t)(p - (const uint8_t *)buf);
-			ei.ei_old = KMEM_REDZONE_BYTE;
-			ei.ei_new = *p;
-			ei.ei_alloc_size = asize;
-			kmem_error(&ei);
-			kmem_redzone_repair(cp, buf, asize);
-			return (-1);
-		}
+	p = (const uint8_t *)buf + asize;
+	if (ST_UNLIKELY((p = kmem_redzone_find(p, end)) != NULL)) {
+		kmem_check_free_error(&ei, cp, buf, kind, routine);
+		ei.ei_error = KMERR_REDZONE;
+		ei.ei_off = (uint64_t)(p - (const uint8_t *)buf);
+		ei.ei_old = KMEM_REDZONE_BYTE;
+		ei.ei_new = *p;
+		ei.ei_alloc_size = asize;
+		kmem_error(&ei);
+		kmem_redzone_repair(cp, buf, asize);
+		return (-1);
 	}
 	rz[1] = KMEM_REDZONE_32;
 	return (0);

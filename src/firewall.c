@@ -20,6 +20,21 @@
  *    guard page; its start is the highest A-aligned address at which it
  *    still fits, so the bytes between its end and the guard page (fewer
  *    than A) are slack, filled with KMEM_REDZONE_BYTE and checked on free.
+ *    realloc.  A guarded buffer that grows by realloc moves (a stale
+ *    pointer to the old one then faults), to a new one placed as above
+ *    with room after its guard page: a quarter of its size in reserved,
+ *    inaccessible pages (fw_room; address space, no memory).  Resized
+ *    again, it stays where it is while its new end fits its data pages
+ *    and that room (st_firewall_resize): the pages it grows into are made
+ *    accessible, one mprotect, and the next stays the guard; a shrink
+ *    gives whole pages back the same way.  Its end may then lie up to a
+ *    page before the guard: that slack is KMEM_REDZONE_BYTE, checked at
+ *    every realloc and free, so an overrun into it is found then, not at
+ *    the faulting instruction.  Without the room every realloc of a
+ *    string grown a few bytes at a time moved it: a copy, fresh pages
+ *    faulted in and the old ones decommitted, quadratic in its length (a
+ *    1 MiB string: minutes).  A new buffer has no room, so the first
+ *    realloc that grows a buffer always moves it.
  *
  * 3. Headers.  Nothing is written in the protected pages but the buffer:
  *    each buffer's header (st_fwhdr_t: size, kind, state and the last
@@ -167,6 +182,9 @@ static uint64_t fw_live, fw_live_max;
 static st_fwhdr_t *fw_qhead, *fw_qtail; /* oldest, newest */
 static uint64_t fw_qcount, fw_qbytes, fw_qbig;  /* big: bytes of those */
 static st_fwhdr_t *fw_live_head;        /* live buffers (section 7) */
+static char *sp_hdrs;                   /* sampling's slot headers, */
+static uint64_t sp_hsize;               /* ... this far apart (section 9) */
+static st_firewall_t fw_root;           /* ... for the debugger */
 static kmem_cache_t fw_oversize_cache = { .cache_name = "kmem_oversize" };
 
 /* ------------------------------------------------------------------------
@@ -259,12 +277,16 @@ st_firewall_fork_child(void)
  * The quarantine.
  */
 
-/* A buffer's pages, guard page included (a big buffer has none). */
+/*
+ * A buffer's pages, its guard page and room included (a big buffer has
+ * neither).
+ */
 static uint64_t
 fw_len(const st_fwhdr_t *hp)
 {
-	return ((hp->fw_npages + !(hp->fw_flags & FW_UNGUARDED)) *
-	    ST_PAGESIZE);
+	if (hp->fw_flags & FW_UNGUARDED)
+		return (hp->fw_npages * ST_PAGESIZE);
+	return ((hp->fw_npages + 1 + hp->fw_room) * ST_PAGESIZE);
 }
 
 /*
@@ -427,6 +449,15 @@ fw_audit(st_fwhdr_t *hp, int which)
 	    kmem_log_enter(&kmem_transaction_log, bcp, fw_audit_size) : NULL;
 }
 
+/* The cache a buffer of size bytes would have come from (for reports). */
+static kmem_cache_t *
+fw_cache_for(size_t size, size_t align)
+{
+	kmem_cache_t *cp = kmem_alloc_cache_for(ST_MAX(size, 1), align);
+
+	return (cp != NULL ? cp : &fw_oversize_cache);
+}
+
 /* A new header for the buffer buf of size bytes in npages at base. */
 static void
 fw_hdr_init(st_fwhdr_t *hp, uintptr_t base, uint64_t npages, uintptr_t buf,
@@ -441,9 +472,7 @@ fw_hdr_init(st_fwhdr_t *hp, uintptr_t base, uint64_t npages, uintptr_t buf,
 	hp->fw_kind = kind;
 	hp->fw_flags = flags;
 	hp->fw_state = FW_ALLOC;
-	hp->fw_cache = kmem_alloc_cache_for(ST_MAX(size, 1), align);
-	if (hp->fw_cache == NULL)
-		hp->fw_cache = &fw_oversize_cache;
+	hp->fw_cache = fw_cache_for(size, align);
 	hp->fw_audit[0] = (kmem_bufctl_audit_t *)(hp + 1);
 	hp->fw_audit[1] = (kmem_bufctl_audit_t *)((char *)(hp + 1) +
 	    fw_audit_size);
@@ -463,14 +492,15 @@ fw_slack(const st_fwhdr_t *hp)
 }
 
 /*
- * A firewall buffer, or NULL: the caller then uses the ordinary caches
- * (no room in the map limit, or no address space).
+ * A firewall buffer, with room bytes (rounded down to pages) reserved
+ * after its guard for realloc (section 2), or NULL: the caller then uses
+ * the ordinary caches (no room in the map limit, or no address space).
  */
 void *
-st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
+st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 {
 	st_fwhdr_t *hp, *old;
-	uint64_t npages, len;
+	uint64_t npages, len, rpages;
 	uintptr_t base, end, buf;
 
 	if (align < KMEM_ALIGN)
@@ -479,7 +509,10 @@ st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
 		return (NULL);
 	npages = (ST_MAX(size, 1) + align - 1 + ST_PAGESIZE - 1) >>
 	    ST_PAGESHIFT;
-	len = (npages + 1) * ST_PAGESIZE;
+	rpages = ST_MIN(room, 1UL << 40) >> ST_PAGESHIFT;
+	if (rpages > UINT32_MAX)
+		rpages = UINT32_MAX;
+	len = (npages + 1 + rpages) * ST_PAGESIZE;
 	st_lock(&fw_lock);
 	if (fw_init_locked() < 0 || fw_live >= fw_live_max) {
 		st_unlock(&fw_lock);
@@ -519,9 +552,13 @@ st_firewall_alloc(size_t size, size_t align, st_kind_t kind)
 	end = base + npages * ST_PAGESIZE;
 	buf = (end - size) & ~(uintptr_t)(align - 1);
 	fw_hdr_init(hp, base, npages, buf, size, align, kind, 0);
+	hp->fw_room = (uint32_t)rpages;
 	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);
-	if (kmem_flags & KMF_DEADBEEF)
+	if (kmem_flags & KMF_DEADBEEF) {
+		if (npages > 1)
+			st_os_populate((void *)base, npages * ST_PAGESIZE);
 		memset((void *)buf, 0xba, size);        /* never read zeros */
+	}
 	fw_audit(hp, 0);
 	st_lock(&fw_lock);
 	fw_live_insert_locked(hp);
@@ -789,9 +826,12 @@ st_firewall_visit(int live, int careful, void (*fn)(const kmem_errinfo_t *,
 }
 
 /*
- * The leak check's walk (leakcheck.c): every live buffer here, firewall
- * or big, with its asked-for size and the record of its allocation.
- * Only tries fw_lock (the other threads are stopped): 0 if it was busy.
+ * The leak check's walk (leakcheck.c): every live buffer here, firewall,
+ * big or sampled, with its asked-for size and the record of its
+ * allocation.  Only tries fw_lock (the other threads are stopped): 0 if
+ * it was busy.  A sampled slot is live once its header is whole (a
+ * thread stopped inside sp_alloc may have left it half written: its
+ * state is set before its records, so a NULL record is passed then).
  */
 int
 st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,
@@ -799,56 +839,102 @@ st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,
 {
 	st_fwhdr_t *hp;
 
-	if (fw_state <= 0)
-		return (1);
-	if (!st_trylock(&fw_lock))
-		return (0);
-	for (hp = fw_live_head; hp != NULL; hp = hp->fw_lnext)
-		fn(hp->fw_buf, hp->fw_size, hp->fw_audit[0], arg);
-	st_unlock(&fw_lock);
+	if (fw_state > 0) {
+		if (!st_trylock(&fw_lock))
+			return (0);
+		for (hp = fw_live_head; hp != NULL; hp = hp->fw_lnext)
+			fn(hp->fw_buf, hp->fw_size, hp->fw_audit[0], arg);
+		st_unlock(&fw_lock);
+	}
+	for (uint64_t i = 0; sp_hdrs != NULL && i < sp_nslots; i++) {
+		hp = (st_fwhdr_t *)(void *)(sp_hdrs + i * sp_hsize);
+		if (hp->fw_magic == FW_MAGIC && hp->fw_state == FW_ALLOC)
+			fn(hp->fw_buf, hp->fw_size, hp->fw_audit[0], arg);
+	}
 	return (1);
 }
 
 /*
- * realloc of a big buffer in place, when size still fits its pages: the
- * new size recorded, the slack after it filled.  buf, or NULL (move it).
+ * A guarded buffer's data pages become need bytes (section 2): grown
+ * into its room, or shrunk, the pages given back becoming room.  0, or -1
+ * if it does not fit (move it).
+ */
+static int
+fw_resize_guarded(st_fwhdr_t *hp, uint64_t len, uint64_t need)
+{
+	uintptr_t end = hp->fw_base + len;
+
+	if (need > len) {
+		if (need - len > ((uint64_t)hp->fw_room << ST_PAGESHIFT) ||
+		    st_os_protect((void *)end, need - len, ST_PROT_RW) != 0)
+			return (-1);
+		hp->fw_room -= (uint32_t)((need - len) >> ST_PAGESHIFT);
+	} else if (need < len) {
+		if (hp->fw_room + ((len - need) >> ST_PAGESHIFT) > UINT32_MAX ||
+		    st_os_protect((void *)(hp->fw_base + need), len - need,
+		    ST_PROT_NONE) != 0)
+			return (-1);
+		st_os_decommit((void *)(hp->fw_base + need), len - need);
+		hp->fw_room += (uint32_t)((len - need) >> ST_PAGESHIFT);
+	}
+	hp->fw_npages = need >> ST_PAGESHIFT;
+	return (0);
+}
+
+/*
+ * realloc in place, when size still fits: a big buffer's pages (grown
+ * into the free pages after them if it can: section 6), a guarded one's
+ * data pages and room (section 2).  The bytes after it are checked
+ * first, the new size recorded, the slack after it filled; a guarded
+ * buffer's new bytes are 0xbaddcafe's 0xba, as a new one's.  buf, or NULL
+ * (move it).
  */
 void *
-st_bigbuf_resize(void *buf, size_t size)
+st_firewall_resize(void *buf, size_t size)
 {
 	st_fwhdr_t *hp = fw_hdr_of((uintptr_t)buf);
-	uint64_t len, need, from, to;
+	uint64_t len, need, from, to, old;
+	int big;
 	kmem_errinfo_t ei;
 
-	if (hp == NULL || !(hp->fw_flags & FW_UNGUARDED) ||
+	if (hp == NULL || (hp->fw_flags & FW_SAMPLED) ||
 	    buf != hp->fw_buf || hp->fw_state != FW_ALLOC ||
-	    hp->fw_kind != ST_KIND_MALLOC || size <= KMEM_MAXBUF ||
-	    size > (1UL << 46))
+	    hp->fw_kind != ST_KIND_MALLOC || size == 0 || size > (1UL << 46))
 		return (NULL);
-	/* The bytes right after it (free() checks all of the slack). */
-	if (fw_check_slack(hp, &ei, FW_RESIZE_CHECK)) {
+	big = (hp->fw_flags & FW_UNGUARDED) != 0;
+	if (big && size <= KMEM_MAXBUF)
+		return (NULL);
+	/* The bytes right after it (free() checks all of a big one's). */
+	if (fw_check_slack(hp, &ei, big ? FW_RESIZE_CHECK : UINT64_MAX)) {
 		ei.ei_routine = "realloc";
 		kmem_error(&ei);
 		return (NULL);
 	}
 	/* The old slack, [fw_size, from), is KMEM_REDZONE_BYTE already. */
-	from = hp->fw_size + fw_slack(hp);
-	/* Too big for its pages: grow them in place if the next are free. */
+	old = hp->fw_size;
+	from = old + fw_slack(hp);
 	len = hp->fw_npages * ST_PAGESIZE;
 	need = ST_P2ROUNDUP((uintptr_t)buf - hp->fw_base + size,
 	    ST_PAGESIZE);
-	if (need > len) {
+	if (!big) {
+		if (need != len && fw_resize_guarded(hp, len, need) != 0)
+			return (NULL);
+	} else if (need > len) {
+		/* Too big for its pages: grow them if the next are free. */
 		if (vmem_extend_try(kmem_oversize_arena, (void *)hp->fw_base,
 		    len, need) == NULL)
 			return (NULL);
 		hp->fw_npages = need >> ST_PAGESHIFT;
 	}
-	if (size < hp->fw_size || from < size)
+	if (size < old || from < size)
 		from = size;            /* shrunk, or grown past it all */
 	hp->fw_size = size;
+	hp->fw_cache = fw_cache_for(size, KMEM_ALIGN);
 	to = size + fw_slack(hp);
 	if (to > from)
 		memset((char *)buf + from, KMEM_REDZONE_BYTE, to - from);
+	if (!big && size > old && (kmem_flags & KMF_DEADBEEF))
+		memset((char *)buf + old, 0xba, size - old);
 	return (buf);
 }
 
@@ -981,6 +1067,7 @@ sp_init_locked(void)
 		return (-1);
 	}
 	sp_base = res + ST_PAGESIZE;
+	sp_hsize = hsize;
 	st_snprintf(fw_sample_cache.cache_name, KMEM_CACHE_NAMELEN,
 	    "sampled, 1 in %lu", (unsigned long)st_opts.so_sample);
 	for (i = 0; i < sp_nslots; i++) {
@@ -995,6 +1082,13 @@ sp_init_locked(void)
 			return (-1);    /* the slots so far stay unused */
 		fw_list_append(&sp_fhead, &sp_ftail, hp);
 	}
+	sp_hdrs = hdrs;
+	fw_root.sf_sample_hdrs = (uintptr_t)hdrs;
+	fw_root.sf_sample_hsize = hsize;
+	fw_root.sf_sample_nslots = sp_nslots;
+	fw_root.sf_sample_base = res;
+	fw_root.sf_sample_len = (2 * sp_nslots + 1) * ST_PAGESIZE;
+	st_root.sr_firewall = &fw_root;
 	sp_state = 1;
 	return (1);
 }

@@ -34,6 +34,24 @@
  * 4. The message buffer.  Every report (debug.c) goes to stderr and into
  *    st_msgbuf, a ring of text in the library's own data, which ::msgbuf
  *    prints from a dump.  Writers claim bytes with fetch-and-add too.
+ *
+ * 5. The contents log grows with the heap.  Unless UMEM_LOGGING sized it,
+ *    the contents log (8 MiB of 256-byte records with KMEM_FLAGS=0xf) has
+ *    its whole ring mapped at start-up, but writers use only its first
+ *    lh_nchunks chunks: KMEM_LOG_MIN bytes at first, raised as the heap
+ *    grows to keep the ring at 1/2^KMEM_LOG_HEAP_SHIFT of the heap's
+ *    memory in use (at least doubling each time), up to the whole ring.
+ *    A small program then neither carries it whole in its RSS (pages are
+ *    committed as chunks are first claimed, and a busy program claims
+ *    them all within a second) nor streams every free's 256 bytes
+ *    through memory that no cache holds.  The check is made when a
+ *    thread claims a chunk; lh_nchunks only grows, so every record ever
+ *    written stays inside the first lh_nchunks chunks, which is all the
+ *    readers (the debugger, kmem_log_find) look at.  The transaction log
+ *    keeps its whole size from the start: its history is what a report
+ *    shows (the allocation before the free), and a few busy threads
+ *    overwrite a 512 KiB one within 30 ms (tests/wrong/seed_kbad needs
+ *    0.2 s of it).
  */
 #include <stdarg.h>
 #include <string.h>
@@ -54,6 +72,11 @@ st_msgbuf_t st_msgbuf = {
 
 #define KMEM_LOG_CHUNK  64      /* records a thread claims at once */
 #define KMEM_NLOGS      4
+#define KMEM_LOG_MIN    (512UL << 10)   /* a growing log's first size */
+#define KMEM_LOG_HEAP_SHIFT     3       /* ... then 1/8 of the heap */
+
+/* The logs that grow with the heap (section 5), by cursor index. */
+static uint8_t kmem_log_grows[KMEM_NLOGS];
 
 /* Each thread's place in each log: the next record, and its chunk's end. */
 typedef struct kmem_log_cursor {
@@ -65,7 +88,7 @@ static __thread kmem_log_cursor_t kmem_log_cursor[KMEM_NLOGS]
     __attribute__((tls_model("initial-exec")));
 
 static void
-kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize)
+kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize, int grows)
 {
 	uint64_t nrecs;
 
@@ -86,6 +109,9 @@ kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize)
 	/* At least 8 chunks, so that a few threads do not wrap the ring. */
 	lp->lh_chunk = ST_MAX(ST_MIN(KMEM_LOG_CHUNK, lp->lh_nrecs / 8), 1);
 	lp->lh_nchunks = lp->lh_nrecs / lp->lh_chunk;
+	if (grows)      /* section 5: KMEM_LOG_MIN, but 8 chunks at least */
+		lp->lh_nchunks = ST_MIN(lp->lh_nchunks, ST_MAX(8,
+		    KMEM_LOG_MIN / (lp->lh_chunk * lp->lh_recsize)));
 }
 
 void
@@ -93,12 +119,13 @@ kmem_log_init(void)
 {
 	uint64_t audit = KMEM_BUFCTL_AUDIT_SIZE(st_opts.so_stack_depth);
 
+	kmem_log_grows[1] = !(st_opts.so_log_fixed & ST_LOG_FIXED_CONTENTS);
 	kmem_log_create(&kmem_transaction_log, st_opts.so_log_transaction,
-	    audit);
+	    audit, 0);
 	kmem_log_create(&kmem_contents_log, st_opts.so_log_contents,
-	    ST_MAX(st_opts.so_contents, 16));
-	kmem_log_create(&kmem_failure_log, st_opts.so_log_fail, audit);
-	kmem_log_create(&kmem_slab_log, st_opts.so_log_slab, audit);
+	    ST_MAX(st_opts.so_contents, 16), kmem_log_grows[1]);
+	kmem_log_create(&kmem_failure_log, st_opts.so_log_fail, audit, 0);
+	kmem_log_create(&kmem_slab_log, st_opts.so_log_slab, audit, 0);
 }
 
 static inline kmem_log_cursor_t *
@@ -113,22 +140,57 @@ kmem_log_cursor_of(kmem_log_t *lp)
 	return (&kmem_log_cursor[3]);
 }
 
+/*
+ * Section 5: the chunks the heap's size calls for, at least twice those in
+ * use, at most the ring's; returns the number in use.
+ */
+static __attribute__((noinline)) uint64_t
+kmem_log_grow(kmem_log_t *lp, uint64_t n)
+{
+	uint64_t max = lp->lh_nrecs / lp->lh_chunk, bytes, want;
+
+	if (heap_arena == NULL)
+		return (n);
+	bytes = __atomic_load_n(&heap_arena->vm_kstat.vk_mem_inuse,
+	    __ATOMIC_RELAXED) >> KMEM_LOG_HEAP_SHIFT;
+	want = bytes / (lp->lh_chunk * lp->lh_recsize);
+	if (want <= n)
+		return (n);
+	want = ST_MIN(ST_MAX(want, 2 * n), max);
+	if (__atomic_compare_exchange_n(&lp->lh_nchunks, &n, want, 0,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return (want);
+	return (n);             /* another thread grew it: n is now */
+}
+
+/* A new chunk for this thread's cursor lc (section 2). */
+static __attribute__((noinline)) uint8_t *
+kmem_log_claim(kmem_log_t *lp, kmem_log_cursor_t *lc)
+{
+	uint64_t n, nchunks;
+	uint8_t *rec;
+
+	nchunks = __atomic_load_n(&lp->lh_nchunks, __ATOMIC_RELAXED);
+	if (kmem_log_grows[lc - kmem_log_cursor] &&
+	    nchunks < lp->lh_nrecs / lp->lh_chunk)
+		nchunks = kmem_log_grow(lp, nchunks);
+	n = __atomic_fetch_add(&lp->lh_next, 1, __ATOMIC_RELAXED) % nchunks;
+	rec = lp->lh_base + n * lp->lh_chunk * lp->lh_recsize;
+	lc->lc_end = rec + lp->lh_chunk * lp->lh_recsize;
+	return (rec);
+}
+
 /* Copy size bytes (at most a record) into the next record. */
 void *
 kmem_log_enter(kmem_log_t *lp, const void *data, size_t size)
 {
 	kmem_log_cursor_t *lc = kmem_log_cursor_of(lp);
 	uint8_t *rec = lc->lc_next;
-	uint64_t n;
 
 	if (lp->lh_base == NULL)
 		return (NULL);
-	if (ST_UNLIKELY(rec == NULL || rec >= lc->lc_end)) {
-		n = __atomic_fetch_add(&lp->lh_next, 1, __ATOMIC_RELAXED) %
-		    lp->lh_nchunks;
-		rec = lp->lh_base + n * lp->lh_chunk * lp->lh_recsize;
-		lc->lc_end = rec + lp->lh_chunk * lp->lh_recsize;
-	}
+	if (ST_UNLIKELY(rec == NULL || rec >= lc->lc_end))
+		rec = kmem_log_claim(lp, lc);
 	lc->lc_next = rec + lp->lh_recsize;     /* claimed before the copy */
 	memcpy(rec, data, ST_MIN(size, lp->lh_recsize));
 	return (rec);

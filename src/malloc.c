@@ -119,7 +119,7 @@ st_debug_alloc(size_t size, size_t align, st_kind_t kind)
 	if (size > PTRDIFF_MAX)
 		return (NULL);
 	if (size >= st_opts.so_firewall && (buf = st_firewall_alloc(size,
-	    align, kind)) != NULL)
+	    0, align, kind)) != NULL)
 		return (buf);
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
@@ -559,7 +559,8 @@ st_realloc_big(void *buf, size_t have, size_t size)
  * that still fits its chunk is resized in place (the slack past the old
  * size is checked, the new size encoded).  Oversize buffers carry no tag
  * and are resized as without debugging, or growth by small steps would
- * copy quadratically.
+ * copy quadratically; for the same reason a guarded buffer that has
+ * moved once grows into the room left after it (firewall.c, section 2).
  */
 static void *
 st_debug_realloc_op(void *buf, size_t size)
@@ -577,7 +578,7 @@ st_debug_realloc_op(void *buf, size_t size)
 	    !(pm & PM_FW) && (nbuf = st_realloc_big(buf,
 	    kmem_oversize_size(pm), size)) != NULL)
 		return (nbuf);
-	if ((pm & PM_FW) && (nbuf = st_bigbuf_resize(buf, size)) != NULL)
+	if ((pm & PM_FW) && (nbuf = st_firewall_resize(buf, size)) != NULL)
 		return (nbuf);
 	if (pm != 0 && !(pm & PM_TAGS) &&
 	    ((cp = sp->slab_cache)->cache_flags & KMF_LITE) &&
@@ -591,11 +592,18 @@ st_debug_realloc_op(void *buf, size_t size)
 	if (have == (size_t)-1)
 		return (NULL);
 	kmem_caller = caller;
-	/* A big one moves with room to grow in place (firewall.c, 6.). */
+	/*
+	 * A big one moves with room to grow in place, a guarded one with
+	 * room after its guard (firewall.c, sections 6 and 2).
+	 */
+	nbuf = NULL;
 	if (size > KMEM_MAXBUF && size < st_opts.so_firewall &&
 	    size <= PTRDIFF_MAX)
 		nbuf = st_debug_big(size, size + size / 4, 0, ST_KIND_MALLOC);
-	else
+	else if (size >= st_opts.so_firewall && size <= PTRDIFF_MAX)
+		nbuf = st_firewall_alloc(size, size / 4, size >= MALLOC_ALIGN ?
+		    MALLOC_ALIGN : KMEM_ALIGN, ST_KIND_MALLOC);
+	if (nbuf == NULL)
 		nbuf = st_debug_alloc_fast(size, 0, ST_KIND_MALLOC);
 	if (nbuf == NULL) {
 		errno = ENOMEM;

@@ -505,6 +505,9 @@ st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
 			so->so_firewall = v - 1;        /* UINT64_MAX is "off" */
 		else
 			*(uint64_t *)(base + op->op_offset) = v;
+		/* A size given is kept; a default one grows (log.c). */
+		if (hasval && op->op_offset == OFF(so_log_contents))
+			so->so_log_fixed |= ST_LOG_FIXED_CONTENTS;
 		break;
 	case OT_CLEAR:
 	case OT_BOOL:

@@ -45,6 +45,8 @@ long st_os_read_self(void *dst, uintptr_t src, size_t len);
 uint64_t st_os_memory_total(void);
 /* The pages keep their addresses but their contents may be dropped. */
 void st_os_decommit(void *addr, size_t size);
+/* Commit pages about to be written, in one call (best effort). */
+void st_os_populate(void *addr, size_t size);
 /* Grow or move a mapping made by st_os_map (mremap); NULL on failure. */
 void *st_os_remap(void *addr, size_t oldsize, size_t newsize);
 /*
@@ -56,6 +58,7 @@ int st_os_mapped_by_us(uintptr_t start, uintptr_t end);
 
 /* Time and identity. */
 uint64_t st_os_now_ns(void);            /* CLOCK_MONOTONIC nanoseconds */
+uint64_t st_os_stamp_ns(uint64_t after); /* the same, unfenced, > after */
 uint64_t st_os_thread_id(void);         /* the kernel's thread id */
 
 /* Per-thread destructor hook: called at thread exit with value. */

@@ -285,6 +285,21 @@ st_os_decommit(void *addr, size_t size)
 	(void) madvise(addr, size, MADV_DONTNEED);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14 */
+#endif
+
+/*
+ * One system call instead of a page fault per page: where page table
+ * changes are costly (a paravirtual MMU: 16 us a fault), 15-30% of a
+ * firewall buffer's cost.  An older kernel's EINVAL leaves the faults.
+ */
+void
+st_os_populate(void *addr, size_t size)
+{
+	(void) madvise(addr, size, MADV_POPULATE_WRITE);
+}
+
 void *
 st_os_remap(void *addr, size_t oldsize, size_t newsize)
 {
@@ -298,7 +313,7 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
 }
 
 /* ------------------------------------------------------------------------
- * The clock: st_os_now_ns().
+ * The clock: st_os_now_ns(), and st_os_stamp_ns() for the audit.
  *
  * 1. Why.  With auditing on, every allocation and every free stamps a time,
  *    and clock_gettime(CLOCK_MONOTONIC) costs ~28 ns even through the vDSO
@@ -313,12 +328,24 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
  *        and the CPU says the TSC is invariant (CPUID 0x80000007 EDX bit 8)
  *        or we run under a hypervisor (CPUID 1 ECX bit 31), which often
  *        hides that bit while the host keeps the TSC invariant; or
+ *      - it is a hypervisor's clock computed from the TSC (kvm-clock,
+ *        Hyper-V's TSC page), the TSC is invariant, and clock_gettime is
+ *        answered in the vDSO (a call under CLK_VDSO_NS; a system call
+ *        costs 1.8 us on one such guest).  The vDSO reads these clocks only
+ *        when the host vouches that the TSC is in step across vCPUs
+ *        (PVCLOCK_TSC_STABLE_BIT), and then CLOCK_MONOTONIC is the TSC
+ *        scaled by the host's parameters: our line and the kernel's share
+ *        one counter, as with "tsc".  (Such guests often boot with
+ *        tsc=unstable, which only keeps the kernel on kvm-clock.)  On
+ *        one, test_clock measured st_os_now_ns at 27 ns a call against
+ *        clock_gettime's 33; if the host later withdraws the bit (a
+ *        migration), the rate check of section 4 is what notices; or
  *      - that file cannot be read, on bare metal with the invariant bit.
- *    Any other clocksource means the kernel has rejected the TSC (not in
- *    step across CPUs, stopped by its watchdog) or prefers another clock
- *    (kvm-clock), and so do we.  When the clocksource is "tsc",
- *    CLOCK_MONOTONIC is itself the TSC scaled, so our line and the
- *    kernel's share one counter.
+ *    Any other clocksource, or a hypervisor clock the vDSO does not
+ *    serve, means the kernel has rejected the TSC (not in step across
+ *    CPUs, stopped by its watchdog), and so do we.  When the clocksource
+ *    is "tsc", CLOCK_MONOTONIC is itself the TSC scaled, so our line and
+ *    the kernel's share one counter.
  *
  * 3. The line.  now = ck_ns0 + ((tsc - ck_tsc0) * ck_mult >> CLK_SHIFT),
  *    used only while tsc - ck_tsc0 < ck_limit (CLK_INTERVAL_NS worth of
@@ -362,9 +389,19 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
  *      load that missed the cache has completed, such as the one that
  *      took the lock, and so stamp a free before the allocation it
  *      followed (test_clock provoked that, by up to 2 us, in up to 8% of
- *      handoffs); the log is evidence, so the read is fenced (lfence;
- *      rdtsc, as the vDSO and illumos' tsc_read do), at 22 ns a call in a
- *      loop here instead of 11, still under clock_gettime's 28.
+ *      handoffs); so st_os_now_ns fences the read (lfence; rdtsc, as the
+ *      vDSO and illumos' tsc_read do), at 18-22 ns a call in a loop
+ *      instead of 11.  In the allocator the fence costs far more: it
+ *      waits for every store and load in flight (the audit's log copies,
+ *      the patterns), and took 24% of a malloc/free loop under
+ *      KMEM_FLAGS=0xf.  So the audit's stamps come from st_os_stamp_ns,
+ *      unfenced, which orders what the log must show in order another
+ *      way: its caller passes the stamp of the event the new one follows
+ *      (the buffer's previous transaction, read from its bufctl), and the
+ *      stamp is made larger than that, by 1 ns if it has to be.  A
+ *      buffer's history is then in order whatever threads and CPUs it
+ *      crossed; stamps of unrelated events in two threads may be out of
+ *      order by the out-of-order window (a few us at most).
  *
  * 6. Concurrency.  The line is published under a seqlock, ck_word: even
  *    when stable; odd while one writer updates it, with the writer's pid in
@@ -397,6 +434,7 @@ st_os_remap(void *addr, size_t oldsize, size_t newsize)
 #define CLK_INTERVAL_NS         100000000ULL   /* re-anchor every 100 ms */
 #define CLK_PAIR_TRIES          4       /* keep the narrowest of these */
 #define CLK_RATE_SLACK          6       /* rate may change by 1/64 */
+#define CLK_VDSO_NS             200     /* a clock_gettime in user space */
 
 enum {
 	CLK_UNKNOWN = 0,        /* no call yet */
@@ -447,6 +485,16 @@ clk_rdtsc(void)
 	return ((uint64_t)hi << 32 | lo);
 }
 
+/* The fast path's read: no fence (section 5). */
+static inline uint64_t
+clk_rdtsc_nofence(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a" (lo), "=d" (hi));
+	return ((uint64_t)hi << 32 | lo);
+}
+
 static inline uint64_t
 clk_scale(uint64_t ticks, uint64_t mult)
 {
@@ -488,7 +536,11 @@ clk_pair(uint64_t *tscp)
 	return (ns);
 }
 
-/* 1 if the kernel's clocksource is the TSC, 0 if not, -1 if unknown. */
+/*
+ * 1 if the kernel's clocksource is the TSC, 2 if it is a hypervisor's clock
+ * computed from the TSC (kvm-clock, Hyper-V's TSC page), 0 if another, -1
+ * if unknown.
+ */
 static int
 clk_source_is_tsc(void)
 {
@@ -504,8 +556,31 @@ clk_source_is_tsc(void)
 	st_os_close(fd);
 	if (n <= 0)
 		return (-1);
+	if ((n == 10 && memcmp(buf, "kvm-clock\n", 10) == 0) ||
+	    (n == 28 && memcmp(buf, "hyperv_clocksource_tsc_page\n", 28) == 0))
+		return (2);
 	return (n >= 3 && memcmp(buf, "tsc", 3) == 0 &&
 	    (n == 3 || buf[3] == '\n'));
+}
+
+/*
+ * Is clock_gettime answered in user space (the vDSO), not by a system
+ * call?  The cheapest of a few back-to-back calls, against CLK_VDSO_NS.
+ */
+static int
+clk_vdso_fast(void)
+{
+	uint64_t a, b, best = UINT64_MAX;
+	int i;
+
+	a = clk_syscall_ns();
+	for (i = 0; i < 8; i++) {
+		b = clk_syscall_ns();
+		if (b - a < best)
+			best = b - a;
+		a = b;
+	}
+	return (best < CLK_VDSO_NS);
 }
 
 /* Section 2: may we read the TSC ourselves? */
@@ -521,6 +596,8 @@ clk_tsc_usable(void)
 	    __get_cpuid(0x80000007, &a, &b, &c, &d))
 		invariant = (d >> 8) & 1;
 	source = clk_source_is_tsc();
+	if (source == 2)
+		source = invariant && clk_vdso_fast() ? 1 : 0;
 	errno = saved;
 	if (source == 1)
 		return (invariant || hypervisor);
@@ -717,10 +794,11 @@ clk_slow(void)
 	return (ns);
 }
 
-uint64_t
-st_os_now_ns(void)
+/* The line's value now, or clk_slow's; fenced or not (section 5). */
+static inline uint64_t
+clk_now(int fenced)
 {
-	uint64_t word, tsc0, ns0, mult, limit, d, ns;
+	uint64_t word, tsc0, ns0, mult, limit, d;
 
 	word = __atomic_load_n(&st_clock.ck_word, __ATOMIC_ACQUIRE);
 	tsc0 = CLK_LOAD(ck_tsc0);
@@ -729,12 +807,41 @@ st_os_now_ns(void)
 	limit = CLK_LOAD(ck_limit);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	/* No line (clock_gettime's mode): no TSC read, which costs a fence. */
-	if (limit != 0 && (word & 1) == 0 && (d = clk_rdtsc() - tsc0) < limit &&
+	if (limit != 0 && (word & 1) == 0 &&
+	    (d = (fenced ? clk_rdtsc() : clk_rdtsc_nofence()) - tsc0) < limit &&
 	    __atomic_load_n(&st_clock.ck_word, __ATOMIC_RELAXED) == word)
-		ns = ns0 + clk_scale(d, mult);
-	else
-		ns = clk_slow();
+		return (ns0 + clk_scale(d, mult));
+	return (clk_slow());
+}
+
+uint64_t
+st_os_now_ns(void)
+{
+	uint64_t ns = clk_now(1);
+
 	/* Never backwards for one thread (section 5). */
+	if (ns < clk_last)
+		return (clk_last);
+	clk_last = ns;
+	return (ns);
+}
+
+/*
+ * The audit's stamp (section 5): unfenced, and after `after`, the stamp of
+ * the event it follows (the buffer's previous transaction).  An `after`
+ * further ahead than CLK_AFTER_MAX is not a stamp (a record's memory that
+ * held something else: a bufctl's first use on recycled pages) and is not
+ * followed, or one such word would carry the thread's clock with it.
+ */
+#define CLK_AFTER_MAX   10000000ULL     /* 10 ms: far over any CPU skew */
+
+uint64_t
+st_os_stamp_ns(uint64_t after)
+{
+	uint64_t ns = clk_now(0);
+
+	if (ns <= after && after - ns < CLK_AFTER_MAX)
+		ns = after + 1;
 	if (ns < clk_last)
 		return (clk_last);
 	clk_last = ns;
@@ -747,6 +854,14 @@ uint64_t
 st_os_now_ns(void)
 {
 	return (clk_syscall_ns());
+}
+
+uint64_t
+st_os_stamp_ns(uint64_t after)
+{
+	uint64_t ns = clk_syscall_ns();
+
+	return (ns > after || after - ns >= 10000000ULL ? ns : after + 1);
 }
 
 #endif /* __x86_64__ */

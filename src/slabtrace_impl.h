@@ -493,10 +493,24 @@ typedef struct st_fwhdr {
 	struct st_fwhdr *fw_lnext;      /* live list */
 	struct st_fwhdr *fw_lprev;
 	uint32_t fw_flags;              /* FW_UNGUARDED */
-	uint32_t fw_pad;
+	uint32_t fw_room;               /* guarded: reserved pages after the
+					   guard, to grow into (section 2) */
 	uint64_t fw_verify;             /* bytes patterned when freed */
 	kmem_bufctl_audit_t *fw_audit[2]; /* last allocation, last free */
 } st_fwhdr_t;
+
+/*
+ * What the debugger needs of the firewall beyond its arena (firewall.c,
+ * section 9): the sampled slots' headers, an array (st_root.sr_firewall,
+ * NULL until the pool is made).
+ */
+typedef struct st_firewall {
+	uint64_t sf_sample_hdrs;        /* the first slot's header */
+	uint64_t sf_sample_hsize;       /* ... and the next this far on */
+	uint64_t sf_sample_nslots;
+	uint64_t sf_sample_base;        /* the slots' reservation, guard */
+	uint64_t sf_sample_len;         /* pages included */
+} st_firewall_t;
 
 /* ------------------------------------------------------------------------
  * The root: one structure from which the debugger finds everything.
@@ -522,7 +536,7 @@ typedef struct st_root {
 	struct kmem_log *sr_slab_log;
 	struct st_msgbuf *sr_msgbuf;    /* every report, as text */
 	struct st_options *sr_options;  /* what the environment asked */
-	struct st_firewall *sr_firewall; /* firewall state (firewall.c) */
+	struct st_firewall *sr_firewall; /* sampling's slots (firewall.c) */
 	uint64_t sr_start_mono;         /* CLOCK_MONOTONIC at start-up */
 	uint64_t sr_start_real;         /* CLOCK_REALTIME at start-up */
 	uint64_t *sr_leak_dead;         /* exited threads' stacks: pairs of
@@ -657,6 +671,9 @@ typedef struct st_dump_note {
  * Options (options.c): what KMEM_FLAGS, UMEM_DEBUG, UMEM_LOGGING and
  * UMEM_OPTIONS asked for, read once at start-up.
  */
+/* so_log_fixed: the logs whose size UMEM_LOGGING gave (log.c, 5.) */
+#define ST_LOG_FIXED_CONTENTS           0x1
+
 typedef struct st_options {
 	uint32_t so_kmem_flags;         /* KMF_* for every cache */
 	uint32_t so_stack_depth;        /* audit=N: frames per stack */
@@ -674,7 +691,7 @@ typedef struct st_options {
 	uint32_t so_dump_content;       /* ST_DUMP_* */
 	uint32_t so_stats;              /* stats: ::kmastat table at exit */
 	uint32_t so_verify_exit;        /* verify=exit: kmem_verify at exit */
-	uint32_t so_pad;
+	uint32_t so_log_fixed;          /* ST_LOG_FIXED_*: sizes given */
 	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
 	                                   every N ms (0: never) */
 	char so_dumpdir[ST_DUMP_STRLEN]; /* where vmcore.N go ("" = cwd) */
@@ -1163,14 +1180,15 @@ void st_free_internal(void *buf, size_t size, st_kind_t kind,
     const char *routine);
 
 /* firewall.c: buffers against an inaccessible page (UMEM_DEBUG=firewall) */
-void *st_firewall_alloc(size_t size, size_t align, st_kind_t kind);
+void *st_firewall_alloc(size_t size, size_t room, size_t align,
+    st_kind_t kind);
 void st_firewall_free(void *buf, size_t size, st_kind_t kind,
     const char *routine);
 size_t st_firewall_size(void *buf);
 /* Big buffers with a header (firewall.c, section 6), when debugging. */
 void *st_bigbuf_alloc(size_t size, size_t room, size_t align,
     st_kind_t kind);
-void *st_bigbuf_resize(void *buf, size_t size);
+void *st_firewall_resize(void *buf, size_t size);
 int st_firewall_visit(int live, int careful,
     void (*fn)(const kmem_errinfo_t *, void *), void *arg);
 int st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,

@@ -118,11 +118,13 @@
  *
  * 7. Where the segment structures come from.  vmem sits under malloc, so
  *    it may not call malloc.  vmem_seg_t's come from one global pool (its
- *    own lock, vmem_segpool_lock), refilled VMEM_SEG_CHUNK bytes at a time by
- *    st_os_map() and never returned to the OS.  An operation that may
- *    create segments first reserves the most it could need
- *    (VMEM_SEGS_PER_OP: two for an imported span, two for the pieces left
- *    either side of an allocation) into a private list on its stack, before
+ *    own lock, vmem_segpool_lock), mapped VMEM_SEG_CHUNK bytes at a time
+ *    by st_os_map(), carved into it a page at a time (vmem_seg_refill:
+ *    pages not yet needed stay untouched) and never returned to the OS.
+ *    An operation that may create segments first reserves the most it
+ *    could need (VMEM_SEGS_PER_OP: two for an imported span, two for the
+ *    pieces left either side of an allocation) into a private list on its
+ *    stack, before
  *    it takes vm_lock; it uses them under vm_lock without fear of running
  *    out halfway, and gives back what it did not use (and the segments
  *    that coalescing freed) after dropping vm_lock.  This is the kernel's
@@ -201,7 +203,9 @@ static vmem_t *vmem_arena_free;         /* destroyed arenas, on vm_next */
 static st_lock_t vmem_segpool_lock = ST_LOCK_INITIALIZER;
 static vmem_seg_t *vmem_segpool;       /* the pool, on vs_knext */
 static uint64_t vmem_segpool_nfree;
-static uint64_t vmem_segpool_total;         /* ever mapped */
+static uint64_t vmem_segpool_total;         /* ever carved */
+static vmem_seg_t *vmem_segpool_fresh;  /* the newest chunk's uncarved */
+static vmem_seg_t *vmem_segpool_end;    /* ... segments, up to here */
 
 static inline int
 vmem_highbit(uint64_t x)
@@ -213,19 +217,33 @@ vmem_highbit(uint64_t x)
  * The segment pool (section 7).
  */
 
-/* Map a chunk and carve it into segments; vmem_segpool_lock held. */
+/*
+ * Carve a page's worth of segments into the pool from the newest chunk,
+ * mapping a new chunk when it is used up, so that the chunk's pages are
+ * touched only as the pool needs them (a small program uses a few dozen
+ * segments: linking the whole chunk cost 64 KB of RSS); vmem_segpool_lock
+ * held.
+ */
 static int
 vmem_seg_refill(void)
 {
-	vmem_seg_t *chunk = st_os_map(VMEM_SEG_CHUNK, ST_PAGESIZE);
-	size_t i, n = VMEM_SEG_CHUNK / sizeof (vmem_seg_t);
+	size_t i, n = ST_PAGESIZE / sizeof (vmem_seg_t);
 
-	if (chunk == NULL)
-		return (0);
-	for (i = 0; i < n; i++) {
-		chunk[i].vs_knext = vmem_segpool;
-		vmem_segpool = &chunk[i];
+	if (vmem_segpool_fresh == vmem_segpool_end) {
+		vmem_seg_t *chunk = st_os_map(VMEM_SEG_CHUNK, ST_PAGESIZE);
+
+		if (chunk == NULL)
+			return (0);
+		vmem_segpool_fresh = chunk;
+		vmem_segpool_end = chunk + VMEM_SEG_CHUNK / sizeof (vmem_seg_t);
 	}
+	n = ST_MAX(ST_MIN(n, (size_t)(vmem_segpool_end - vmem_segpool_fresh)),
+	    (size_t)1);
+	for (i = 0; i < n; i++) {
+		vmem_segpool_fresh[i].vs_knext = vmem_segpool;
+		vmem_segpool = &vmem_segpool_fresh[i];
+	}
+	vmem_segpool_fresh += n;
 	vmem_segpool_nfree += n;
 	vmem_segpool_total += n;
 	return (1);

@@ -23,10 +23,11 @@
  *    /proc/PID/maps): every readable, writable segment but the
  *    allocator's own memory: the spans of its top arenas (the heap it
  *    imports from the system, the firewall's reservation), the pages of
- *    the vmem segment pool (whose free segments still name buffers), its
- *    log rings, and its own module's data and bss (when it is a module
- *    of its own; from its program headers, so that a mapping of the
- *    program's that the kernel merged with the bss stays a root).  Each
+ *    the vmem segment pool (whose free segments still name buffers), the
+ *    sampled firewall's slots and their headers, its log rings, and its
+ *    own module's data and bss (when it is a module of its own; from its
+ *    program headers, so that a mapping of the program's that the kernel
+ *    merged with the bss stays a root).  Each
  *    thread with registers gives them all, and its stack is read from its
  *    stack pointer (less the ABI's red zone) to the end of that segment;
  *    a segment holding an exited thread's stack (the library remembers
@@ -558,6 +559,28 @@ fl_range_cmp(const void *a, const void *b)
 	return (x->fr_lo < y->fr_lo ? -1 : x->fr_lo > y->fr_lo);
 }
 
+/*
+ * The sampled firewall's pool (firewall.c, section 9): its slots'
+ * headers, and its slots, whose live buffers are read as buffers.
+ */
+static void
+fl_exclude_sampled(fl_scan_t *fs)
+{
+	mdb_heap_t *h = fs->fs_heap;
+	st_firewall_t sf;
+
+	if (h->mh_root.sr_firewall == NULL || mdb_tgt_vread(fs->fs_tgt,
+	    (uint64_t)(uintptr_t)h->mh_root.sr_firewall, &sf,
+	    sizeof (sf)) != 0 || sf.sf_sample_nslots > 65536 ||
+	    sf.sf_sample_hsize > 65536)
+		return;
+	fl_exclude(fs, sf.sf_sample_hdrs, sf.sf_sample_hdrs +
+	    sf.sf_sample_nslots * sf.sf_sample_hsize);
+	if (sf.sf_sample_len <= (2 * sf.sf_sample_nslots + 1) * ST_PAGESIZE)
+		fl_exclude(fs, sf.sf_sample_base, sf.sf_sample_base +
+		    sf.sf_sample_len);
+}
+
 static void
 fl_exclusions(fl_scan_t *fs)
 {
@@ -577,6 +600,7 @@ fl_exclusions(fl_scan_t *fs)
 	fl_exclude_log(fs, (uint64_t)(uintptr_t)h->mh_root.sr_failure_log);
 	fl_exclude_log(fs, (uint64_t)(uintptr_t)h->mh_root.sr_slab_log);
 	fl_exclude_module(fs);
+	fl_exclude_sampled(fs);
 	if (fs->fs_snapped)		/* registers: rooted as such */
 		fl_exclude(fs, fs->fs_snap.ms_table, fs->fs_snap.ms_table +
 		    fs->fs_snap.ms_table_size);

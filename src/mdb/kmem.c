@@ -1148,7 +1148,7 @@ kh_fw_buf(mdb_heap_t *h, uint64_t hdr, uint64_t base, mdb_buf_t *b)
 	b->mb_where = b->mb_alloc ? MDB_WH_NONE : MDB_WH_FWQUAR;
 	b->mb_bufctl = kh_p(fw.fw_audit[b->mb_alloc ? 0 : 1]);
 	b->mb_kind = (fw.fw_flags & FW_UNGUARDED) ? MDB_BK_BIGBUF :
-	    MDB_BK_FIREWALL;
+	    (fw.fw_flags & FW_SAMPLED) ? MDB_BK_SAMPLED : MDB_BK_FIREWALL;
 	b->mb_slab = 0;
 	b->mb_cache = NULL;
 	b->mb_badtag = false;
@@ -1211,6 +1211,45 @@ kh_big_seg(void *arg, uint64_t addr, const vmem_seg_t *vs)
 	return (kw->kw_fn(kw->kw_arg, &b));
 }
 
+/*
+ * The sampled firewall's slots (firewall.c, section 9): an array of
+ * headers from st_root's sr_firewall; a slot never used has no magic.
+ */
+static int
+kh_walk_sampled(kh_bigwalk_t *kb)
+{
+	mdb_heap_t *h = kb->kb_walk->kw_heap;
+	st_firewall_t sf;
+	vmem_seg_t vs;
+	mdb_buf_t b;
+	uint64_t i;
+	int rc = 0;
+
+	if (h->mh_root.sr_firewall == NULL)
+		return (0);
+	if (mdb_tgt_vread(h->mh_tgt, kh_p(h->mh_root.sr_firewall), &sf,
+	    sizeof (sf)) != 0) {
+		mdb_warn_read(kh_p(h->mh_root.sr_firewall), sizeof (sf));
+		return (-1);
+	}
+	if (sf.sf_sample_nslots > 65536 || sf.sf_sample_hsize <
+	    sizeof (st_fwhdr_t) || sf.sf_sample_hsize > 65536)
+		return (0);             /* not a pool we made */
+	for (i = 0; rc == 0 && i < sf.sf_sample_nslots; i++) {
+		uint64_t hdr = sf.sf_sample_hdrs + i * sf.sf_sample_hsize;
+
+		if (!kh_fw_buf(h, hdr, 0, &b))
+			continue;
+		(void) memset(&vs, 0, sizeof (vs));
+		vs.vs_type = VMEM_ALLOC_SEG;
+		vs.vs_start = (uintptr_t)b.mb_addr & ~(uintptr_t)(ST_PAGESIZE -
+		    1);
+		vs.vs_end = vs.vs_start + ST_PAGESIZE;
+		rc = kh_big_seg(kb, hdr, &vs);
+	}
+	return (rc);
+}
+
 static int
 kh_walk_big(kh_walk_t *kw)
 {
@@ -1226,6 +1265,8 @@ kh_walk_big(kh_walk_t *kw)
 			rc = mdb_heap_walk_segs(kw->kw_heap, mv, kh_big_seg,
 			    &kb);
 	}
+	if (rc == 0)
+		rc = kh_walk_sampled(&kb);
 	free(kb.kb_data);
 	return (rc);
 }

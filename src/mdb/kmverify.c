@@ -295,6 +295,13 @@ kv_big_scan(mdb_tgt_t *t, uint64_t lo, uint64_t hi, uint8_t want,
 	return (0);
 }
 
+static const char *
+kv_kind(const mdb_buf_t *b)
+{
+	return (b->mb_kind == MDB_BK_BIGBUF ? "big" :
+	    b->mb_kind == MDB_BK_SAMPLED ? "sampled" : "firewall");
+}
+
 static void
 kv_big_report(kv_big_t *kb, const mdb_buf_t *b, const char *what,
     uint64_t at, uint8_t want)
@@ -308,8 +315,7 @@ kv_big_report(kv_big_t *kb, const mdb_buf_t *b, const char *what,
 		mj_begin('{', NULL);
 		mj_addr("buffer", b->mb_addr);
 		mj_str("state", b->mb_alloc ? "allocated" : "free");
-		mj_str("kind", b->mb_kind == MDB_BK_BIGBUF ? "big" :
-		    "firewall");
+		mj_str("kind", kv_kind(b));
 		mj_str("error", what);
 		mj_addr("at", at);
 		mj_i64("offset", (int64_t)(at - b->mb_addr));
@@ -320,8 +326,7 @@ kv_big_report(kv_big_t *kb, const mdb_buf_t *b, const char *what,
 	}
 	(void) printf("  %s buffer %llx (%s, %llu bytes) has %s, at %llx "
 	    "(offset %lld): 0x%02x replaced by 0x%02x\n",
-	    b->mb_kind == MDB_BK_BIGBUF ? "big" : "firewall",
-	    (unsigned long long)b->mb_addr, b->mb_alloc ? "allocated" : "free",
+	    kv_kind(b), (unsigned long long)b->mb_addr, b->mb_alloc ? "allocated" : "free",
 	    (unsigned long long)b->mb_size, what, (unsigned long long)at,
 	    (long long)(at - b->mb_addr), want, got);
 }

@@ -342,6 +342,8 @@ typedef struct mdb_heap {
 #define	MDB_BK_FIREWALL		3	/* against a guard page (PM_FW) */
 #define	MDB_BK_BIGBUF		4	/* debugging's big buffer with a
 					   firewall header (PM_FW) */
+#define	MDB_BK_SAMPLED		5	/* a sampled firewall slot's
+					   (PM_FW, FW_SAMPLED) */
 /* Where a free buffer is (mb_where). */
 #define	MDB_WH_NONE		0	/* allocated */
 #define	MDB_WH_SLAB		1	/* on its slab's free list */

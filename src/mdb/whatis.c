@@ -68,6 +68,7 @@ wi_kind(uint32_t kind)
 	case MDB_BK_OVERSIZE: return ("kmem_oversize vmem arena");
 	case MDB_BK_BIGBUF: return ("kmem_oversize vmem arena (big buffer)");
 	case MDB_BK_FIREWALL: return ("firewall vmem arena");
+	case MDB_BK_SAMPLED: return ("the sampled firewall's slots");
 	default: return ("?");
 	}
 }
