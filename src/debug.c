@@ -246,9 +246,10 @@ find_nonpattern(uint64_t pattern, const void *buf, uint64_t size)
 /*
  * The first byte in [p, end) that is not KMEM_REDZONE_BYTE, or NULL: the
  * padding between a buffer's requested size and its tag, up to a few KiB
- * (a 2100-byte malloc in kmem_alloc_3072), is checked at every free.
+ * (a 2100-byte malloc in kmem_alloc_3072), is checked at every free, and
+ * a firewall buffer's slack (firewall.c).
  */
-static const uint8_t *
+const uint8_t *
 kmem_redzone_find(const uint8_t *p, const uint8_t *end)
 {
 	const uint64_t *w;

@@ -348,21 +348,6 @@ static void fw_check_freed(st_fwhdr_t *hp, const char *found);
 static int fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei,
     uint64_t limit);
 
-/* The first byte in [p, end) that is not KMEM_REDZONE_BYTE, or NULL. */
-static const uint8_t *
-fw_find_nonredzone(const uint8_t *p, const uint8_t *end)
-{
-	for (; p < end && ((uintptr_t)p & 7) != 0; p++)
-		if (*p != KMEM_REDZONE_BYTE)
-			return (p);
-	for (; p + 8 <= end && *(const uint64_t *)(const void *)p ==
-	    0xbbbbbbbbbbbbbbbbULL; p += 8)
-		continue;
-	for (; p < end; p++)
-		if (*p != KMEM_REDZONE_BYTE)
-			return (p);
-	return (NULL);
-}
 
 /* Give a buffer out of the quarantine back: checked last, if big. */
 static void
@@ -739,11 +724,11 @@ fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei, uint64_t limit)
 	/* A big buffer's leading redzone, then every buffer's slack. */
 	p = (hp->fw_flags & (FW_UNGUARDED | FW_SAMPLED)) ?
 	    (const uint8_t *)hp->fw_base : buf;
-	bad = fw_find_nonredzone(p, buf);
+	bad = kmem_redzone_find(p, buf);
 	p = buf + hp->fw_size;
 	end = p + ST_MIN(fw_slack(hp), limit);
 	if (bad == NULL)
-		bad = fw_find_nonredzone(p, end);
+		bad = kmem_redzone_find(p, end);
 	if (bad == NULL)
 		return (0);
 	(void) kmem_errinfo_init(ei, KMERR_REDZONE, hp->fw_cache, hp->fw_buf);

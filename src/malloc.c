@@ -404,7 +404,8 @@ st_free(void *buf, const char *routine)
 	kmem_cpu_cache_t *cc;
 	uint64_t *key;
 
-	/* Every call below is a tail call: free() needs no stack frame. */
+	/* The calls below are the cold paths, out of line (calls, not jumps:
+	   the build keeps each entry point's frame for the stacks). */
 	if (ST_UNLIKELY(pm == 0 || (pm & PM_TAGS) || kmem_debugging)) {
 		st_free_other(buf, pm, routine,
 		    (uintptr_t)__builtin_return_address(0));

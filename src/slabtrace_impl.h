@@ -761,6 +761,7 @@ int kmem_cache_free_debug(kmem_cache_t *cp, void *buf);
 void kmem_cache_free_known(kmem_cache_t *cp, void *buf);
 void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind);
+const uint8_t *kmem_redzone_find(const uint8_t *p, const uint8_t *end);
 int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind, const char *routine);
 size_t kmem_debug_size(kmem_cache_t *cp, void *buf);
