@@ -30,7 +30,10 @@
  *    much stays is bounded: vmem counts the bytes of free segments that may
  *    hold pages (vm_dirty, vmem.c section 5), and past kmem_oversize_retain
  *    bytes or half the oversize memory in use, whichever is more, a free
- *    decommits the arena's dirty free segments at once.  Allocations take
+ *    decommits the arena's dirty free segments at once; and before the
+ *    heap takes more address space from the OS, as many bytes of them go
+ *    back as it takes (kmem_os_alloc), so that a program done with its big
+ *    buffers does not keep their pages while its small ones grow.  Allocations take
  *    the best fit, which is more often freed memory than fresh space.
  *    The periodic reap purges them too, so freed memory goes back to the
  *    OS within kmem_reap_interval_ns of a program going quiet.  The arena
@@ -132,6 +135,15 @@ kmem_os_alloc(vmem_t *source, size_t size, int vmflag)
 	 */
 	if (size > kmem_os_alloc_check && size > st_os_memory_total())
 		return (NULL);
+	/*
+	 * The footprint grows: first as many bytes of freed big buffers'
+	 * committed pages go back to the OS (section 3).  vm_lock is not
+	 * held here (vmem drops it around an import).
+	 */
+	if (kmem_oversize_arena != NULL && __atomic_load_n(
+	    &kmem_oversize_arena->vm_dirty, __ATOMIC_RELAXED) != 0)
+		(void) vmem_decommit_free(kmem_oversize_arena, ST_PAGESIZE,
+		    size);
 	return (st_os_map(size, 2UL << 20));
 }
 
@@ -348,7 +360,8 @@ kmem_oversize_size(uintptr_t pm)
 static void
 kmem_oversize_purge(void)
 {
-	(void) vmem_decommit_free(kmem_oversize_arena, ST_PAGESIZE);
+	(void) vmem_decommit_free(kmem_oversize_arena, ST_PAGESIZE,
+	    SIZE_MAX);
 }
 
 void
@@ -565,7 +578,8 @@ kmem_reap_now(void)
 	kmem_oversize_purge();
 	(void) vmem_reap_spans(kmem_oversize_arena);
 	released = vmem_reap_spans(heap_arena);
-	released += vmem_decommit_free(heap_arena, kmem_reap_decommit);
+	released += vmem_decommit_free(heap_arena, kmem_reap_decommit,
+	    SIZE_MAX);
 	kmem_periodic_last = st_os_now_ns();
 	st_unlock(&kmem_periodic_lock);
 	kmem_op_exit(kt);
@@ -590,7 +604,8 @@ kmem_periodic(uint64_t now)
 		kmem_oversize_purge();
 		(void) vmem_reap_spans(kmem_oversize_arena);
 		(void) vmem_reap_spans(heap_arena);
-		(void) vmem_decommit_free(heap_arena, kmem_reap_decommit);
+		(void) vmem_decommit_free(heap_arena, kmem_reap_decommit,
+		    SIZE_MAX);
 	}
 	st_unlock(&kmem_periodic_lock);
 }

@@ -651,7 +651,16 @@ realloc(void *buf, size_t size)
 	if (st_realloc_fits(have, size) && !(ST_UNLIKELY(st_opts.so_sample !=
 	    0) && (pagemap_lookup((uintptr_t)buf) & PM_FW)))
 		return (buf);
-	nbuf = st_alloc_errno(size);
+	/*
+	 * A big buffer that moves takes a quarter more pages than asked, so
+	 * that growth by small steps copies a geometric series, not once a
+	 * page (as debugging does, st_debug_realloc_op).  The room is
+	 * address space until the program writes to it.
+	 */
+	if (size > KMEM_MAXBUF && size > have && size <= (SIZE_MAX >> 1))
+		nbuf = st_alloc_errno(size + size / 4);
+	else
+		nbuf = st_alloc_errno(size);
 	if (nbuf == NULL)
 		return (NULL);
 	memcpy(nbuf, buf, ST_MIN(have, size));

@@ -903,7 +903,7 @@ void vmem_init(void);
 void *vmem_extend_try(vmem_t *vmp, void *addr, size_t oldsize,
     size_t newsize);
 size_t vmem_reap_spans(vmem_t *vmp);
-size_t vmem_decommit_free(vmem_t *vmp, size_t minsize);
+size_t vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes);
 int vmem_verify(vmem_t *vmp);   /* 0 if consistent; prints what is not */
 int vmem_contains(vmem_t *vmp, void *addr, size_t size);
 void vmem_fork_prepare(void);

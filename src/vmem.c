@@ -1293,20 +1293,20 @@ vmem_reap_spans(vmem_t *vmp)
 /*
  * Give the pages of every dirty free segment of at least minsize bytes
  * back to the OS, keeping the addresses (the arena's free space stays
- * mapped but costs no memory; it reads as zeros when reused).  It makes a
- * system call per such segment, under vm_lock: for reaps, and for the
- * oversize arena's purge (kmem.c, section 3).  Returns bytes decommitted.
+ * mapped but costs no memory; it reads as zeros when reused), in address
+ * order until maxbytes are gone (SIZE_MAX: all).  It makes a system call
+ * per such segment, under vm_lock: for reaps, and for the oversize
+ * arena's purges (kmem.c, section 3).  Returns bytes decommitted.
  */
 size_t
-vmem_decommit_free(vmem_t *vmp, size_t minsize)
+vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
 {
 	vmem_seg_t *vsp;
 	size_t total = 0;
 
 	st_lock(&vmp->vm_lock);
-	vmp->vm_dirty = 0;
-	for (vsp = vmp->vm_seg0.vs_anext; vsp != &vmp->vm_seg0;
-	    vsp = vsp->vs_anext) {
+	for (vsp = vmp->vm_seg0.vs_anext; vsp != &vmp->vm_seg0 &&
+	    total < maxbytes; vsp = vsp->vs_anext) {
 		uintptr_t start = ST_P2ROUNDUP(vsp->vs_start, ST_PAGESIZE);
 		uintptr_t end = ST_P2ALIGN(vsp->vs_end, ST_PAGESIZE);
 
@@ -1317,6 +1317,8 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize)
 		vsp->vs_dirty = 0;
 		total += end - start;
 	}
+	vmp->vm_dirty = vsp == &vmp->vm_seg0 ? 0 :
+	    vmp->vm_dirty - ST_MIN(vmp->vm_dirty, total);
 	st_unlock(&vmp->vm_lock);
 	return (total);
 }
