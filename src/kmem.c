@@ -4,10 +4,12 @@
  *
  * 1. Sizes.  kmem_alloc(size) takes a buffer from the smallest kmem_alloc_N
  *    cache that fits; N runs through the kernel's table (8 ... 4096 in
- *    steps that waste at most 1/8 on average, then 8192 ... 131072).  Two
- *    byte-sized lookup tables give the cache index in one load:
+ *    steps that waste at most 1/8 on average, then 8192 ... 131072), with
+ *    1 KiB steps added from 3 to 14 KiB: the kernel's jump from 4096 to
+ *    8192 wasted 3.9 KiB of every 4.2 KiB buffer, sqlite's page cache's
+ *    size.  Two byte-sized lookup tables give the cache index in one load:
  *    kmem_size_small[(size + 7) >> 3] up to 4096, kmem_size_big[(size - 1)
- *    >> 12] above.  malloc (malloc.c) uses its own small table that skips
+ *    >> KMEM_BIG_SHIFT] above.  malloc (malloc.c) uses its own small table that skips
  *    the 24, 40 and 56 byte caches, because glibc promises 16-byte
  *    alignment from malloc and those chunks are only 8-byte aligned, and
  *    the 8-byte one, so that every malloc buffer has the second word its
@@ -101,16 +103,16 @@ static const uint32_t kmem_alloc_sizes[] = {
 	4 * 128, 5 * 128, 6 * 128, 7 * 128,
 	ST_P2ALIGN(8192 / 7, 64), ST_P2ALIGN(8192 / 6, 64),
 	ST_P2ALIGN(8192 / 5, 64), ST_P2ALIGN(8192 / 4, 64),
-	ST_P2ALIGN(8192 / 3, 64), ST_P2ALIGN(8192 / 2, 64),
-	2 * 4096, 3 * 4096,
-	2 * 8192, 3 * 8192, 4 * 8192, 5 * 8192, 6 * 8192, 7 * 8192,
+	ST_P2ALIGN(8192 / 3, 64), 3 * 1024, ST_P2ALIGN(8192 / 2, 64),
+	5 * 1024, 6 * 1024, 7 * 1024, 8 * 1024, 10 * 1024, 12 * 1024,
+	14 * 1024, 2 * 8192, 3 * 8192, 4 * 8192, 5 * 8192, 6 * 8192, 7 * 8192,
 	8 * 8192, 9 * 8192, 10 * 8192, 11 * 8192, 12 * 8192, 13 * 8192,
 	14 * 8192, 15 * 8192, 16 * 8192,
 };
 #define KMEM_NALLOC     (sizeof (kmem_alloc_sizes) / sizeof (uint32_t))
 
 uint8_t kmem_size_small[KMEM_SMALL_MAX / 8 + 1];
-uint8_t kmem_size_big[KMEM_MAXBUF / ST_PAGESIZE];
+uint8_t kmem_size_big[KMEM_MAXBUF >> KMEM_BIG_SHIFT];
 uint8_t malloc_size_small[KMEM_SMALL_MAX / 8 + 1];
 uint16_t malloc_cc_off[KMEM_SMALL_MAX / 8 + 1];
 
@@ -234,11 +236,11 @@ kmem_alloc_caches_create(void)
 		malloc_cc_off[i] = (uint16_t)(offsetof(kmem_thread_t, kt_cc) +
 		    kmem_alloc_caches[malloc_size_small[i]]->cache_ccidx *
 		    sizeof (kmem_cpu_cache_t));
-	/* kmem_size_big[(size - 1) >> 12] serves sizes up to (i + 1) << 12 */
-	for (i = 0; i < KMEM_MAXBUF / ST_PAGESIZE; i++) {
+	/* kmem_size_big[(size - 1) >> shift] serves sizes to (i + 1) << shift */
+	for (i = 0; i < KMEM_MAXBUF >> KMEM_BIG_SHIFT; i++) {
 		size_t c = 0;
 
-		while (kmem_alloc_sizes[c] < (i + 1) * ST_PAGESIZE)
+		while (kmem_alloc_sizes[c] < (i + 1) << KMEM_BIG_SHIFT)
 			c++;
 		kmem_size_big[i] = (uint8_t)c;
 	}
@@ -317,7 +319,7 @@ kmem_alloc_cache_for(size_t size, size_t align)
 	if (size > KMEM_MAXBUF)
 		return (NULL);
 	i = size <= KMEM_SMALL_MAX ? kmem_size_small[(size + 7) >> 3] :
-	    kmem_size_big[(size - 1) >> ST_PAGESHIFT];
+	    kmem_size_big[(size - 1) >> KMEM_BIG_SHIFT];
 	for (; i < KMEM_NALLOC; i++)
 		if (kmem_alloc_caches[i]->cache_align >= align)
 			return (kmem_alloc_caches[i]);

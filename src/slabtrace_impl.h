@@ -212,6 +212,7 @@ struct vmem {
 #define KMEM_HASH_INITIAL       64
 #define KMEM_MAXBUF             131072  /* largest kmem_alloc cache */
 #define KMEM_SMALL_MAX          4096    /* sizes served by the small table */
+#define KMEM_BIG_SHIFT          10      /* the big table's step: 1 KiB */
 #define KMEM_NCACHE_ALLOC       64      /* kmem_alloc_N caches, at most */
 /* cache_cflags: the allocator's own cache (slabs, bufctls, magazines,
    threads, quantum caches...), whose buffers no free() may take. */
@@ -998,7 +999,7 @@ extern volatile int kmem_ready;
 extern st_root_t st_root;
 extern kmem_cache_t *kmem_alloc_caches[KMEM_NCACHE_ALLOC];
 extern uint8_t kmem_size_small[];       /* (size + 7) >> 3 -> index */
-extern uint8_t kmem_size_big[];         /* (size - 1) >> 12 -> index */
+extern uint8_t kmem_size_big[];         /* (size - 1) >> 10 -> index */
 extern uint8_t malloc_size_small[];     /* the same, 16-byte aligned */
 extern uint16_t malloc_cc_off[];        /* its kt_cc[] slot's offset */
 extern uint64_t kmem_oversize_decommit;
