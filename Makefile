@@ -22,7 +22,7 @@ LIB_SRCS  := src/platform_linux.c src/print.c src/vmem.c src/pagemap.c \
              src/umem.c src/unwind.c src/symtab.c src/dump.c \
              src/options.c src/log.c src/debug.c src/verify.c \
              src/firewall.c src/fault.c src/report.c src/leaky.c \
-             src/leakcheck.c
+             src/leakcheck.c src/depot.c
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 HEADERS   := $(wildcard include/*.h src/*.h)
 

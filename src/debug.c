@@ -42,8 +42,8 @@
  * 4. Auditing.  With KMF_AUDIT every bufctl is a kmem_bufctl_audit_t (the
  *    cache uses the large layout, bufctls found through the hash) and
  *    each allocation and free records thread, time and stack in it and a
- *    copy in the transaction log (log.c: the copy stops at the bc_depth
- *    frames captured, the rest of a record is never read); with
+ *    copy in the transaction log (log.c); the stack is an id in the stack
+ *    depot (depot.c), which keeps each distinct stack once; with
  *    KMF_CONTENTS a free also saves the buffer's first cache_contents
  *    bytes in the contents log.  The time is the TSC's where it can be
  *    (platform_linux.c), unfenced, and made later than the buffer's
@@ -97,11 +97,11 @@ kmem_debug_init(void)
 	kmem_lite_fast = (kmem_cache_debug_flags(0) & ~(KMF_DEADBEEF |
 	    KMF_REDZONE | KMF_BUFTAG)) == KMF_LITE &&
 	    st_opts.so_firewall == UINT64_MAX;
-	kmem_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
-	    st_opts.so_stack_depth);
+	kmem_audit_size = (uint32_t)sizeof (kmem_bufctl_audit_t);
 	kmem_log_init();
 	st_root.sr_kmem_flags = kmem_flags;
 	st_root.sr_stack_depth = st_opts.so_stack_depth;
+	st_root.sr_depot = &st_depot;
 	st_root.sr_transaction_log = &kmem_transaction_log;
 	st_root.sr_contents_log = &kmem_contents_log;
 	st_root.sr_failure_log = &kmem_failure_log;
@@ -383,11 +383,8 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
 	    kmem_thread_self->kt_tid : st_os_thread_id();
 	/* From our caller: kmem_cache_free_debug+0x.., as in the kernel. */
-	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
-	    st_opts.so_stack_depth, 1);
-	/* The record's frames past bc_depth are never read: not copied. */
-	bcp->bc_lastlog = kmem_log_enter(lp, bcp,
-	    KMEM_BUFCTL_AUDIT_SIZE(bcp->bc_depth));
+	kmem_bc_capture(bcp);
+	bcp->bc_lastlog = kmem_log_enter(lp, bcp, sizeof (*bcp));
 }
 
 __thread uintptr_t kmem_caller __attribute__((tls_model("initial-exec")));
@@ -429,12 +426,11 @@ kmem_lite_history(kmem_buftag_lite_t *btlp)
 void
 kmem_log_failure(kmem_cache_t *cp, size_t size)
 {
-	char rec[KMEM_BUFCTL_AUDIT_SIZE(KMEM_STACK_MAX)];
-	kmem_bufctl_audit_t *bcp = (kmem_bufctl_audit_t *)rec;
+	kmem_bufctl_audit_t rec, *bcp = &rec;
 
 	if (kmem_failure_log.lh_base == NULL)
 		return;
-	memset(bcp, 0, kmem_audit_size);
+	memset(bcp, 0, sizeof (*bcp));
 	bcp->bc_addr = (void *)(uintptr_t)size;
 	kmem_audit(&kmem_failure_log, cp, bcp);
 }
@@ -442,12 +438,11 @@ kmem_log_failure(kmem_cache_t *cp, size_t size)
 void
 kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp)
 {
-	char rec[KMEM_BUFCTL_AUDIT_SIZE(KMEM_STACK_MAX)];
-	kmem_bufctl_audit_t *bcp = (kmem_bufctl_audit_t *)rec;
+	kmem_bufctl_audit_t rec, *bcp = &rec;
 
 	if (kmem_slab_log.lh_base == NULL)
 		return;
-	memset(bcp, 0, kmem_audit_size);
+	memset(bcp, 0, sizeof (*bcp));
 	bcp->bc_addr = sp->slab_base;
 	bcp->bc_slab = sp;
 	kmem_audit(&kmem_slab_log, cp, bcp);
@@ -1214,6 +1209,8 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
     const void *buf)
 {
 	char t[48], s[32];
+	const uintptr_t *pcs;
+	uint32_t n;
 
 	kmem_print_time(t, sizeof (t), bcap->bc_timestamp);
 	st_msg("%s on buffer %lx:\n", what, (unsigned long)(uintptr_t)buf);
@@ -1226,9 +1223,9 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
 	st_msg("thread=%lu  time=%s%s  cache: %s\n",
 	    (unsigned long)bcap->bc_thread, t, s,
 	    kmem_cache_name_safe(bcap->bc_cache));
-	st_report_stack(what, bcap->bc_thread, bcap->bc_timestamp,
-	    bcap->bc_stack, ST_MIN(bcap->bc_depth, st_opts.so_stack_depth), 0,
-	    "    ");
+	pcs = kmem_bc_stack(bcap, &n);
+	st_report_stack(what, bcap->bc_thread, bcap->bc_timestamp, pcs,
+	    ST_MIN(n, st_opts.so_stack_depth), 0, "    ");
 }
 
 /* Is rec a log record that still describes buf? */

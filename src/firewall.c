@@ -228,8 +228,7 @@ fw_init_locked(void)
 	}
 	fw_arena = vmem_create("firewall", base, fw_reserve_bytes,
 	    ST_PAGESIZE, NULL, NULL, NULL, 0, VM_NOSLEEP | VMC_NO_QCACHE);
-	fw_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
-	    st_opts.so_stack_depth);
+	fw_audit_size = (uint32_t)sizeof (kmem_bufctl_audit_t);
 	fw_hdr_cache = kmem_cache_create_internal("slabtrace_firewall_hdr",
 	    sizeof (st_fwhdr_t) + 2 * (size_t)fw_audit_size, 64, NULL, NULL,
 	    NULL, NULL, kmem_internal_arena, KMC_NOMAGAZINE | KMC_NODEBUG, -1);
@@ -428,8 +427,7 @@ fw_audit(st_fwhdr_t *hp, int which)
 	bcp->bc_timestamp = st_os_now_ns();
 	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
 	    kmem_thread_self->kt_tid : st_os_thread_id();     /* no syscall */
-	bcp->bc_depth = st_stack_capture(bcp->bc_stack,
-	    st_opts.so_stack_depth, 1);
+	kmem_bc_capture(bcp);
 	bcp->bc_lastlog = kmem_transaction_log.lh_base != NULL ?
 	    kmem_log_enter(&kmem_transaction_log, bcp, fw_audit_size) : NULL;
 }
@@ -1039,8 +1037,7 @@ sp_init_locked(void)
 		return (sp_state);
 	sp_state = -1;
 	if (fw_audit_size == 0)
-		fw_audit_size = (uint32_t)KMEM_BUFCTL_AUDIT_SIZE(
-		    st_opts.so_stack_depth);
+		fw_audit_size = (uint32_t)sizeof (kmem_bufctl_audit_t);
 	hsize = ST_P2ROUNDUP(sizeof (st_fwhdr_t) + 2 * (uint64_t)fw_audit_size,
 	    (uint64_t)64);
 	res = (uintptr_t)st_os_reserve((2 * sp_nslots + 1) * ST_PAGESIZE,

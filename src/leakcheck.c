@@ -1083,10 +1083,11 @@ lc_key(void *arg, const lk_buf_t *lb)
 	switch (lb->lb_kind) {
 	case LC_AUDIT: {
 		const kmem_bufctl_audit_t *bcp = (const void *)lb->lb_tag;
-		uint32_t n = ST_MIN(bcp->bc_depth, KMEM_STACK_MAX), i;
+		uint32_t n, i;
+		const uintptr_t *pcs = kmem_bc_stack(bcp, &n);
 
-		for (i = st_report_entry_frame(bcp->bc_stack, n); i < n; i++)
-			h = lc_mix(h, bcp->bc_stack[i]);
+		for (i = st_report_entry_frame(pcs, n); i < n; i++)
+			h = lc_mix(h, pcs[i]);
 		return (h);
 	}
 	case LC_CALLER:
@@ -1179,6 +1180,7 @@ static int
 lc_suppressed(lc_state_t *lc, const lk_buf_t *lb)
 {
 	const kmem_bufctl_audit_t *bcp;
+	const uintptr_t *pcs;
 	uint32_t i, n;
 
 	if (lb->lb_kind == LC_CALLER)
@@ -1187,9 +1189,9 @@ lc_suppressed(lc_state_t *lc, const lk_buf_t *lb)
 	if (lb->lb_kind != LC_AUDIT)
 		return (lc_supp_match(lc, lc_cache_name(lb)));
 	bcp = (const void *)lb->lb_tag;
-	n = ST_MIN(bcp->bc_depth, KMEM_STACK_MAX);
-	for (i = st_report_entry_frame(bcp->bc_stack, n); i < n; i++)
-		if (lc_supp_pc(lc, bcp->bc_stack[i] - (i > 0)))
+	pcs = kmem_bc_stack(bcp, &n);
+	for (i = st_report_entry_frame(pcs, n); i < n; i++)
+		if (lc_supp_pc(lc, pcs[i] - (i > 0)))
 			return (1);
 	return (0);
 }
@@ -1306,10 +1308,11 @@ lc_report_group(lc_state_t *lc, const lk_group_t *lg)
 	    "object(s)", what, (unsigned long)lg->lg_bytes, lg->lg_count);
 	if (lb->lb_kind == LC_AUDIT) {
 		const kmem_bufctl_audit_t *bcp = (const void *)lb->lb_tag;
+		uint32_t n;
+		const uintptr_t *pcs = kmem_bc_stack(bcp, &n);
 
 		st_msg("\n%s allocated from:\n", title);
-		st_report_stack(title, bcp->bc_thread, 0, bcp->bc_stack,
-		    ST_MIN(bcp->bc_depth, KMEM_STACK_MAX), 0, "    ");
+		st_report_stack(title, bcp->bc_thread, 0, pcs, n, 0, "    ");
 	} else if (lb->lb_kind == LC_CALLER) {
 		uintptr_t pc = lb->lb_tag;
 

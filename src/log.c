@@ -7,7 +7,8 @@
  *    start-up with st_os_map (never from the allocator, which they
  *    describe):
  *      transaction  a copy of a buffer's audit bufctl at each allocation
- *                   and free (KMF_AUDIT): thread, time, stack;
+ *                   and free (KMF_AUDIT): thread, time, stack
+ *                   (its id in the stack depot, depot.c);
  *      contents     the first bytes of each freed buffer (KMF_CONTENTS);
  *      fail         an audit record for each failed allocation;
  *      slab         an audit record for each slab created.
@@ -117,7 +118,7 @@ kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize, int grows)
 void
 kmem_log_init(void)
 {
-	uint64_t audit = KMEM_BUFCTL_AUDIT_SIZE(st_opts.so_stack_depth);
+	uint64_t audit = sizeof (kmem_bufctl_audit_t);
 
 	kmem_log_grows[1] = !(st_opts.so_log_fixed & ST_LOG_FIXED_CONTENTS);
 	kmem_log_create(&kmem_transaction_log, st_opts.so_log_transaction,

@@ -725,7 +725,7 @@ kmem_cache_init(void)
 	if (kmem_flags & KMF_AUDIT) {
 		kmem_bufctl_audit_cache = kmem_cache_create_internal(
 		    "kmem_bufctl_audit_cache",
-		    KMEM_BUFCTL_AUDIT_SIZE(st_opts.so_stack_depth), KMEM_ALIGN,
+		    sizeof (kmem_bufctl_audit_t), KMEM_ALIGN,
 		    NULL, NULL, NULL, NULL, kmem_internal_arena, flags, -1);
 		if (kmem_bufctl_audit_cache == NULL)
 			st_panic("cannot create kmem_bufctl_audit_cache");

@@ -36,7 +36,7 @@
 #include "platform.h"
 
 #define ST_VERSION_MAJOR        0
-#define ST_VERSION_MINOR        1
+#define ST_VERSION_MINOR        2
 
 #define ST_LIKELY(x)    __builtin_expect(!!(x), 1)
 #define ST_UNLIKELY(x)  __builtin_expect(!!(x), 0)
@@ -245,11 +245,8 @@ typedef struct kmem_bufctl_audit {
 	struct kmem_bufctl_audit *bc_lastlog; /* previous log record */
 	void *bc_contents;              /* contents at last free */
 	uint32_t bc_depth;              /* stack depth */
-	uint32_t bc_pad;
-	uintptr_t bc_stack[];           /* stack trace (sr_stack_depth) */
+	uint32_t bc_stackid;            /* its frames in the depot (depot.c) */
 } kmem_bufctl_audit_t;
-#define KMEM_BUFCTL_AUDIT_SIZE(depth) \
-	(offsetof(kmem_bufctl_audit_t, bc_stack) + (depth) * sizeof (uintptr_t))
 
 /*
  * kmem_alloc, malloc and operator new record the requested size and the
@@ -513,6 +510,21 @@ typedef struct st_firewall {
 	uint64_t sf_sample_len;         /* pages included */
 } st_firewall_t;
 
+/*
+ * The stack depot (depot.c): each distinct audit stack once, found by id
+ * (st_root.sr_depot).  An id is the byte offset of an entry from sd_base
+ * over 8; the entry is { uint32_t next, hash, depth, pad; uint64_t
+ * pcs[depth]; }, and entries lie in [sd_nbuckets * 4, sd_used).
+ */
+typedef struct st_depot {
+	uint64_t sd_base;               /* the reservation; 0 until a stack */
+	uint64_t sd_size;               /* its bytes */
+	uint64_t sd_used;               /* bytes handed out, from sd_base */
+	uint32_t sd_nbuckets;           /* chain heads at sd_base */
+	uint32_t sd_full;               /* stacks not kept: it was full */
+} st_depot_t;
+#define ST_DEPOT_VERSION        (0 << 16 | 2)   /* sr_version with depot */
+
 /* ------------------------------------------------------------------------
  * The root: one structure from which the debugger finds everything.
  */
@@ -546,6 +558,8 @@ typedef struct st_root {
 	uint32_t sr_leak_snapver;       /* ST_SNAP_VERSION when sr_leak_snap
 	                                   is there (0: an older library) */
 	struct st_leak_snap *sr_leak_snap; /* live ::findleaks's snapshots */
+	struct st_depot *sr_depot;      /* audit stacks (sr_version >=
+	                                   ST_DEPOT_VERSION; else inline) */
 } st_root_t;
 
 /*
@@ -843,6 +857,34 @@ int st_options_parse(st_options_t *so, st_getenv_t *getenv_fn, char *msg,
 
 /* unwind.c: stacks, from here or from a signal's ucontext_t. */
 uint32_t st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip);
+/* The stack depot (depot.c): an id for pcs (0: not kept); its frames. */
+extern st_depot_t st_depot;
+uint32_t st_depot_put(const uintptr_t *pcs, uint32_t depth);
+const uintptr_t *st_depot_get(uint32_t id, uint32_t *depthp);
+/* An audit record's stack (at most st_opts.so_stack_depth frames). */
+static inline const uintptr_t *
+kmem_bc_stack(const kmem_bufctl_audit_t *bcp, uint32_t *np)
+{
+	const uintptr_t *pcs = st_depot_get(bcp->bc_stackid, np);
+
+	if (*np > bcp->bc_depth)
+		*np = bcp->bc_depth;
+	return (pcs);
+}
+/*
+ * Record the stack of the caller's caller (skip 1, as st_stack_capture)
+ * in bcp, by its depot id.  Inlined, so that the frames skipped are the
+ * same as a direct call's.
+ */
+static inline __attribute__((always_inline)) void
+kmem_bc_capture(kmem_bufctl_audit_t *bcp)
+{
+	uintptr_t pcs[KMEM_STACK_MAX];
+	uint32_t n = st_stack_capture(pcs, st_opts.so_stack_depth, 1);
+
+	bcp->bc_stackid = st_depot_put(pcs, n);
+	bcp->bc_depth = bcp->bc_stackid != 0 ? n : 0;
+}
 uint32_t st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max);
 int st_stack_range(uintptr_t sp, uintptr_t *lop, uintptr_t *hip);
 int st_uc_unwind_to(void *uc, uintptr_t target_pc);     /* for dumps */

@@ -126,6 +126,7 @@ typedef struct fl_scan {
 	uint64_t fs_not_in_dump;	/* root bytes the dump lacks */
 	double fs_cpu, fs_wall;
 	uint32_t fs_depth;		/* audit stack depth */
+	st_root_t fs_root;		/* the heap's, for its stacks */
 	bool fs_snapped;		/* a live process's snapshot */
 	bool fs_stopped;		/* ... or stopped for the scan */
 	mdb_snap_t fs_snap;		/* ... which one (section 4) */
@@ -768,8 +769,9 @@ typedef struct fl_stack {
 
 /* An audit bufctl's cache, time and stack; false if unreadable. */
 static bool
-fl_bufctl(mdb_tgt_t *t, uint64_t bc, fl_stack_t *fk)
+fl_bufctl(const fl_scan_t *fs, uint64_t bc, fl_stack_t *fk)
 {
+	mdb_tgt_t *t = fs->fs_tgt;
 	kmem_bufctl_audit_t hdr;
 
 	fk->fk_depth = 0;
@@ -777,12 +779,11 @@ fl_bufctl(mdb_tgt_t *t, uint64_t bc, fl_stack_t *fk)
 		return (false);
 	fk->fk_cache = (uint64_t)(uintptr_t)hdr.bc_cache;
 	fk->fk_time = hdr.bc_timestamp;
-	if (hdr.bc_depth > KMEM_STACK_MAX || (hdr.bc_depth != 0 &&
-	    mdb_tgt_vread(t, bc + offsetof(kmem_bufctl_audit_t, bc_stack),
-	    fk->fk_pcs, hdr.bc_depth * sizeof (uint64_t)) != 0))
+	if (hdr.bc_depth > KMEM_STACK_MAX)
 		return (false);
-	fk->fk_depth = hdr.bc_depth;
-	return (true);
+	fk->fk_depth = mdb_bc_stack(t, &fs->fs_root, bc, &hdr, fk->fk_pcs,
+	    KMEM_STACK_MAX);
+	return (hdr.bc_depth == 0 || fk->fk_depth != 0);
 }
 
 static uint64_t
@@ -813,7 +814,7 @@ fl_key(void *arg, const lk_buf_t *lb)
 	uint64_t h = fl_mix(0, lb->lb_kind), i;
 
 	if ((lb->lb_kind & ~FL_BIG) == FL_AUDIT &&
-	    fl_bufctl(fs->fs_tgt, lb->lb_tag, &fk)) {
+	    fl_bufctl(fs, lb->lb_tag, &fk)) {
 		h = fl_mix(h, (lb->lb_kind & FL_BIG) ? 0 : fk.fk_cache);
 		for (i = 0; i < fk.fk_depth; i++)
 			h = fl_mix(h, fk.fk_pcs[i]);
@@ -850,7 +851,7 @@ fl_row_fill(fl_scan_t *fs, uint64_t g, fl_row_t *fw)
 	for (i = lg->lg_first; (best->lb_kind & ~FL_BIG) == FL_AUDIT &&
 	    i < (uint64_t)lg->lg_first + lg->lg_count; i++) {
 		lb = lk_leak(ls, i);
-		if (fl_bufctl(fs->fs_tgt, lb->lb_tag, &fk) &&
+		if (fl_bufctl(fs, lb->lb_tag, &fk) &&
 		    fk.fk_time < oldest) {
 			oldest = fk.fk_time;
 			best = lb;
@@ -867,7 +868,7 @@ fl_row_fill(fl_scan_t *fs, uint64_t g, fl_row_t *fw)
 	fw->fw_state = best->lb_state;
 	fw->fw_kind = best->lb_kind;
 	if ((best->lb_kind & ~FL_BIG) == FL_AUDIT &&
-	    fl_bufctl(fs->fs_tgt, best->lb_tag, &fk))
+	    fl_bufctl(fs, best->lb_tag, &fk))
 		fw->fw_caller = fl_caller(fs->fs_tgt, &fk);
 	else if (best->lb_kind == FL_CALLER)
 		fw->fw_caller = best->lb_tag;
@@ -946,6 +947,7 @@ fl_get(mdb_tgt_t *t, uint32_t flags, bool force)
 	fs->fs_tgt = t;
 	fs->fs_heap = h;
 	fs->fs_depth = h->mh_root.sr_stack_depth;
+	fs->fs_root = h->mh_root;
 	if (fl_table(fs) != 0) {
 		fl_reset(fs);
 		return (NULL);
@@ -982,7 +984,7 @@ fl_matches(fl_scan_t *fs, const fl_opts_t *fo, const fl_row_t *fw)
 	if (!fo->fo_match)
 		return (true);
 	if ((fw->fw_kind & ~FL_BIG) == FL_AUDIT &&
-	    fl_bufctl(fs->fs_tgt, fw->fw_rep, &fk)) {
+	    fl_bufctl(fs, fw->fw_rep, &fk)) {
 		for (i = 0; i < fk.fk_depth; i++)
 			if (fk.fk_pcs[i] >= fo->fo_lo &&
 			    fk.fk_pcs[i] < fo->fo_hi)

@@ -1506,3 +1506,64 @@ mdb_heap_bufctl_of(mdb_tgt_t *t, uint32_t flags, uint64_t addr)
 		return (0);
 	return (b.mb_bufctl);
 }
+
+/* ------------------------------------------------------------------------
+ * Audit stacks: in the stack depot (depot.c), or inline in older records.
+ */
+
+/* The depot's header, read again when an id lies past what it covered. */
+static struct {
+	mdb_tgt_t *ds_tgt;
+	uint64_t ds_addr;
+	st_depot_t ds_depot;
+} kh_depot_seen;
+
+static bool
+kh_depot_covers(mdb_tgt_t *t, uint64_t addr, uint64_t end)
+{
+	st_depot_t *d = &kh_depot_seen.ds_depot;
+
+	if (kh_depot_seen.ds_tgt != t || kh_depot_seen.ds_addr != addr ||
+	    end > d->sd_used) {
+		kh_depot_seen.ds_tgt = NULL;
+		if (addr == 0 || mdb_tgt_vread(t, addr, d, sizeof (*d)) != 0)
+			return (false);
+		kh_depot_seen.ds_tgt = t;
+		kh_depot_seen.ds_addr = addr;
+	}
+	return (d->sd_base != 0 && d->sd_used <= d->sd_size &&
+	    end <= d->sd_used);
+}
+
+uint32_t
+mdb_bc_stack(mdb_tgt_t *t, const st_root_t *root, uint64_t rec,
+    const kmem_bufctl_audit_t *bc, uint64_t *pcs, uint32_t max)
+{
+	uint8_t buf[16 + KMEM_STACK_MAX * 8];
+	uint32_t depth = bc->bc_depth < max ? bc->bc_depth : max, hdr[4];
+	uint64_t off = (uint64_t)bc->bc_stackid * 8;
+	ssize_t got;
+
+	if (depth > KMEM_STACK_MAX)
+		depth = KMEM_STACK_MAX;
+	if (depth == 0)
+		return (0);
+	if (root->sr_version < ST_DEPOT_VERSION) {      /* frames inline */
+		got = mdb_tgt_read(t, rec + sizeof (*bc), buf, depth * 8);
+		depth = got < 0 ? 0 : (uint32_t)(got / 8);
+		(void) memcpy(pcs, buf, (size_t)depth * 8);
+		return (depth);
+	}
+	if (bc->bc_stackid == 0 || !kh_depot_covers(t, kh_p(root->sr_depot),
+	    off + 16) || mdb_tgt_vread(t, kh_depot_seen.ds_depot.sd_base + off,
+	    buf, 16 + (size_t)depth * 8) != 0)
+		return (0);
+	(void) memcpy(hdr, buf, sizeof (hdr));
+	if (hdr[2] < depth)
+		depth = hdr[2];
+	if (!kh_depot_covers(t, kh_p(root->sr_depot), off + 16 +
+	    (uint64_t)hdr[2] * 8))
+		return (0);
+	(void) memcpy(pcs, buf + 16, (size_t)depth * 8);
+	return (depth);
+}

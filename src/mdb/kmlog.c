@@ -40,14 +40,14 @@
 
 #define	KML_MAXRECSIZE	4096		/* bytes of one record, at most */
 #define	KML_MAXLOGSIZE	(1ULL << 32)	/* bytes of a ring, at most */
-#define	KML_HDRSIZE	offsetof(kmem_bufctl_audit_t, bc_stack)
+#define	KML_HDRSIZE	sizeof (kmem_bufctl_audit_t)
 
 /* One audit record, copied out of the target. */
 typedef struct kml_bc {
 	uint64_t kb_where;		/* its address in the target */
 	uint64_t kb_stack[KMEM_STACK_MAX];
 	uint32_t kb_depth;		/* frames in kb_stack, bounded */
-	kmem_bufctl_audit_t kb_bc;	/* the fixed part (bc_stack: none) */
+	kmem_bufctl_audit_t kb_bc;	/* the record (frames: the depot's) */
 } kml_bc_t;
 
 /* A log, read and sorted. */
@@ -58,6 +58,8 @@ typedef struct kml_log {
 	uint64_t *kl_order;		/* valid record indexes, newest first */
 	uint64_t kl_n;			/* in kl_order */
 	uint32_t kl_maxdepth;		/* frames a record may hold */
+	mdb_tgt_t *kl_tgt;		/* where its stacks are read */
+	const st_root_t *kl_root;
 } kml_log_t;
 
 /* The state every command starts from. */
@@ -106,37 +108,34 @@ kml_rec_valid(const kmem_bufctl_audit_t *bc, uint32_t maxdepth)
 	    bc->bc_cache != NULL && bc->bc_depth <= maxdepth);
 }
 
-/* Fill kb from len bytes at p (a record copied from the target). */
+/*
+ * Fill kb from the record at where, whose fixed part was copied to p; its
+ * frames come from the stack depot (mdb_bc_stack).
+ */
 static void
-kml_bc_from(kml_bc_t *kb, uint64_t where, const uint8_t *p, size_t len,
-    uint32_t maxdepth)
+kml_bc_from(mdb_tgt_t *t, const st_root_t *root, kml_bc_t *kb,
+    uint64_t where, const uint8_t *p, uint32_t maxdepth)
 {
-	uint32_t d;
-
 	kb->kb_where = where;
 	(void) memcpy(&kb->kb_bc, p, sizeof (kb->kb_bc));
-	d = kb->kb_bc.bc_depth < maxdepth ? kb->kb_bc.bc_depth : maxdepth;
-	if ((size_t)d * 8 > len - KML_HDRSIZE)
-		d = (uint32_t)((len - KML_HDRSIZE) / 8);
-	(void) memcpy(kb->kb_stack, p + KML_HDRSIZE, (size_t)d * 8);
-	kb->kb_depth = d;
+	kb->kb_depth = mdb_bc_stack(t, root, where, &kb->kb_bc, kb->kb_stack,
+	    maxdepth);
 }
 
 /* A bufctl at addr; -1 (errno set) when it cannot be read. */
 static int
 kml_bc_read(kml_t *k, uint64_t addr, kml_bc_t *kb)
 {
-	uint8_t buf[KML_HDRSIZE + KMEM_STACK_MAX * 8];
-	size_t len = KML_HDRSIZE + (size_t)k->k_maxdepth * 8;
+	uint8_t buf[KML_HDRSIZE];
 	ssize_t got;
 
-	if ((got = mdb_tgt_read(k->k_tgt, addr, buf, len)) < 0)
+	if ((got = mdb_tgt_read(k->k_tgt, addr, buf, sizeof (buf))) < 0)
 		return (-1);
 	if ((size_t)got < KML_HDRSIZE) {
 		errno = MDB_ENODUMP;
 		return (-1);
 	}
-	kml_bc_from(kb, addr, buf, (size_t)got, k->k_maxdepth);
+	kml_bc_from(k->k_tgt, &k->k_root, kb, addr, buf, k->k_maxdepth);
 	return (0);
 }
 
@@ -393,9 +392,13 @@ kml_log_load(kml_t *k, const char *name, kml_log_t *kl)
 		    name, (unsigned long long)kl->kl_addr);
 		return (-1);
 	}
-	kl->kl_maxdepth = (uint32_t)((lh->lh_recsize - KML_HDRSIZE) / 8);
+	/* Older libraries kept the frames in the record. */
+	kl->kl_maxdepth = r->sr_version >= ST_DEPOT_VERSION ? k->k_maxdepth :
+	    (uint32_t)((lh->lh_recsize - KML_HDRSIZE) / 8);
 	if (kl->kl_maxdepth > k->k_maxdepth)
 		kl->kl_maxdepth = k->k_maxdepth;
+	kl->kl_tgt = t;
+	kl->kl_root = r;
 	/* Only the chunks ever claimed: the rest was never written. */
 	nchunks = lh->lh_next < lh->lh_nchunks ? lh->lh_next : lh->lh_nchunks;
 	used = nchunks * lh->lh_chunk;
@@ -430,9 +433,9 @@ kml_log_get(const kml_log_t *kl, uint64_t n, kml_bc_t *kb)
 {
 	uint64_t i = kl->kl_order[n];
 
-	kml_bc_from(kb, (uint64_t)(uintptr_t)kl->kl_hdr.lh_base +
-	    i * kl->kl_hdr.lh_recsize, kl->kl_data + i * kl->kl_hdr.lh_recsize,
-	    kl->kl_hdr.lh_recsize, kl->kl_maxdepth);
+	kml_bc_from(kl->kl_tgt, kl->kl_root, kb,
+	    (uint64_t)(uintptr_t)kl->kl_hdr.lh_base + i * kl->kl_hdr.lh_recsize,
+	    kl->kl_data + i * kl->kl_hdr.lh_recsize, kl->kl_maxdepth);
 }
 
 /* What times are relative to: the panic, or the newest record. */

@@ -415,6 +415,14 @@ extern const mdb_vmem_t *mdb_heap_vmem_byname(mdb_heap_t *,
     const char *name);
 /* The page map's entry for addr (0: none). */
 extern uint64_t mdb_heap_pagemap(mdb_heap_t *, uint64_t addr);
+/*
+ * The frames of the audit record at rec (a bufctl, or a copy in a log),
+ * whose fixed part is *bc: at most max, read from the stack depot (or
+ * from the record itself, for a library older than the depot); the count
+ * is returned, 0 when there are none or they cannot be read.
+ */
+extern uint32_t mdb_bc_stack(mdb_tgt_t *, const st_root_t *, uint64_t rec,
+    const kmem_bufctl_audit_t *bc, uint64_t *pcs, uint32_t max);
 /* The audit bufctl of the buffer starting at addr, or 0 (::bufctl). */
 extern uint64_t mdb_heap_bufctl_of(mdb_tgt_t *, uint32_t dcmd_flags,
     uint64_t addr);

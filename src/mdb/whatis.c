@@ -611,8 +611,6 @@ static int
 ku_buf(void *arg, const mdb_buf_t *b)
 {
 	ku_state_t *ks = arg;
-	uint8_t rec[offsetof(kmem_bufctl_audit_t, bc_stack) +
-	    KU_MAXDEPTH * 8];
 	kmem_bufctl_audit_t bc;
 	uint64_t pcs[KU_MAXDEPTH];
 	mdb_tgt_t *t = ks->ks_heap->mh_tgt;
@@ -622,15 +620,12 @@ ku_buf(void *arg, const mdb_buf_t *b)
 	if (!ku_wanted(ks, b) || b->mb_bufctl == 0 || (b->mb_cache != NULL &&
 	    !(b->mb_cache->mc_cp.cache_flags & KMF_AUDIT)))
 		return (0);
-	if (mdb_tgt_read(t, b->mb_bufctl, rec, sizeof (rec)) <
-	    (ssize_t)offsetof(kmem_bufctl_audit_t, bc_stack)) {
+	if (mdb_tgt_vread(t, b->mb_bufctl, &bc, sizeof (bc)) != 0) {
 		ks->ks_noaudit++;
 		return (0);
 	}
-	(void) memcpy(&bc, rec, sizeof (bc));
-	n = ST_MIN(bc.bc_depth, ks->ks_maxdepth);
-	(void) memcpy(pcs, rec + offsetof(kmem_bufctl_audit_t, bc_stack),
-	    n * 8);
+	n = mdb_bc_stack(t, &ks->ks_heap->mh_root, b->mb_bufctl, &bc, pcs,
+	    ST_MIN(ks->ks_maxdepth, KU_MAXDEPTH));
 	if ((uint64_t)(uintptr_t)bc.bc_addr != b->mb_addr) {
 		ks->ks_noaudit++;
 		return (0);

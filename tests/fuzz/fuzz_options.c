@@ -494,7 +494,7 @@ fz_check_options(const st_options_t *o)
 		    (unsigned long long)FZ_SWEEP_ROOM);
 
 	/* The sizes log.c and debug.c compute from them. */
-	audit = KMEM_BUFCTL_AUDIT_SIZE((uint64_t)o->so_stack_depth);
+	audit = sizeof (kmem_bufctl_audit_t);
 	fz_check_log("transaction", o->so_log_transaction, audit);
 	fz_check_log("contents", o->so_log_contents,
 	    ST_MAX(o->so_contents, 16));

@@ -206,7 +206,7 @@ fi
 start older LD_PRELOAD="$ST_SO" UMEM_OPTIONS=leaksignal=USR2 ./snap_O2 && {
 	mdb -p "$pid" -S -e '::findleaks -v'
 	check "-S: exact" exact
-	check "-S: no note" test ! -s err
+	check "-S: no note: $(head -c 300 err | tr "\n" " ")" test ! -s err
 	check "-S: no snapshot" test "$(grep -c 'snapshot' out)" = 0
 	if command -v gdb >/dev/null &&
 	    timeout 60 gdb -p "$pid" -batch -ex \
