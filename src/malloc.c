@@ -95,6 +95,10 @@ st_malloc_cache(size_t size, size_t align)
 /*
  * Debugging, above the largest cache: a big buffer with a header and a
  * pattern (firewall.c, section 6) when freed buffers are patterned.
+ * Without one (no patterns, or the firewall's address space could not be
+ * reserved: under Valgrind, or a ulimit -v), a plain oversize buffer,
+ * which keeps the room too, so that realloc by small steps still copies
+ * a geometric series.
  */
 static void *
 st_debug_big(size_t size, size_t room, size_t align, st_kind_t kind)
@@ -104,7 +108,7 @@ st_debug_big(size_t size, size_t room, size_t align, st_kind_t kind)
 	if ((kmem_flags & (KMF_DEADBEEF | KMF_LITE)) &&
 	    (buf = st_bigbuf_alloc(size, room, align, kind)) != NULL)
 		return (buf);
-	return (kmem_oversize_alloc(size, align, KM_NOSLEEP));
+	return (kmem_oversize_alloc(ST_MAX(size, room), align, KM_NOSLEEP));
 }
 
 /* Debugging: size and kind recorded; align 0 means malloc's alignment. */
