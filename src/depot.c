@@ -33,11 +33,11 @@
  *
  * 3. Full.  When the reservation is used up, st_depot_put() returns 0,
  *    counted in sd_full: the record keeps no stack (depth 0), and reports
- *    and the debugger say so.  256 MiB hold more than a million stacks.
+ *    print none for it.  256 MiB hold more than a million stacks.
  *
  * 4. The debugger finds the depot through st_root.sr_depot (st_depot_t)
  *    and reads an id's entry with the same bounds checks as
- *    st_depot_get() (src/mdb/kmem.c, kh_stack_read).
+ *    st_depot_get() (src/mdb/kmem.c, mdb_bc_stack).
  */
 #include "slabtrace_impl.h"
 

@@ -659,11 +659,13 @@ realloc(void *buf, size_t size)
 	 * A big buffer that moves takes a quarter more pages than asked, so
 	 * that growth by small steps copies a geometric series, not once a
 	 * page (as debugging does, st_debug_realloc_op).  The room is
-	 * address space until the program writes to it.
+	 * address space until the program writes to it; without it, the
+	 * size asked (a huge request may fit where a quarter more does not).
 	 */
+	nbuf = NULL;
 	if (size > KMEM_MAXBUF && size > have && size <= (SIZE_MAX >> 1))
 		nbuf = st_alloc_errno(size + size / 4);
-	else
+	if (nbuf == NULL)
 		nbuf = st_alloc_errno(size);
 	if (nbuf == NULL)
 		return (NULL);

@@ -432,69 +432,6 @@ test_realloc(void)
 	free(p);
 }
 
-/*
- * Strings appended to in turn by a few bytes at a time, each append an
- * exact-size realloc, past the largest size class: every neighbour sits
- * right after a string, so growth in place is rarely possible.  The
- * contents survive; and in slabtrace, a big buffer that moves takes room
- * to grow (malloc.c), so a string moves a logarithmic number of times,
- * not once a page.
- */
-static void
-test_realloc_append(void)
-{
-	enum { NSTR = 8 };
-	const size_t from = 128 * 1024, to = 4 * MiB;
-	unsigned char *s[NSTR];
-	size_t len[NSTR], moves = 0, i, k;
-	uint64_t x = 0x9e3779b97f4a7c15ULL;
-	int growing = NSTR;
-
-	for (i = 0; i < NSTR; i++) {
-		s[i] = malloc(from);
-		REQUIRE(s[i] != NULL);
-		for (k = 0; k < from; k++)
-			s[i][k] = (unsigned char)(k * 7 + i);
-		len[i] = from;
-	}
-	while (growing > 0) {
-		growing = 0;
-		for (i = 0; i < NSTR; i++) {
-			size_t add;
-			unsigned char *q;
-
-			if (len[i] >= to)
-				continue;
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			add = 1 + x % 128;
-			q = realloc(s[i], len[i] + add);
-			REQUIRE(q != NULL);
-			moves += (q != s[i]);
-			s[i] = q;
-			for (k = len[i]; k < len[i] + add; k++)
-				q[k] = (unsigned char)(k * 7 + i);
-			len[i] += add;
-			growing++;
-		}
-	}
-	for (i = 0; i < NSTR; i++) {
-		size_t bad = (size_t)-1;
-
-		for (k = 0; k < len[i] && bad == (size_t)-1; k++)
-			if (s[i][k] != (unsigned char)(k * 7 + i))
-				bad = k;
-		CHECKF(bad == (size_t)-1, "appended string %zu: byte %zu of "
-		    "%zu lost", i, bad, len[i]);
-		free(s[i]);
-	}
-	/* 1.25 ** 16 > 4 MiB / 128 KiB: at most 17 moves a string. */
-	if (check_expect_slabtrace())
-		CHECKF(moves <= NSTR * 17, "appending to %d strings from %zu "
-		    "to %zu bytes moved them %zu times", NSTR, from, to, moves);
-}
-
 static void
 test_reallocarray(void)
 {
@@ -807,7 +744,6 @@ main(void)
 	test_huge_malloc();
 	test_calloc();
 	test_realloc();
-	test_realloc_append();
 	test_reallocarray();
 	test_posix_memalign();
 	test_aligned_alloc_memalign();

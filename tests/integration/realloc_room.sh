@@ -8,6 +8,7 @@
 # address space cannot be reserved (ulimit -v: a plain oversize buffer,
 # which must keep the room too; under Valgrind that is always the case).
 # Once a page would be 480 moves a string; 1.25 ** 14 > 16 makes 14.
+# (malloc_conform checks realloc's contents in more shapes; this, the moves.)
 # timeout: 600
 # Run by tests/run-tests.sh with ST_SO, ST_CLI and ST_ROOT set.
 : "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
