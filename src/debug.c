@@ -373,9 +373,13 @@ kmem_pc_is_ours(uintptr_t pc)
 	return (pc >= lo && pc < hi);
 }
 
-/* Not inlined: the capture skips exactly this frame. */
+/*
+ * Not inlined: the capture skips exactly this frame.  An allocation's
+ * stack and thread are kept in bc_astackid and bc_athread too.
+ */
 static __attribute__((noinline)) void
-kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
+kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp,
+    int alloc)
 {
 	bcp->bc_cache = cp;
 	/* After the buffer's previous transaction, whatever CPU it ran on. */
@@ -384,6 +388,10 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp)
 	    kmem_thread_self->kt_tid : st_os_thread_id();
 	/* From our caller: kmem_cache_free_debug+0x.., as in the kernel. */
 	kmem_bc_capture(bcp);
+	if (alloc) {
+		bcp->bc_astackid = bcp->bc_stackid;
+		bcp->bc_athread = (uint32_t)bcp->bc_thread;
+	}
 	bcp->bc_lastlog = kmem_log_enter(lp, bcp, sizeof (*bcp));
 }
 
@@ -432,7 +440,7 @@ kmem_log_failure(kmem_cache_t *cp, size_t size)
 		return;
 	memset(bcp, 0, sizeof (*bcp));
 	bcp->bc_addr = (void *)(uintptr_t)size;
-	kmem_audit(&kmem_failure_log, cp, bcp);
+	kmem_audit(&kmem_failure_log, cp, bcp, 0);
 }
 
 void
@@ -445,7 +453,7 @@ kmem_log_slab(kmem_cache_t *cp, kmem_slab_t *sp)
 	memset(bcp, 0, sizeof (*bcp));
 	bcp->bc_addr = sp->slab_base;
 	bcp->bc_slab = sp;
-	kmem_audit(&kmem_slab_log, cp, bcp);
+	kmem_audit(&kmem_slab_log, cp, bcp, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -509,7 +517,7 @@ kmem_cache_alloc_debug(kmem_cache_t *cp, void *buf, int kmflag)
 	btp->bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_ALLOC;
 	if (f & KMF_AUDIT)
 		kmem_audit(&kmem_transaction_log, cp,
-		    (kmem_bufctl_audit_t *)bcp);
+		    (kmem_bufctl_audit_t *)bcp, 1);
 	if (f & KMF_LITE)
 		kmem_lite_history((kmem_buftag_lite_t *)btp);
 	if ((f & KMF_DEADBEEF) && cp->cache_constructor != NULL &&
@@ -672,7 +680,7 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 		if (f & KMF_CONTENTS)
 			bcap->bc_contents = kmem_log_enter(&kmem_contents_log,
 			    buf, cp->cache_contents);
-		kmem_audit(&kmem_transaction_log, cp, bcap);
+		kmem_audit(&kmem_transaction_log, cp, bcap, 0);
 	}
 	if (f & KMF_LITE)
 		kmem_lite_history((kmem_buftag_lite_t *)btp);
@@ -1228,6 +1236,30 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
 	    ST_MIN(n, st_opts.so_stack_depth), 0, "    ");
 }
 
+/*
+ * The allocation of a buffer whose last transaction (bcap) was a free,
+ * when the log lost its record: the stack and thread its bufctl kept.
+ */
+static void
+kmem_print_allocation(const kmem_bufctl_audit_t *bcap, const void *buf)
+{
+	const uintptr_t *pcs;
+	uint32_t n;
+
+	if (bcap->bc_astackid == 0 || bcap->bc_astackid == bcap->bc_stackid)
+		return;		/* none kept, or bcap is the allocation */
+	pcs = st_depot_get(bcap->bc_astackid, &n);
+	if (n == 0)
+		return;
+	st_msg("allocation of buffer %lx (its bufctl kept the stack; the "
+	    "transaction log no longer holds the record, so no time):\n",
+	    (unsigned long)(uintptr_t)buf);
+	st_msg("thread=%lu  cache: %s\n", (unsigned long)bcap->bc_athread,
+	    kmem_cache_name_safe(bcap->bc_cache));
+	st_report_stack("allocation", bcap->bc_athread, 0, pcs,
+	    ST_MIN(n, st_opts.so_stack_depth), 0, "    ");
+}
+
 /* Is rec a log record that still describes buf? */
 static int
 kmem_log_record_of(const kmem_bufctl_audit_t *rec, const void *buf)
@@ -1296,6 +1328,8 @@ kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
 		if (kmem_log_record_of(rec, buf))
 			kmem_print_transaction("transaction before that",
 			    rec, buf);
+		else
+			kmem_print_allocation(bcap, buf);
 		return;
 	}
 	if (cp != NULL && (cp->cache_flags & KMF_LITE) &&

@@ -6,7 +6,8 @@
  * a few thousand places: with the frames inline, every bufctl and log
  * record carried 120 bytes of them (15 frames), which made the bufctls
  * and the 8 MiB transaction log most of what KMEM_FLAGS=0xf costs in
- * memory.  A record is now 72 bytes.
+ * memory.  A record is now 80 bytes (72 until the allocation's stack id
+ * was kept in the bufctl too, bc_astackid).
  *
  * 1. Layout.  One st_os_map reservation (ST_DEPOT_SIZE bytes, address
  *    space until written), made at the first stack: a table of

@@ -428,6 +428,10 @@ fw_audit(st_fwhdr_t *hp, int which)
 	bcp->bc_thread = kmem_thread_self != &kmem_thread_dead ?
 	    kmem_thread_self->kt_tid : st_os_thread_id();     /* no syscall */
 	kmem_bc_capture(bcp);
+	if (which == 0) {	/* the allocation, as kmem_audit keeps it */
+		bcp->bc_astackid = bcp->bc_stackid;
+		bcp->bc_athread = (uint32_t)bcp->bc_thread;
+	}
 	bcp->bc_lastlog = kmem_transaction_log.lh_base != NULL ?
 	    kmem_log_enter(&kmem_transaction_log, bcp, fw_audit_size) : NULL;
 }

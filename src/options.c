@@ -95,7 +95,7 @@ extern char **environ;
 
 /*
  * Defaults (bytes) for a log named without a size, and when implied.  The
- * transaction log's 4 MiB hold 58,000 records of 72 bytes (their stacks
+ * transaction log's 4 MiB hold 52,000 records of 80 bytes (their stacks
  * are in the depot): more history than the 8 MiB of 192-byte records with
  * inline stacks held before.
  */

@@ -36,7 +36,7 @@
 #include "platform.h"
 
 #define ST_VERSION_MAJOR        0
-#define ST_VERSION_MINOR        2
+#define ST_VERSION_MINOR        3
 
 #define ST_LIKELY(x)    __builtin_expect(!!(x), 1)
 #define ST_UNLIKELY(x)  __builtin_expect(!!(x), 0)
@@ -234,7 +234,15 @@ struct kmem_bufctl {
 	kmem_slab_t *bc_slab;           /* controlling slab */
 };
 
-/* An audit bufctl (KMF_AUDIT): who did the last thing to a buffer, when. */
+/*
+ * An audit bufctl (KMF_AUDIT): who did the last thing to a buffer, when.
+ * The allocation's stack and thread are kept besides (bc_astackid,
+ * bc_athread, set at each allocation), so that a report on a freed buffer
+ * names who allocated it after the transaction log lost that record (a
+ * busy program overwrites the log in a fraction of a second).  They were
+ * added in ST_ASTACK_VERSION; older dumps' bufctls end before them
+ * (KMEM_BUFCTL_AUDIT_V2SIZE bytes), and log records were 80 bytes already.
+ */
 typedef struct kmem_bufctl_audit {
 	kmem_bufctl_t *bc_next;
 	void *bc_addr;
@@ -246,7 +254,12 @@ typedef struct kmem_bufctl_audit {
 	void *bc_contents;              /* contents at last free */
 	uint32_t bc_depth;              /* stack depth */
 	uint32_t bc_stackid;            /* its frames in the depot (depot.c) */
+	uint32_t bc_astackid;           /* the last allocation's stack, */
+	uint32_t bc_athread;            /* ... and its thread (0: none) */
 } kmem_bufctl_audit_t;
+
+#define KMEM_BUFCTL_AUDIT_V2SIZE        offsetof(kmem_bufctl_audit_t, \
+	bc_astackid)
 
 /*
  * kmem_alloc, malloc and operator new record the requested size and the
@@ -524,6 +537,7 @@ typedef struct st_depot {
 	uint32_t sd_full;               /* stacks not kept: it was full */
 } st_depot_t;
 #define ST_DEPOT_VERSION        (0 << 16 | 2)   /* sr_version with depot */
+#define ST_ASTACK_VERSION       (0 << 16 | 3)   /* ... and bc_astackid */
 
 /* ------------------------------------------------------------------------
  * The root: one structure from which the debugger finds everything.

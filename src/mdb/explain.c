@@ -13,7 +13,9 @@
  *                  listed (offset, what belongs there, what is there),
  *                  not only the first;
  *      history     every transaction of the buffer the logs still hold,
- *                  newest first, with its stack (ADDR::kmalog);
+ *                  newest first, with its stack (ADDR::kmalog), then
+ *                  the allocation its audit bufctl kept when the log
+ *                  lost it (at "T-?": the bufctl keeps no time);
  *      neighbours  the chunks before and after it in its slab: their
  *                  state and, with auditing, their last transaction's
  *                  caller (an overrun comes from the buffer before);
@@ -196,9 +198,18 @@ ex_nb_visit(void *arg, const mdb_buf_t *b)
 static void
 ex_nb_print(mdb_heap_t *h, const char *which, const mdb_buf_t *b)
 {
+	kmem_bufctl_audit_t bc;
+
 	(void) printf("  %s %llx, %s", which, (unsigned long long)b->mb_addr,
 	    b->mb_alloc ? "allocated" : "free");
+	(void) memset(&bc, 0, sizeof (bc));
 	if (b->mb_bufctl != 0 && b->mb_cache != NULL &&
+	    (b->mb_cache->mc_cp.cache_flags & KMF_AUDIT) &&
+	    (mdb_tgt_vread(h->mh_tgt, b->mb_bufctl, &bc,
+	    KMEM_BUFCTL_AUDIT_V2SIZE) != 0 || bc.bc_timestamp == 0)) {
+		/* A chunk never allocated: its bufctl is blank. */
+		(void) printf("; never allocated\n");
+	} else if (b->mb_bufctl != 0 && b->mb_cache != NULL &&
 	    (b->mb_cache->mc_cp.cache_flags & KMF_AUDIT)) {
 		(void) printf("; its last transaction:\n");
 		(void) fflush(stdout);
@@ -356,8 +367,12 @@ dcmd_explain(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 	if ((h->mh_root.sr_kmem_flags & KMF_AUDIT) == 0)
 		(void) printf("  none kept: auditing is off (KMEM_FLAGS=0x1 "
 		    "or UMEM_DEBUG=default keeps it)\n");
-	else
+	else {
 		(void) ex_run(t, dcmd_kmalog, b.mb_addr, NULL, NULL);
+		if (b.mb_bufctl != 0 && b.mb_cache != NULL &&
+		    (b.mb_cache->mc_cp.cache_flags & KMF_AUDIT))
+			mdb_kept_allocation(t, b.mb_bufctl);
+	}
 	ex_neighbours(h, &b);
 	size = b.mb_cache != NULL ? b.mb_cache->mc_cp.cache_bufsize :
 	    b.mb_size;

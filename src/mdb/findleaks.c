@@ -775,7 +775,9 @@ fl_bufctl(const fl_scan_t *fs, uint64_t bc, fl_stack_t *fk)
 	kmem_bufctl_audit_t hdr;
 
 	fk->fk_depth = 0;
-	if (bc == 0 || mdb_tgt_vread(t, bc, &hdr, sizeof (hdr)) != 0)
+	(void) memset(&hdr, 0, sizeof (hdr));	/* older: no bc_astackid */
+	if (bc == 0 || mdb_tgt_vread(t, bc, &hdr, KMEM_BUFCTL_AUDIT_V2SIZE) !=
+	    0)
 		return (false);
 	fk->fk_cache = (uint64_t)(uintptr_t)hdr.bc_cache;
 	fk->fk_time = hdr.bc_timestamp;

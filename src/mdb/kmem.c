@@ -1549,7 +1549,8 @@ mdb_bc_stack(mdb_tgt_t *t, const st_root_t *root, uint64_t rec,
 	if (depth == 0)
 		return (0);
 	if (root->sr_version < ST_DEPOT_VERSION) {      /* frames inline */
-		got = mdb_tgt_read(t, rec + sizeof (*bc), buf, depth * 8);
+		got = mdb_tgt_read(t, rec + KMEM_BUFCTL_AUDIT_V2SIZE, buf,
+		    depth * 8);
 		depth = got < 0 ? 0 : (uint32_t)(got / 8);
 		(void) memcpy(pcs, buf, (size_t)depth * 8);
 		return (depth);

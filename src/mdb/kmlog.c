@@ -40,7 +40,7 @@
 
 #define	KML_MAXRECSIZE	4096		/* bytes of one record, at most */
 #define	KML_MAXLOGSIZE	(1ULL << 32)	/* bytes of a ring, at most */
-#define	KML_HDRSIZE	sizeof (kmem_bufctl_audit_t)
+#define	KML_HDRSIZE	KMEM_BUFCTL_AUDIT_V2SIZE	/* a record, at least */
 
 /* One audit record, copied out of the target. */
 typedef struct kml_bc {
@@ -109,15 +109,20 @@ kml_rec_valid(const kmem_bufctl_audit_t *bc, uint32_t maxdepth)
 }
 
 /*
- * Fill kb from the record at where, whose fixed part was copied to p; its
- * frames come from the stack depot (mdb_bc_stack).
+ * Fill kb from the record at where, whose fixed part (len bytes, at least
+ * KML_HDRSIZE) was copied to p; its frames come from the stack depot
+ * (mdb_bc_stack).  A library older than bc_astackid has none.
  */
 static void
 kml_bc_from(mdb_tgt_t *t, const st_root_t *root, kml_bc_t *kb,
-    uint64_t where, const uint8_t *p, uint32_t maxdepth)
+    uint64_t where, const uint8_t *p, size_t len, uint32_t maxdepth)
 {
 	kb->kb_where = where;
-	(void) memcpy(&kb->kb_bc, p, sizeof (kb->kb_bc));
+	(void) memset(&kb->kb_bc, 0, sizeof (kb->kb_bc));
+	(void) memcpy(&kb->kb_bc, p, len < sizeof (kb->kb_bc) ? len :
+	    sizeof (kb->kb_bc));
+	if (root->sr_version < ST_ASTACK_VERSION)
+		kb->kb_bc.bc_astackid = kb->kb_bc.bc_athread = 0;
 	kb->kb_depth = mdb_bc_stack(t, root, where, &kb->kb_bc, kb->kb_stack,
 	    maxdepth);
 }
@@ -126,7 +131,7 @@ kml_bc_from(mdb_tgt_t *t, const st_root_t *root, kml_bc_t *kb,
 static int
 kml_bc_read(kml_t *k, uint64_t addr, kml_bc_t *kb)
 {
-	uint8_t buf[KML_HDRSIZE];
+	uint8_t buf[sizeof (kmem_bufctl_audit_t)];
 	ssize_t got;
 
 	if ((got = mdb_tgt_read(k->k_tgt, addr, buf, sizeof (buf))) < 0)
@@ -135,7 +140,8 @@ kml_bc_read(kml_t *k, uint64_t addr, kml_bc_t *kb)
 		errno = MDB_ENODUMP;
 		return (-1);
 	}
-	kml_bc_from(k->k_tgt, &k->k_root, kb, addr, buf, k->k_maxdepth);
+	kml_bc_from(k->k_tgt, &k->k_root, kb, addr, buf, (size_t)got,
+	    k->k_maxdepth);
 	return (0);
 }
 
@@ -418,8 +424,9 @@ kml_log_load(kml_t *k, const char *name, kml_log_t *kl)
 	for (i = 0; i < used; i++) {
 		kmem_bufctl_audit_t bc;
 
+		(void) memset(&bc, 0, sizeof (bc));
 		(void) memcpy(&bc, kl->kl_data + i * lh->lh_recsize,
-		    sizeof (bc));
+		    KML_HDRSIZE);
 		if (kml_rec_valid(&bc, kl->kl_maxdepth))
 			kl->kl_order[kl->kl_n++] = i;
 	}
@@ -435,7 +442,8 @@ kml_log_get(const kml_log_t *kl, uint64_t n, kml_bc_t *kb)
 
 	kml_bc_from(kl->kl_tgt, kl->kl_root, kb,
 	    (uint64_t)(uintptr_t)kl->kl_hdr.lh_base + i * kl->kl_hdr.lh_recsize,
-	    kl->kl_data + i * kl->kl_hdr.lh_recsize, kl->kl_maxdepth);
+	    kl->kl_data + i * kl->kl_hdr.lh_recsize, kl->kl_hdr.lh_recsize,
+	    kl->kl_maxdepth);
 }
 
 /* What times are relative to: the panic, or the newest record. */
@@ -704,15 +712,23 @@ kml_in_log(const kmem_log_t *lh, uint64_t addr)
 
 /*
  * -h: the buffer's transactions from kb back, newest first, through
- * bc_lastlog (mdb's bufctl_history walker, bounded as section 3 says).
+ * bc_lastlog (mdb's bufctl_history walker, bounded as section 3 says),
+ * each to print (bo NULL: none).  When the log no longer holds the
+ * allocation before a free (a busy program overwrites it within a
+ * second), the stack the bufctl kept of it (bc_astackid, bc_athread) is
+ * left in *kept, at timestamp 0, and true returned: ::bufctl -h prints it
+ * last, so `::bufctl -h -a ADDR ! cut -d " " -f 7 | sort -u` still names
+ * who allocated; ::explain prints it under its history.
  */
-static void
-bufctl_history(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *first)
+static bool
+bufctl_history_walk(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *first,
+    kml_bc_t *kept)
 {
 	kmem_log_t lh;
 	kml_bc_t kb, next;
 	uint64_t steps, limit, prev_ts = 0, cur;
-	bool have_log;
+	bool have_log, allocated = false;
+	uint32_t astack = first->kb_bc.bc_astackid;
 
 	have_log = k->k_root.sr_transaction_log != NULL &&
 	    mdb_tgt_vread(k->k_tgt,
@@ -735,8 +751,9 @@ bufctl_history(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *first)
 		if (prev_ts != 0 && (kb.kb_bc.bc_timestamp >= prev_ts ||
 		    kb.kb_bc.bc_depth > k->k_maxdepth))
 			break;
-		if (bufctl_match(k, bo, &kb))
+		if (bo != NULL && bufctl_match(k, bo, &kb))
 			bufctl_print(k, bo, &kb);
+		allocated |= kb.kb_bc.bc_stackid == astack;
 		prev_ts = kb.kb_bc.bc_timestamp;
 		cur = (uint64_t)(uintptr_t)kb.kb_bc.bc_lastlog;
 		if (!have_log || !kml_in_log(&lh, cur) ||
@@ -747,6 +764,53 @@ bufctl_history(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *first)
 			break;
 		kb = next;
 	}
+	if (astack == 0 || allocated)
+		return (false);
+	*kept = *first;
+	kept->kb_bc.bc_stackid = astack;
+	kept->kb_bc.bc_depth = k->k_maxdepth;	/* the depot's entry bounds */
+	kept->kb_bc.bc_thread = kept->kb_bc.bc_athread;
+	kept->kb_bc.bc_timestamp = 0;
+	kept->kb_bc.bc_lastlog = NULL;
+	kept->kb_bc.bc_contents = NULL;
+	kept->kb_depth = mdb_bc_stack(k->k_tgt, &k->k_root, kept->kb_where,
+	    &kept->kb_bc, kept->kb_stack, k->k_maxdepth);
+	return (kept->kb_depth != 0);
+}
+
+static void
+bufctl_history(kml_t *k, const bufctl_opts_t *bo, const kml_bc_t *first)
+{
+	kml_bc_t kept;
+
+	if (bufctl_history_walk(k, bo, first, &kept) &&
+	    bufctl_match(k, bo, &kept))
+		bufctl_print(k, bo, &kept);
+}
+
+/*
+ * For ::explain: the allocation the audit bufctl at addr kept, when the
+ * transaction log no longer holds it (after ::kmalog's records).
+ */
+void
+mdb_kept_allocation(mdb_tgt_t *t, uint64_t addr)
+{
+	kml_t k;
+	kml_bc_t first, kept;
+	char sym[600];
+	uint32_t i;
+
+	if (kml_init(t, &k) != 0 || kml_bc_read(&k, addr, &first) != 0 ||
+	    !kml_rec_valid(&first.kb_bc, k.k_maxdepth) ||
+	    !bufctl_history_walk(&k, NULL, &first, &kept))
+		return;
+	(void) printf("\nT-?  addr=%llx  (its allocation: the log no longer "
+	    "holds it, its bufctl kept the stack; thread %u)\n",
+	    (unsigned long long)(uintptr_t)first.kb_bc.bc_addr,
+	    first.kb_bc.bc_athread);
+	for (i = 0; i < kept.kb_depth; i++)
+		(void) printf("\t %s\n", kml_sym(t, kept.kb_stack[i], sym,
+		    sizeof (sym)));
 }
 
 /* A number or symbol as mdb reads it, for an option. */

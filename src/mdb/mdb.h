@@ -220,6 +220,8 @@ typedef struct mdb_dcmd {
 #define	MDB_DC_JSON		0x1	/* has JSON output (-j, -o json) */
 
 extern const mdb_dcmd_t mdb_dcmds[];
+/* kmlog.c: the allocation an audit bufctl kept, the log having lost it. */
+extern void mdb_kept_allocation(mdb_tgt_t *, uint64_t bufctl);
 
 /* mdb.c: run a line of commands (the prompt's, -e's, the fuzzer's). */
 extern int mdb_run_line(mdb_tgt_t *, char *line);

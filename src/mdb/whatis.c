@@ -620,7 +620,9 @@ ku_buf(void *arg, const mdb_buf_t *b)
 	if (!ku_wanted(ks, b) || b->mb_bufctl == 0 || (b->mb_cache != NULL &&
 	    !(b->mb_cache->mc_cp.cache_flags & KMF_AUDIT)))
 		return (0);
-	if (mdb_tgt_vread(t, b->mb_bufctl, &bc, sizeof (bc)) != 0) {
+	(void) memset(&bc, 0, sizeof (bc));	/* older: no bc_astackid */
+	if (mdb_tgt_vread(t, b->mb_bufctl, &bc, KMEM_BUFCTL_AUDIT_V2SIZE) !=
+	    0) {
 		ks->ks_noaudit++;
 		return (0);
 	}

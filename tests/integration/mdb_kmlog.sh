@@ -11,7 +11,11 @@
 #   - a dump without auditing: ::kmalog says there is no log; a bad
 #     address: one line; a corrupt log header, a torn record and a cyclic
 #     bc_lastlog chain (the dump patched): one line or fewer records, never
-#     a hang (every run is under `timeout`).
+#     a hang (every run is under `timeout`); -h then ends with the
+#     allocation the bufctl kept (bc_astackid), at timestamp 0;
+#   - an allocation 200,000 transactions before its free (the log lost
+#     its record): the report, ::bufctl -h and ::explain name it from the
+#     bufctl, and the seed's pipeline names both functions.
 # Run by tests/run-tests.sh (ST_SO, ST_CLI, ST_ROOT).
 # timeout: 180
 : "${ST_SO:?} ${ST_CLI:?} ${ST_ROOT:?}"
@@ -179,8 +183,10 @@ else
 	mdb -e "$buf::kmalog" torn
 	[ $st -eq 0 ] && [ "$(grep -c '^T-' out)" -eq 1 ] ||
 	    fail "torn record: status $st: $(cat out err)"
+	# -h: the free, then (its record torn) the allocation the bufctl kept.
 	mdb -e "$bc::bufctl -h -H" torn
-	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 1 ] ||
+	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 2 ] &&
+	    grep -q ' 0000000000000000 [0-9]* uaf_alloc+' out ||
 	    fail "torn record, -h: status $st: $(cat out err)"
 	# The log header's lh_recsize (offset 40): absurd.
 	cp vmcore.0 badlog
@@ -188,10 +194,47 @@ else
 	mdb -e '::kmalog' badlog
 	[ $st -eq 1 ] && [ ! -s out ] && grep -q 'corrupt' err ||
 	    fail "corrupt log header: status $st: $(cat out err)"
+	# -h: the bufctl, then (the log unread) the allocation it kept.
 	mdb -e "$bc::bufctl -h -H" badlog
-	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 1 ] ||
+	[ $st -eq 0 ] && [ "$(wc -l <out)" -eq 2 ] &&
+	    grep -q ' 0000000000000000 [0-9]* uaf_alloc+' out ||
 	    fail "corrupt log header, -h: status $st: $(cat out err)"
 fi
+
+# ---- the allocation long before the free: the bufctl kept its stack ----
+# 200,000 allocations and frees of another size in between: the log no
+# longer holds the allocation's record; ::bufctl -h ends with the stack
+# the bufctl kept, at timestamp 0, and the seed's pipeline names both.
+cd "$work" || exit 1
+sed 's/^\tuaf_free(p);/\tfor (int i = 0; i < 200000; i++) { void *volatile q = malloc(24); free(q); }\n\tuaf_free(p);/' \
+    uaf.c >uaf_long.c
+cc -O1 -g -fno-omit-frame-pointer -fno-inline -o uaf_long uaf_long.c ||
+    fail "uaf_long.c does not compile"
+mkdir d.long
+(cd d.long && env LD_PRELOAD="$ST_SO" KMEM_FLAGS=0xf timeout 120 \
+    ../uaf_long >stdout 2>stderr </dev/null) 2>/dev/null
+cd "$work/d.long" || exit 1
+mdb -e '::msgbuf' ../uaf_long 0
+lbuf=$(sed -n 's/^buffer=\([0-9a-f]*\)  bufctl=.*/\1/p' out | head -1)
+lbc=$(sed -n 's/^buffer=[0-9a-f]*  bufctl=\([0-9a-f]*\) .*/\1/p' out | head -1)
+check "uaf_long: the report's allocation from the bufctl" grep -q \
+    '^allocation of buffer .*(its bufctl kept the stack' out
+mdb -e "$lbuf::kmalog" ../uaf_long 0
+check "uaf_long: ::kmalog has the free only ($(grep -c '^T-' out))" \
+    test "$(grep -c '^T-' out)" = 1
+mdb -e "$lbc::bufctl -h" ../uaf_long 0
+check "uaf_long: ::bufctl -h ends with the kept allocation, time 0" grep -q \
+    "^0*$lbc 0*$lbuf   0000000000000000 [0-9]* uaf_alloc+[0-9a-fx]*\$" out
+mdb -e "$lbuf::explain" ../uaf_long 0
+sed -n '/^history/,/^neighbours/p' out >hist
+check "uaf_long: ::explain's history ends with the kept allocation" grep -q \
+    "^T-?  addr=0*$lbuf  (its allocation: the log no longer holds it" hist
+check "uaf_long: ... and its stack" grep -q "$(printf '^\t') uaf_alloc+" hist
+check "uaf_long: ::explain says nothing on stderr" test ! -s err
+mdb -e "$lbc::bufctl -h -a $lbuf ! cut -d \" \" -f 7 | sort -u" ../uaf_long 0
+sed 's/+.*//' out >callers.out
+check "uaf_long: the seed's pipeline names both ($(tr '\n' ' ' <out))" \
+    diff -u "$work/d.0xf/callers.want" callers.out
 
 [ $fails -eq 0 ] && echo "mdb_kmlog: all checks passed"
 [ $fails -eq 0 ]
