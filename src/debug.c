@@ -1007,6 +1007,14 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 		kmem_redzone_repair(cp, buf, asize);
 		return (-1);
 	}
+	/* An underflow, here while the size asked is still known. */
+	if (ST_UNLIKELY(kmem_lead_error(cp, buf, &ei))) {
+		ei.ei_routine = routine;
+		ei.ei_kind = kind;
+		ei.ei_alloc_size = asize;
+		kmem_error(&ei);
+		return (-1);
+	}
 	rz[1] = KMEM_REDZONE_32;
 	return (0);
 }

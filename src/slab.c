@@ -35,7 +35,13 @@
  * 4. Colouring.  Successive slabs start their first buffer at different
  *    offsets (cache_color, advancing by cache_align up to cache_maxcolor,
  *    the slab's leftover space), so that buffers at the same index in
- *    different slabs do not compete for the same cache lines.
+ *    different slabs do not compete for the same cache lines.  In a
+ *    redzoned cache the offset is never below kmem_min_color() (16 bytes,
+ *    aligned): the slab's first buffer has a leading redzone too, as the
+ *    others have the tail of the chunk before theirs, so that its
+ *    underflow is found (debug.c, section 2); without it, a write before
+ *    the first buffer of a slab whose offset was 0 went into whatever
+ *    lay before the slab, unseen.
  *
  * 5. Slab lists.  A cache keeps its slabs on two lists: cache_partial (some
  *    buffers free; allocation takes from the head, which keeps memory
@@ -109,14 +115,26 @@ highbit64(uint64_t x)
  * Creating and destroying caches.
  */
 
+#define KMEM_LEAD_MIN           16      /* a first buffer's leading redzone */
+
+/* The least colour of cp's slabs (section 4). */
+static uint64_t
+kmem_min_color(const kmem_cache_t *cp)
+{
+	return ((cp->cache_flags & KMF_REDZONE) ?
+	    ST_P2ROUNDUP(KMEM_LEAD_MIN, cp->cache_align) : 0);
+}
+
 static void
 kmem_cache_layout_small(kmem_cache_t *cp)
 {
-	uint64_t usable = ST_PAGESIZE - sizeof (kmem_slab_t);
+	uint64_t lead = kmem_min_color(cp);
+	uint64_t usable = ST_PAGESIZE - sizeof (kmem_slab_t) - lead;
 
 	cp->cache_slabsize = ST_PAGESIZE;
 	cp->cache_chunks = (uint32_t)(usable / cp->cache_chunksize);
-	cp->cache_maxcolor = usable % cp->cache_chunksize;
+	cp->cache_maxcolor = lead + usable % cp->cache_chunksize;
+	cp->cache_color = lead;
 	cp->cache_bufctl = (cp->cache_flags & KMF_BUFTAG) ? cp->cache_buftag :
 	    cp->cache_chunksize - sizeof (void *);
 }
@@ -124,14 +142,15 @@ kmem_cache_layout_small(kmem_cache_t *cp)
 static void
 kmem_cache_layout_large(kmem_cache_t *cp, vmem_t *vmp)
 {
-	uint64_t chunksize = cp->cache_chunksize;
+	uint64_t chunksize = cp->cache_chunksize, lead = kmem_min_color(cp);
 	uint64_t quantum = vmp->vm_quantum, best = 0, minwaste = UINT64_MAX;
 	uint64_t chunks;
 
 	for (chunks = 1; chunks <= KMEM_VOID_FRACTION; chunks++) {
-		uint64_t slabsize = ST_P2ROUNDUP(chunksize * chunks, quantum);
-		uint64_t n = slabsize / chunksize;
-		uint64_t waste = (slabsize % chunksize) / n;
+		uint64_t slabsize = ST_P2ROUNDUP(chunksize * chunks + lead,
+		    quantum);
+		uint64_t n = (slabsize - lead) / chunksize;
+		uint64_t waste = ((slabsize - lead) % chunksize) / n;
 
 		if (waste < minwaste || (waste == minwaste &&
 		    slabsize <= KMEM_SLAB_PREFER_MAX)) {
@@ -143,8 +162,9 @@ kmem_cache_layout_large(kmem_cache_t *cp, vmem_t *vmp)
 		best = ST_MAX(1UL << highbit64(3 * vmp->vm_qcache_max - 1),
 		    64 * 1024);
 	cp->cache_slabsize = best;
-	cp->cache_chunks = (uint32_t)(best / chunksize);
-	cp->cache_maxcolor = best % chunksize;
+	cp->cache_chunks = (uint32_t)((best - lead) / chunksize);
+	cp->cache_maxcolor = lead + (best - lead) % chunksize;
+	cp->cache_color = lead;
 	cp->cache_flags |= KMF_HASH;
 	cp->cache_hash_table = cp->cache_hash0;
 	cp->cache_hash_mask = KMEM_HASH_INITIAL - 1;
@@ -372,7 +392,7 @@ kmem_next_color(kmem_cache_t *cp)
 	st_lock(&cp->cache_lock);
 	color = cp->cache_color + cp->cache_align;
 	if (color > cp->cache_maxcolor)
-		color = 0;
+		color = kmem_min_color(cp);
 	cp->cache_color = color;
 	st_unlock(&cp->cache_lock);
 	return (color);

@@ -1042,6 +1042,24 @@ fl_row_print(fl_scan_t *fs, const fl_row_t *fw)
 	    "?");
 }
 
+/* What a big row's buffers are, by its representative's kind. */
+static const char *
+fl_big_name(fl_scan_t *fs, uint64_t buf)
+{
+	mdb_buf_t b;
+
+	if (!mdb_heap_lookup(fs->fs_heap, buf, &b))
+		return ("kmem_oversize");
+	switch (b.mb_kind) {
+	case MDB_BK_FIREWALL:
+		return ("firewall");
+	case MDB_BK_SAMPLED:
+		return ("sampled firewall");
+	default:
+		return ("kmem_oversize");
+	}
+}
+
 /* -d: what a row is, then its representative's ::bufctl -v. */
 static void
 fl_row_detail(fl_scan_t *fs, const fl_row_t *fw)
@@ -1054,7 +1072,9 @@ fl_row_detail(fl_scan_t *fs, const fl_row_t *fw)
 	mdb_cmdctx_t cx;
 
 	(void) printf("%s leak: %u buffer%s, %llu bytes each, %llu bytes "
-	    "total\n", fl_cache_name(fs, fw->fw_cache, name, sizeof (name)),
+	    "total\n", (fw->fw_kind & FL_BIG) && fw->fw_cache == 0 ?
+	    fl_big_name(fs, fw->fw_buf) :
+	    fl_cache_name(fs, fw->fw_cache, name, sizeof (name)),
 	    fw->fw_count, fw->fw_count == 1 ? "" : "s",
 	    (unsigned long long)each, (unsigned long long)fw->fw_bytes);
 	if ((fw->fw_kind & ~FL_BIG) != FL_AUDIT) {

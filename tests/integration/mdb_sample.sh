@@ -8,6 +8,7 @@
 #   - ::findleaks finds exactly the two lost buffers (the cache buffer
 #     reached through the sampled one is no leak: the sampled buffers are
 #     scanned), the sampled one with its allocation's caller, work;
+#     ::findleaks -d titles it "sampled firewall leak";
 #   - ADDR::whatis says the sampled buffer is one, allocated, with its
 #     record;
 #   - ::kmem_verify finds the byte written into a sampled buffer's slack;
@@ -76,6 +77,9 @@ for opt in -O0 -O2; do
 	    fail "$opt: ::findleaks: $(cat out err)"
 	grep -q '^ *64 *1 [0-9a-f]* work+0x[0-9a-f]*$' out ||
 	    fail "$opt: ::findleaks: no sampled leak from work: $(cat out)"
+	mdb -e '::findleaks -d' ../lost vmcore.0
+	grep -qx 'sampled firewall leak: 1 buffer, 64 bytes each, 64 bytes total' out ||
+	    fail "$opt: ::findleaks -d: the sampled leak's title: $(grep leak: out)"
 	kept=$(sed 's/^0x//' stdout)
 	mdb -e "$kept::whatis" ../lost vmcore.0
 	grep -q "^$kept is $kept, bufctl [0-9a-f]* allocated from the sampled firewall.s slots$" out ||
