@@ -591,6 +591,16 @@ kmem_redzone_diff(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
 	ei->ei_new = rz[i < 8 ? i : 0];
 }
 
+/*
+ * The size malloc's free found asked for buf (kmem_debug_check_free), which
+ * the tag no longer says when kmem_cache_free_debug checks the leading
+ * redzone: for its report only (a stale one names another buffer).
+ */
+static __thread struct {
+	void *fa_buf;
+	size_t fa_size;
+} kmem_free_asked __attribute__((tls_model("initial-exec")));
+
 /* An underflow: the leading redzone was written. */
 static int
 kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
@@ -605,7 +615,8 @@ kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
 	ei->ei_off = (uint64_t)(bad - (const uint8_t *)buf); /* negative */
 	ei->ei_old = KMEM_REDZONE_BYTE;
 	ei->ei_new = *bad;
-	ei->ei_alloc_size = kmem_debug_size(cp, buf);
+	ei->ei_alloc_size = kmem_free_asked.fa_buf == buf ?
+	    kmem_free_asked.fa_size : kmem_debug_size(cp, buf);
 	return (1);
 }
 
@@ -674,6 +685,7 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 	}
 	if (ST_UNLIKELY(kmem_debug_check_lead(cp, buf) != 0))
 		return (-1);
+	kmem_free_asked.fa_buf = NULL;		/* used: not for a later one */
 	if (f & KMF_AUDIT) {
 		kmem_bufctl_audit_t *bcap = (kmem_bufctl_audit_t *)bcp;
 
@@ -1007,15 +1019,10 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 		kmem_redzone_repair(cp, buf, asize);
 		return (-1);
 	}
-	/* An underflow, here while the size asked is still known. */
-	if (ST_UNLIKELY(kmem_lead_error(cp, buf, &ei))) {
-		ei.ei_routine = routine;
-		ei.ei_kind = kind;
-		ei.ei_alloc_size = asize;
-		kmem_error(&ei);
-		return (-1);
-	}
 	rz[1] = KMEM_REDZONE_32;
+	/* The size asked, for kmem_cache_free_debug's underflow report. */
+	kmem_free_asked.fa_buf = buf;
+	kmem_free_asked.fa_size = asize;
 	return (0);
 }
 
