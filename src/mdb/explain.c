@@ -202,22 +202,21 @@ ex_nb_print(mdb_heap_t *h, const char *which, const mdb_buf_t *b)
 
 	(void) printf("  %s %llx, %s", which, (unsigned long long)b->mb_addr,
 	    b->mb_alloc ? "allocated" : "free");
-	(void) memset(&bc, 0, sizeof (bc));
-	if (b->mb_bufctl != 0 && b->mb_cache != NULL &&
-	    (b->mb_cache->mc_cp.cache_flags & KMF_AUDIT) &&
-	    (mdb_tgt_vread(h->mh_tgt, b->mb_bufctl, &bc,
-	    KMEM_BUFCTL_AUDIT_V2SIZE) != 0 || bc.bc_timestamp == 0)) {
-		/* A chunk never allocated: its bufctl is blank. */
-		(void) printf("; never allocated\n");
-	} else if (b->mb_bufctl != 0 && b->mb_cache != NULL &&
-	    (b->mb_cache->mc_cp.cache_flags & KMF_AUDIT)) {
-		(void) printf("; its last transaction:\n");
-		(void) fflush(stdout);
-		(void) ex_run(h->mh_tgt, dcmd_bufctl, b->mb_bufctl, "-H",
-		    NULL);
-	} else {
+	if (b->mb_bufctl == 0 || b->mb_cache == NULL ||
+	    !(b->mb_cache->mc_cp.cache_flags & KMF_AUDIT)) {
 		(void) putchar('\n');
+		return;
 	}
+	/* A chunk never allocated has a blank bufctl: nothing to show. */
+	(void) memset(&bc, 0, sizeof (bc));
+	if (mdb_tgt_vread(h->mh_tgt, b->mb_bufctl, &bc,
+	    KMEM_BUFCTL_AUDIT_V2SIZE) == 0 && bc.bc_timestamp == 0) {
+		(void) printf("; never allocated\n");
+		return;
+	}
+	(void) printf("; its last transaction:\n");
+	(void) fflush(stdout);
+	(void) ex_run(h->mh_tgt, dcmd_bufctl, b->mb_bufctl, "-H", NULL);
 }
 
 static void
