@@ -69,9 +69,8 @@
  *    buffer patterned, its bufctl not yet written), which ::kmem_verify
  *    would call corrupt: these stops are made at safe points instead
  *    (proc_settle: a thread stopped inside the allocator and not blocked
- *    in a system call is let go a moment, its signals delivered, and
- *    seized again, for at least PROC_SAFE_TRIES tries and PROC_SAFE_MS;
- *    what cannot be settled is said in one line).  The
+ *    in a system call is let run a moment and stopped again, for at most
+ *    PROC_SAFE_MS; what cannot be settled is said in one line).  The
  *    register commands' own stop does not wait for that.
  *
  * 5. The allocator.  A dump's note says where st_root is; here it is
@@ -118,6 +117,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -146,14 +146,14 @@
 typedef enum proc_lwp_state {
 	PL_SEIZED,			/* interrupt asked, not stopped yet */
 	PL_STOPPED,			/* in a ptrace stop: registers */
-	PL_LOOSE,			/* let go for a moment (settle) */
 	PL_GONE				/* exited, or detached */
 } proc_lwp_state_t;
 
 typedef struct proc_lwp {
 	pid_t pl_tid;
 	proc_lwp_state_t pl_state;
-	int pl_sig;			/* a signal it holds, for DETACH */
+	int pl_sig;			/* the signal of its stop, or 0 */
+	uint64_t pl_held;		/* signals held for it (bit sig-1) */
 	bool pl_group;			/* stopped by SIGSTOP & co., not us */
 } proc_lwp_t;
 
@@ -200,6 +200,7 @@ static const mdb_tgt_ops_t proc_ops = {
 /* The signal handler's view of the stopped threads (section 3). */
 static proc_lwp_t *volatile proc_sig_lwps;
 static volatile size_t proc_sig_nlwps;
+static volatile pid_t proc_sig_pid;
 static bool proc_sig_installed;
 
 /* A small /proc file, NUL-terminated; its length or -1. */
@@ -601,6 +602,7 @@ proc_seize_new(proc_state_t *ps)
 		pl->pl_tid = tids[i];
 		pl->pl_state = PL_SEIZED;
 		pl->pl_sig = 0;
+		pl->pl_held = 0;
 		pl->pl_group = false;
 		if (ptrace(PTRACE_INTERRUPT, tids[i], NULL, NULL) != 0)
 			pl->pl_state = PL_GONE;
@@ -631,9 +633,11 @@ proc_lwp_poll(proc_lwp_t *pl)
 	/*
 	 * status >> 16 is PTRACE_EVENT_STOP for our interrupt (SIGTRAP) or a
 	 * group stop (SIGSTOP & co.): nothing to hand back; 0 for a signal on
-	 * its way in, held until DETACH delivers it.
+	 * its way in, held until the thread is let go (proc_lwp_detach).
 	 */
 	pl->pl_sig = (status >> 16) == 0 ? WSTOPSIG(status) : 0;
+	if (pl->pl_sig > 0 && pl->pl_sig <= 64)
+		pl->pl_held |= 1ULL << (pl->pl_sig - 1);
 	pl->pl_group = (status >> 16) == PTRACE_EVENT_STOP &&
 	    WSTOPSIG(status) != SIGTRAP;
 }
@@ -663,6 +667,27 @@ proc_wait_stopped(proc_state_t *ps, uint64_t deadline)
 	}
 }
 
+/*
+ * Let a stopped thread go with the signals held for it: the one of its
+ * stop (a signal-delivery stop) through DETACH, any other sent to it
+ * again first (the settle loop resumes threads without their signals,
+ * proc_settle).  Async-signal-safe.
+ */
+static void
+proc_lwp_detach(pid_t pid, proc_lwp_t *pl)
+{
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++) {
+		if ((pl->pl_held & (1ULL << (sig - 1))) != 0 &&
+		    sig != pl->pl_sig)
+			(void) syscall(SYS_tgkill, pid, pl->pl_tid, sig);
+	}
+	(void) ptrace(PTRACE_DETACH, pl->pl_tid, NULL,
+	    (void *)(uintptr_t)pl->pl_sig);
+	pl->pl_held = 0;
+}
+
 /* The handler's release: async-signal-safe (ptrace, signal, raise). */
 static void
 proc_sig_release(int sig)
@@ -672,8 +697,7 @@ proc_sig_release(int sig)
 
 	for (i = 0; lwps != NULL && i < n; i++) {
 		if (lwps[i].pl_state == PL_STOPPED)
-			(void) ptrace(PTRACE_DETACH, lwps[i].pl_tid, NULL,
-			    (void *)(uintptr_t)lwps[i].pl_sig);
+			proc_lwp_detach(proc_sig_pid, &lwps[i]);
 	}
 	(void) signal(sig, SIG_DFL);
 	(void) raise(sig);
@@ -731,6 +755,7 @@ proc_stop(mdb_tgt_t *t, proc_state_t *ps, bool safe)
 	}
 	if (safe)
 		proc_settle(t, ps);
+	proc_sig_pid = ps->ps_pid;
 	proc_sig_lwps = ps->ps_lwps;
 	proc_sig_nlwps = ps->ps_nlwps;
 	ps->ps_stopped = true;
@@ -750,8 +775,7 @@ proc_release(mdb_tgt_t *t, proc_state_t *ps)
 		if (pl->pl_state == PL_SEIZED)
 			proc_lwp_poll(pl);
 		if (pl->pl_state == PL_STOPPED) {
-			(void) ptrace(PTRACE_DETACH, pl->pl_tid, NULL,
-			    (void *)(uintptr_t)pl->pl_sig);
+			proc_lwp_detach(ps->ps_pid, pl);
 			pl->pl_state = PL_GONE;
 		}
 		if (pl->pl_state == PL_SEIZED)
@@ -872,19 +896,7 @@ proc_in_allocator(mdb_tgt_t *t, pid_t tid)
 	return (pw.pw_inside);
 }
 
-/* A signal the thread raised itself, by its last instruction. */
-static bool
-proc_sig_fault(int sig)
-{
-	return (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-	    sig == SIGFPE || sig == SIGTRAP);
-}
-
-/*
- * Let go the threads stopped half way through the allocator: how many
- * there are.  A thread stopped by its own fault stays: it would die, or
- * fault again.
- */
+/* Resume the threads stopped half way through the allocator: how many. */
 static size_t
 proc_unsafe_resume(mdb_tgt_t *t, proc_state_t *ps, bool last)
 {
@@ -898,17 +910,16 @@ proc_unsafe_resume(mdb_tgt_t *t, proc_state_t *ps, bool last)
 		    !proc_in_allocator(t, pl->pl_tid))
 			continue;
 		n++;
-		if (last || proc_sig_fault(pl->pl_sig) ||
-		    ptrace(PTRACE_DETACH, pl->pl_tid, NULL,
-		    (void *)(uintptr_t)pl->pl_sig) != 0)
+		/* Without its signal: held for proc_lwp_detach. */
+		if (last || ptrace(PTRACE_CONT, pl->pl_tid, NULL, NULL) != 0)
 			continue;
 		pl->pl_sig = 0;
-		pl->pl_state = PL_LOOSE;
+		pl->pl_state = PL_SEIZED;
 	}
 	return (n);
 }
 
-/* Seize and stop again, after a nap, the threads let go. */
+/* Stop again, after a nap, the threads resumed (and any still running). */
 static void
 proc_restop(proc_state_t *ps, long nap)
 {
@@ -919,14 +930,16 @@ proc_restop(proc_state_t *ps, long nap)
 	for (i = 0; i < ps->ps_nlwps; i++) {
 		proc_lwp_t *pl = &ps->ps_lwps[i];
 
-		if (pl->pl_state != PL_LOOSE)
-			continue;
-		if (ptrace(PTRACE_SEIZE, pl->pl_tid, NULL, NULL) != 0 ||
-		    ptrace(PTRACE_INTERRUPT, pl->pl_tid, NULL, NULL) != 0) {
-			pl->pl_state = PL_GONE;		/* it exited */
-			continue;
-		}
-		pl->pl_state = PL_SEIZED;
+		/*
+		 * Not a thread that stopped already (a signal came in): the
+		 * interrupt would stay pending and stop it again, before it
+		 * runs an instruction, each time it is resumed.
+		 */
+		if (pl->pl_state == PL_SEIZED)
+			proc_lwp_poll(pl);
+		if (pl->pl_state == PL_SEIZED)
+			(void) ptrace(PTRACE_INTERRUPT, pl->pl_tid, NULL,
+			    NULL);
 	}
 	proc_wait_stopped(ps, proc_now(CLOCK_MONOTONIC) +
 	    PROC_STOP_MS * 1000000ULL);
@@ -943,19 +956,16 @@ proc_restop(proc_state_t *ps, long nap)
  * then one line says the view may be torn.  On a busy machine a resumed
  * thread may not get a processor within a short nap, so the nap doubles
  * from try to try, and there are at least PROC_SAFE_TRIES tries however
- * slow each is.
- *
- * Such a thread is let go (PTRACE_DETACH, with the signal it was stopped
- * for) and seized again after the nap, not resumed with PTRACE_CONT: a
- * traced thread stops for every signal that comes in before it runs an
- * instruction, so one that gets signals faster than the debugger's tries
- * (a timer, a SIGCHLD per child) never ran again, and an interrupt sent
- * as it stopped for a signal stayed pending and stopped it at each later
- * resume; 1 scan in 40 was torn by that (tests/leaks/snapshot.c's
- * SIGCHLDs), 27 in 30 with a signal every 200 us.  Let go, it takes its
- * signals as it would without the debugger.  A thread blocked in a
- * system call there (sleeping, waiting for a lock) is left as it is: it
- * is changing nothing.
+ * slow each is.  A thread resumed here that stops at once for a signal
+ * coming in is not interrupted as well (proc_restop): the interrupt
+ * stayed pending and stopped it again at its next resume, before it ran
+ * an instruction, try after try (a SIGCHLD from tests/leaks/snapshot.c's
+ * children; 1 scan in 40 was torn with both processors busy).  It
+ * is resumed without the signal, which is held and sent again when it
+ * is let go (proc_lwp_detach): its handler does not run on top of the
+ * allocator's frames while the debugger looks, and a SIGSEGV given back
+ * would kill the process under the debugger's eyes.  A thread blocked in a system call there (sleeping, waiting for a lock)
+ * is left as it is: it is changing nothing.
  */
 static void
 proc_settle(mdb_tgt_t *t, proc_state_t *ps)
