@@ -960,12 +960,18 @@ proc_restop(proc_state_t *ps, long nap)
  * coming in is not interrupted as well (proc_restop): the interrupt
  * stayed pending and stopped it again at its next resume, before it ran
  * an instruction, try after try (a SIGCHLD from tests/leaks/snapshot.c's
- * children; 1 scan in 40 was torn with both processors busy).  It
- * is resumed without the signal, which is held and sent again when it
- * is let go (proc_lwp_detach): its handler does not run on top of the
+ * children; 1 scan in 40 was torn with both processors busy).  It is
+ * resumed without the signal, which is held and sent again when it is
+ * let go (proc_lwp_detach): its handler does not run on top of the
  * allocator's frames while the debugger looks, and a SIGSEGV given back
- * would kill the process under the debugger's eyes.  A thread blocked in a system call there (sleeping, waiting for a lock)
- * is left as it is: it is changing nothing.
+ * would kill the process under the debugger's eyes.  Under a stream of
+ * signals (one every 2 ms) a traced thread stops for each before it runs
+ * an instruction, and some scans stay torn; letting such threads go
+ * (PTRACE_DETACH) and seizing them again settled them all, but once in a
+ * few hundred scans ::findleaks then missed a thread's stack and called
+ * its TLS block a leak, so it was not kept.  A thread blocked in a
+ * system call there (sleeping, waiting for a lock) is left as it is: it
+ * is changing nothing.
  */
 static void
 proc_settle(mdb_tgt_t *t, proc_state_t *ps)
