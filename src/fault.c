@@ -167,6 +167,7 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	char msg[200], sym[128];
 	const char *name = "signal", *what = "fatal signal";
 	size_t i;
+	int fw;
 
 	if (__atomic_exchange_n(&st_panicking, 1, __ATOMIC_ACQ_REL)) {
 		/* A fault while panicking: another thread's dump first. */
@@ -187,10 +188,11 @@ st_fault_handler(int sig, void *siv, void *ucv)
 		st_snprintf(msg, sizeof (msg), "%s: general protection fault "
 		    "on address 0x%lx, pc=%s", name, (unsigned long)addr, sym);
 		what = "general protection fault";
-	} else if (sig == SIGSEGV && st_firewall_fault(addr, uc,
-	    st_fault_is_write(uc))) {
-		st_snprintf(msg, sizeof (msg), "%s: firewall fault on address "
-		    "0x%lx (heap corruption)", name, (unsigned long)addr);
+	} else if (sig == SIGSEGV && (fw = st_firewall_fault(addr, uc,
+	    st_fault_is_write(uc))) != 0) {
+		st_snprintf(msg, sizeof (msg), "%s: %s fault on address "
+		    "0x%lx (heap corruption)", name, fw == 1 ? "firewall" :
+		    "freed big buffer", (unsigned long)addr);
 	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 	    sig == SIGFPE) {
 		st_snprintf(msg, sizeof (msg), "%s: %s on address 0x%lx", name,

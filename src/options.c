@@ -49,10 +49,13 @@
  *    /etc/system"; the environment is our only source, so it is accepted
  *    and changes nothing.
  *
- * 4. maxverify.  How much of a freed buffer is patterned and verified.
- *    libumem's default is all of it; the 64-bit kernel's kmem_maxverify is
- *    half a page (2048 bytes), and KMEM_FLAGS, the kernel's interface,
- *    takes the kernel's default.  maxverify= sets it either way.
+ * 4. maxverify.  How much of a freed buffer is patterned and verified:
+ *    all of it, as libumem does, whichever variable turned debugging on.
+ *    The 64-bit kernel's kmem_maxverify is half a page (2048 bytes), and
+ *    KMEM_FLAGS once took it, but then a write at offset 2992 of a freed
+ *    3000-byte struct went unseen; verifying it all costs 0xf about a
+ *    fifth more CPU, most of it on buffers of megabytes (BENCHMARKS.md).
+ *    maxverify= sets less.
  *
  * 5. Security.  Every variable is read with secure_getenv (st_os_getenv),
  *    so a setuid or setgid program ignores them all.
@@ -105,7 +108,6 @@ extern char **environ;
 #define ST_LOG_SLAB_DEFAULT             (64UL << 10)
 #define ST_CONTENTS_DEFAULT             256
 #define ST_MAXVERIFY_DEFAULT            UINT64_MAX      /* libumem's */
-#define ST_KMEM_MAXVERIFY               2048    /* the 64-bit kernel's */
 #define ST_CONTENTS_MAX                 (1UL << 20)     /* per record */
 #define ST_LOG_MAX                      (64UL << 30)    /* per log */
 #define ST_SAMPLE_DEFAULT               5000    /* sample: one in N (8.) */
@@ -628,7 +630,6 @@ st_opt_kmem_flags(st_opt_parse_t *sp)
 	}
 	sp->sp_kmem_flags = (uint32_t)v;
 	so->so_kmem_flags |= (uint32_t)v;
-	so->so_maxverify = ST_KMEM_MAXVERIFY;   /* UMEM_DEBUG may change */
 	if (v & KMF_FIREWALL)
 		so->so_firewall = 0;            /* all sizes */
 }

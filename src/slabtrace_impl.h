@@ -490,6 +490,8 @@ struct kmem_cache {
 #define FW_UNGUARDED    0x1     /* fw_flags: a big buffer, section 6 */
 #define FW_SLACK_MAX    4096    /* checked bytes after a big buffer */
 #define FW_SAMPLED      0x2     /* fw_flags: a sampled slot, section 9 */
+#define FW_PROTECTED    0x4     /* fw_flags: a freed big buffer's pages
+                                   after its first are inaccessible */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;
@@ -1254,7 +1256,10 @@ int st_firewall_visit_live(void (*fn)(void *buf, uint64_t size,
 void st_firewall_fork_prepare(void);
 void st_firewall_fork_parent(void);
 void st_firewall_fork_child(void);
-/* A fault at addr (write 1, read 0, -1 unknown): 1 if reported as ours. */
+/*
+ * A fault at addr (write 1, read 0, -1 unknown), reported if ours: 1 in
+ * a firewall buffer, 2 in a quarantined big buffer; 0 if not ours.
+ */
 int st_firewall_fault(uintptr_t addr, const void *uc, int write);
 /* The sampled firewall (firewall.c, section 9), debugging off. */
 void *st_sample_alloc(size_t size, size_t align);

@@ -3,10 +3,8 @@
  * bug: a total at offset 3000 of a freed 3008-byte struct is updated;
  * then structs of the same size are allocated.
  *
- * modes: default fw
- * (not 0xf: KMEM_FLAGS verifies only the first 2048 bytes of a freed
- * buffer, the kernel's kmem_maxverify, as the README says; not lite,
- * which checks the first word only)
+ * modes: 0xf default fw
+ * (not lite, which checks the first word only)
  */
 #include <stdlib.h>
 #include <string.h>
