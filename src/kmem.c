@@ -706,6 +706,7 @@ kmem_stats_print(int fd)
 static void
 kmem_fork_prepare(void)
 {
+	kmem_verify_fork_prepare();     /* first: before every lock */
 	st_firewall_fork_prepare();
 	st_lock(&kmem_periodic_lock);
 	kmem_fork_prepare_caches();
@@ -719,6 +720,7 @@ kmem_fork_parent(void)
 	kmem_fork_parent_caches();
 	st_unlock(&kmem_periodic_lock);
 	st_firewall_fork_parent();
+	kmem_verify_fork_parent();
 }
 
 static void

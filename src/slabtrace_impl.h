@@ -853,6 +853,8 @@ void kmem_verify_thread_exit(kmem_thread_t *kt);
 uint32_t kmem_verify_heap(int how);
 /* Stop every debugged operation but ours (section 2 there); 1 if done. */
 int kmem_world_stop(uint64_t timeout_ns, int careful);
+void kmem_verify_fork_prepare(void);    /* fork stops the world */
+void kmem_verify_fork_parent(void);
 void kmem_world_resume(void);
 /* Visitors: each buffer of a walk (magazine.c, slab.c, firewall.c). */
 typedef void kmem_buf_visit_t(kmem_cache_t *cp, void *buf, void *arg);
