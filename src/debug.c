@@ -38,6 +38,16 @@
  *    Because the pattern destroys the contents, a debugged cache with a
  *    constructor constructs on every allocation and destructs on every
  *    free (slab.c skips its slab-trip construction).
+ *    A free claims the buffer first, by a compare-and-swap of bxstat from
+ *    ALLOC to FREE (malloc's checks in kmem_debug_check_free, which leave
+ *    kmem_free_asked.fa_buf to say the claim is this thread's; otherwise
+ *    kmem_cache_free_debug; lite's kmem_lite_free), and gives it back
+ *    (ALLOC) if it reports and does not free it: two threads freeing one
+ *    buffer at once then see one claim each, and the second reports a
+ *    duplicate free.  With plain loads and stores both could pass the
+ *    checks (the buffer went to two magazines, to be handed out twice),
+ *    or the second read the tag the first was rewriting and said "wrong
+ *    routine".
  *
  * 4. Auditing.  With KMF_AUDIT every bufctl is a kmem_bufctl_audit_t (the
  *    cache uses the large layout, bufctls found through the hash) and
@@ -666,25 +676,36 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
 	uint32_t f = cp->cache_flags;
 	kmem_bufctl_t *bcp = btp->bt_bufctl;
+	intptr_t alloc = (intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC;
+	intptr_t freed = (intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_FREE;
+	intptr_t was = alloc;
 	kmem_error_t error;
+	int reported = 0;
 
-	if (ST_UNLIKELY(btp->bt_bxstat != ((intptr_t)bcp ^
-	    (intptr_t)KMEM_BUFTAG_ALLOC)))
-		error = btp->bt_bxstat == ((intptr_t)bcp ^
-		    (intptr_t)KMEM_BUFTAG_FREE) ? KMERR_DUPFREE :
-		    KMERR_BADBUFTAG;
-	else if (ST_UNLIKELY(!kmem_bufctl_valid(cp, buf, bcp)))
-		error = KMERR_BADBUFCTL;
-	else if (ST_UNLIKELY(btp->bt_redzone != KMEM_REDZONE_PATTERN))
-		error = KMERR_REDZONE;
+	/* The claim (section 3): malloc's checks made it, or make it now. */
+	if (kmem_free_asked.fa_buf == buf && btp->bt_bxstat == freed)
+		error = KMERR_NERRORS;
+	else if (ST_UNLIKELY(!__atomic_compare_exchange_n(&btp->bt_bxstat,
+	    &was, freed, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		error = was == freed ? KMERR_DUPFREE : KMERR_BADBUFTAG;
 	else
-		error = KMERR_NERRORS;          /* none */
-	if (ST_UNLIKELY(error != KMERR_NERRORS)) {
-		kmem_free_debug_error(error, cp, buf, NULL);
+		error = KMERR_NERRORS;
+	if (error == KMERR_NERRORS) {
+		if (ST_UNLIKELY(!kmem_bufctl_valid(cp, buf, bcp)))
+			error = KMERR_BADBUFCTL;
+		else if (ST_UNLIKELY(btp->bt_redzone != KMEM_REDZONE_PATTERN))
+			error = KMERR_REDZONE;
+		else if (ST_UNLIKELY(kmem_debug_check_lead(cp, buf) != 0))
+			reported = 1;
+		if (error != KMERR_NERRORS || reported)
+			btp->bt_bxstat = alloc; /* not freed: give it back */
+	}
+	if (ST_UNLIKELY(error != KMERR_NERRORS || reported)) {
+		kmem_free_asked.fa_buf = NULL;
+		if (!reported)
+			kmem_free_debug_error(error, cp, buf, NULL);
 		return (-1);
 	}
-	if (ST_UNLIKELY(kmem_debug_check_lead(cp, buf) != 0))
-		return (-1);
 	kmem_free_asked.fa_buf = NULL;		/* used: not for a later one */
 	if (f & KMF_AUDIT) {
 		kmem_bufctl_audit_t *bcap = (kmem_bufctl_audit_t *)bcp;
@@ -704,7 +725,6 @@ kmem_cache_free_debug(kmem_cache_t *cp, void *buf)
 		else
 			copy_pattern(KMEM_FREE_PATTERN, buf, cp->cache_verify);
 	}
-	btp->bt_bxstat = (intptr_t)bcp ^ (intptr_t)KMEM_BUFTAG_FREE;
 	return (0);
 }
 
@@ -961,8 +981,8 @@ kmem_redzone_repair(kmem_cache_t *cp, void *buf, uint64_t asize)
  * written past the requested size.  Restores the redzone word.
  * 0: go on; -1: reported (noabort), do not free.
  */
-int
-kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
+static int
+kmem_debug_check_claimed(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind, const char *routine)
 {
 	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
@@ -971,9 +991,6 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	kmem_errinfo_t ei;
 	const uint8_t *p, *end;
 
-	if (!(cp->cache_flags & KMF_REDZONE) || btp->bt_bxstat !=
-	    ((intptr_t)btp->bt_bufctl ^ (intptr_t)KMEM_BUFTAG_ALLOC))
-		return (0);     /* kmem_cache_free_debug will say why */
 	if (ST_UNLIKELY(rz[0] != KMEM_REDZONE_32 || (rz[1] !=
 	    KMEM_REDZONE_32 && !KMEM_SIZE_VALID(rz[1] & KMEM_SIZE_MASK)))) {
 		kmem_check_free_error(&ei, cp, buf, kind, routine);
@@ -1021,9 +1038,42 @@ kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
 	}
 	rz[1] = KMEM_REDZONE_32;
 	/* The size asked, for kmem_cache_free_debug's underflow report. */
-	kmem_free_asked.fa_buf = buf;
 	kmem_free_asked.fa_size = asize;
 	return (0);
+}
+
+int
+kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
+    st_kind_t kind, const char *routine)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+	intptr_t alloc = (intptr_t)btp->bt_bufctl ^ (intptr_t)KMEM_BUFTAG_ALLOC;
+	intptr_t was = alloc;
+
+	/* The claim (section 3); if another has it, kmem_cache_free_debug
+	   will say so. */
+	if (!(cp->cache_flags & KMF_REDZONE) ||
+	    !__atomic_compare_exchange_n(&btp->bt_bxstat, &was, alloc ^
+	    (intptr_t)(KMEM_BUFTAG_ALLOC ^ KMEM_BUFTAG_FREE), 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return (0);
+	if (kmem_debug_check_claimed(cp, buf, size, kind, routine) != 0) {
+		btp->bt_bxstat = alloc;         /* reported, not freed */
+		return (-1);
+	}
+	kmem_free_asked.fa_buf = buf;           /* the claim is ours */
+	return (0);
+}
+
+/* realloc kept buf in place after kmem_debug_check_free: not freed. */
+void
+kmem_debug_unclaim(kmem_cache_t *cp, void *buf)
+{
+	kmem_buftag_t *btp = KMEM_BUFTAG(cp, buf);
+
+	kmem_free_asked.fa_buf = NULL;
+	btp->bt_bxstat = (intptr_t)btp->bt_bufctl ^
+	    (intptr_t)KMEM_BUFTAG_ALLOC;
 }
 
 /* ------------------------------------------------------------------------
@@ -1083,6 +1133,7 @@ kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size, st_kind_t kind,
 	kmem_cpu_cache_t *cc;
 	kmem_bufctl_t *bcp;
 	uint32_t *rz, w, asize;
+	intptr_t was;
 
 	if (ST_UNLIKELY(!(cp->cache_flags & KMF_LITE) ||
 	    (uint32_t)cp->cache_ccidx >= KMEM_NCACHE_ALLOC ||
@@ -1107,10 +1158,14 @@ kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size, st_kind_t kind,
 	    ((cp->cache_flags & KMF_HASH) ? !kmem_bufctl_valid(cp, buf, bcp) :
 	    (char *)bcp != (char *)buf + cp->cache_bufctl)))
 		return (-1);
+	was = (intptr_t)bcp ^ KMEM_BUFTAG_ALLOC;        /* the claim (3.) */
+	if (ST_UNLIKELY(!__atomic_compare_exchange_n(&btlp->bt_buftag.bt_bxstat,
+	    &was, (intptr_t)bcp ^ KMEM_BUFTAG_FREE, 0, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED)))
+		return (-1);            /* the slow path says why */
 	rz[1] = KMEM_REDZONE_32;
 	kmem_lite_push(btlp, caller);
 	*(uint64_t *)buf = KMEM_FREE_PATTERN;
-	btlp->bt_buftag.bt_bxstat = (intptr_t)bcp ^ KMEM_BUFTAG_FREE;
 	cc->cc_free++;
 	cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
 	return (0);

@@ -19,7 +19,10 @@
  *    alignment A takes n = ceil((S + A - 1) / page) data pages plus one
  *    guard page; its start is the highest A-aligned address at which it
  *    still fits, so the bytes between its end and the guard page (fewer
- *    than A) are slack, filled with KMEM_REDZONE_BYTE and checked on free.
+ *    than A) are slack, filled with KMEM_REDZONE_BYTE and checked on free;
+ *    so are the bytes of its first page before it, its lead, where a write
+ *    before its start lands (no guard there: a read is not caught; nor
+ *    is a read of the slack, as malloc's alignment must be kept).
  *    realloc.  A guarded buffer that grows by realloc moves (a stale
  *    pointer to the old one then faults), to a new one placed as above
  *    with room after its guard page: a quarter of its size in reserved,
@@ -563,6 +566,8 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	buf = (end - size) & ~(uintptr_t)(align - 1);
 	fw_hdr_init(hp, base, npages, buf, size, align, kind, 0);
 	hp->fw_room = (uint32_t)rpages;
+	/* Its lead, the page's bytes before it, is its leading redzone. */
+	memset((void *)base, KMEM_REDZONE_BYTE, buf - base);
 	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);
 	if (kmem_flags & KMF_DEADBEEF) {
 		if (npages > 1)
@@ -677,6 +682,7 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 {
 	st_fwhdr_t *hp = fw_hdr_of((uintptr_t)buf), *out;
 	kmem_errinfo_t ei;
+	uint32_t alloc = FW_ALLOC;
 	uint64_t len;
 	uint8_t *p;
 
@@ -708,7 +714,12 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		sp_free(hp, kind, routine);
 		return;
 	}
-	hp->fw_state = FW_FREE;
+	if (!__atomic_compare_exchange_n(&hp->fw_state, &alloc, FW_FREE, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread freed it since the check above. */
+		fw_error(KMERR_DUPFREE, hp, buf, size, kind, routine);
+		return;
+	}
 	fw_audit(hp, 1);
 	len = hp->fw_npages * ST_PAGESIZE;
 	if (hp->fw_flags & FW_UNGUARDED) {
@@ -763,12 +774,10 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 static int
 fw_check_slack(st_fwhdr_t *hp, kmem_errinfo_t *ei, uint64_t limit)
 {
-	const uint8_t *buf = hp->fw_buf, *p, *end, *bad = NULL;
+	const uint8_t *buf = hp->fw_buf, *p, *end, *bad;
 
-	/* A big buffer's leading redzone, then every buffer's slack. */
-	p = (hp->fw_flags & (FW_UNGUARDED | FW_SAMPLED)) ?
-	    (const uint8_t *)hp->fw_base : buf;
-	bad = kmem_redzone_find(p, buf);
+	/* Its lead (the bytes of its first page before it), then its slack. */
+	bad = kmem_redzone_find((const uint8_t *)hp->fw_base, buf);
 	p = buf + hp->fw_size;
 	end = p + ST_MIN(fw_slack(hp), limit);
 	if (bad == NULL)
@@ -850,6 +859,38 @@ fw_big_of(uintptr_t addr)
 	if (locked)
 		st_unlock(&fw_lock);
 	return (found);
+}
+
+/*
+ * free(addr) of an address the page map does not know: inside a big
+ * buffer, live or quarantined, past its first page (which is all the page
+ * map leads to its header)?  Then reported as a free of an address inside
+ * it, with its history, and 1; else 0 (not ours: the caller says so).
+ */
+int
+st_firewall_free_inside(void *addr, size_t size, st_kind_t kind,
+    const char *routine)
+{
+	st_fwhdr_t *hp, *found = NULL;
+	uintptr_t a = (uintptr_t)addr;
+	int pass;
+
+	if (fw_state <= 0)
+		return (0);
+	st_lock(&fw_lock);
+	for (pass = 0; pass < 2 && found == NULL; pass++)
+		for (hp = pass == 0 ? fw_live_head : fw_qhead; hp != NULL;
+		    hp = pass == 0 ? hp->fw_lnext : hp->fw_qnext)
+			if ((hp->fw_flags & FW_UNGUARDED) && a >= hp->fw_base &&
+			    a < hp->fw_base + fw_len(hp)) {
+				found = hp;
+				break;
+			}
+	st_unlock(&fw_lock);
+	if (found == NULL)
+		return (0);
+	fw_error(KMERR_BADBASE, found, addr, size, kind, routine);
+	return (1);
 }
 
 /*

@@ -144,6 +144,8 @@ st_debug_cache_of(void *buf, uintptr_t pm, const char *routine)
 	kmem_slab_t *sp = (kmem_slab_t *)pm;
 	kmem_errinfo_t ei;
 
+	if (pm == 0 && st_firewall_free_inside(buf, 0, ST_KIND_NONE, routine))
+		return (NULL);  /* inside a big buffer: reported */
 	if (pm != 0 && !(pm & PM_TAGS) &&
 	    (sp->slab_cache->cache_cflags & KMC_PRIVATE))
 		pm = 0;         /* the allocator's own memory: not a buffer */
@@ -590,6 +592,7 @@ st_debug_realloc_op(void *buf, size_t size)
 	    kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
 	    st_realloc_fits(cp->cache_bufsize, size) &&
 	    kmem_debug_check_free(cp, buf, 0, ST_KIND_MALLOC, "realloc") == 0) {
+		kmem_debug_unclaim(cp, buf);    /* resized, not freed */
 		kmem_debug_set_size(cp, buf, size, ST_KIND_MALLOC);
 		return (buf);
 	}

@@ -88,6 +88,9 @@ int st_os_atfork(void (*prepare)(void), void (*parent)(void),
 void st_os_write(int fd, const char *buf, size_t len);
 const char *st_os_getenv(const char *name);   /* NULL when setuid */
 void st_os_abort(void) __attribute__((noreturn));
+int st_os_signal_default(int sig);     /* 1 if its action is the default */
+/* execve(2) itself (the library's execve verifies the heap first). */
+int st_os_execve(const char *path, char *const argv[], char *const envp[]);
 /* Exit at once with status: no atexit handlers, no stdio flush. */
 void st_os_exit(int status) __attribute__((noreturn));
 void st_os_sleep_ns(uint64_t ns);

@@ -793,6 +793,7 @@ void kmem_cache_free_known(kmem_cache_t *cp, void *buf);
 void kmem_debug_set_size(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind);
 const uint8_t *kmem_redzone_find(const uint8_t *p, const uint8_t *end);
+void kmem_debug_unclaim(kmem_cache_t *cp, void *buf);
 int kmem_debug_check_free(kmem_cache_t *cp, void *buf, size_t size,
     st_kind_t kind, const char *routine);
 size_t kmem_debug_size(kmem_cache_t *cp, void *buf);
@@ -850,6 +851,8 @@ void kmem_verify_thread_exit(kmem_thread_t *kt);
 #define KV_CALL         0       /* kmem_verify() / umem_verify() */
 #define KV_EXIT         1       /* at exit */
 #define KV_DUMP         2       /* before a dump: careful, stays stopped */
+#define KV_EXEC         3       /* before exec */
+#define KV_SIGNAL       4       /* SIGTERM and the like: careful */
 uint32_t kmem_verify_heap(int how);
 /* Stop every debugged operation but ours (section 2 there); 1 if done. */
 int kmem_world_stop(uint64_t timeout_ns, int careful);
@@ -1263,6 +1266,9 @@ void st_firewall_fork_child(void);
  * a firewall buffer, 2 in a quarantined big buffer; 0 if not ours.
  */
 int st_firewall_fault(uintptr_t addr, const void *uc, int write);
+/* free() of an address inside a big buffer past its first page: 1. */
+int st_firewall_free_inside(void *addr, size_t size, st_kind_t kind,
+    const char *routine);
 /* The sampled firewall (firewall.c, section 9), debugging off. */
 void *st_sample_alloc(size_t size, size_t align);
 
@@ -1317,15 +1323,21 @@ kmem_op_enter(void)
 /* A debugged free is done: count it; is a sweep due (verify.c)? */
 #define ST_SWEEP_NAME   "slabtrace-sweep"        /* the sweep thread */
 #define KMEM_SWEEP_TICK 64      /* frees between looks at the clock */
+#define KMEM_SWEEP_EAGER 4096   /* ... after this many (lite) */
 static inline void
 kmem_sweep_tick(kmem_thread_t *kt, uintptr_t caller)
 {
 	if (ST_UNLIKELY(kt == &kmem_thread_dead))
 		return;
 	__atomic_store_n(&kt->kt_frees, kt->kt_frees + 1, __ATOMIC_RELAXED);
-	/* The first free, then every KMEM_SWEEP_TICKth, until it runs. */
+	/*
+	 * Until it runs: every free (lite: the first KMEM_SWEEP_EAGER, then
+	 * every KMEM_SWEEP_TICKth), so that a program that frees little
+	 * still starts it (verify.c, kmem_sweep_tick_slow).
+	 */
 	if (ST_UNLIKELY(__atomic_load_n(&kmem_sweeper, __ATOMIC_RELAXED) <= 0) &&
-	    kt->kt_frees % KMEM_SWEEP_TICK == 1)
+	    (kt->kt_frees % KMEM_SWEEP_TICK == 1 || kt->kt_frees <=
+	    KMEM_SWEEP_EAGER || !(kmem_flags & KMF_LITE)))
 		kmem_sweep_tick_slow(kt, caller);
 }
 

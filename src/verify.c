@@ -65,7 +65,16 @@
  *    changed depots and slabs.  When nothing was freed since the last
  *    sweep it waits up to KV_IDLE_SWEEPS periods before looking again.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* RTLD_NEXT, environ */
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "slabtrace_impl.h"
 #include "umem.h"
@@ -351,6 +360,9 @@ static const char *const kv_found_text[] = {
 	[KV_CALL] = "by kmem_verify()",
 	[KV_EXIT] = "by the exit verify (the whole heap, at exit)",
 	[KV_DUMP] = "by the heap verify before the dump",
+	[KV_EXEC] = "by the exit verify (the whole heap, before exec)",
+	[KV_SIGNAL] = ("by the exit verify (the whole heap, at a signal "
+	    "that ends the process)"),
 };
 
 /*
@@ -361,7 +373,7 @@ static const char *const kv_found_text[] = {
 uint32_t
 kmem_verify_heap(int how)
 {
-	int careful = how == KV_DUMP;
+	int careful = how == KV_DUMP || how == KV_SIGNAL;
 	uint64_t n;
 
 	if (!kmem_ready || !(kmem_flags & (KMF_BUFTAG | KMF_LITE)) ||
@@ -460,10 +472,13 @@ kv_caller_may_start(uintptr_t pc)
  * start of every process (where sandboxes unshare, which a second thread
  * forbids), keep a single thread.  A free() from the C library leaves it
  * to the next debugged allocation (kmem_sweeper_start).  A thread looks
- * at the clock on its first free and every KV_TICK_EARLY after (a clock
- * read on every free doubled the cost of lite mode's).  If no thread can
- * be made, the freeing threads sweep themselves, looking at the clock
- * every KV_TICK_FREES.
+ * at the clock at every free (a clock read is 2% of a free under 0xf),
+ * but in lite mode only at its first KMEM_SWEEP_EAGER and every
+ * KV_TICK_EARLY after (a clock read on every free doubled the cost of
+ * lite's): a program that freed once and then every 50 ms never started
+ * it when the look came every 64 frees.  If no thread can be made, the
+ * freeing threads sweep themselves, looking at the clock every
+ * KV_TICK_FREES.
  */
 void
 kmem_sweep_tick_slow(kmem_thread_t *kt, uintptr_t caller)
@@ -472,8 +487,8 @@ kmem_sweep_tick_slow(kmem_thread_t *kt, uintptr_t caller)
 	int state = __atomic_load_n(&kmem_sweeper, __ATOMIC_RELAXED);
 
 	if (state > 0 || st_opts.so_sweep_ms == 0 || kmem_exiting ||
-	    kmem_sweeper_wanted || kt->kt_frees % (state < 0 ? KV_TICK_FREES :
-	    KV_TICK_EARLY) != 1)
+	    kmem_sweeper_wanted || (state < 0 && kt->kt_frees % KV_TICK_FREES
+	    != 1))
 		return;
 	now = st_os_now_ns();
 	if (now - __atomic_load_n(&kmem_sweep_last, __ATOMIC_RELAXED) <
@@ -544,21 +559,34 @@ kmem_verify_at_exit(void *arg)
 }
 
 /*
- * _exit() and _Exit() skip the atexit handlers, so a program that ends
- * with them (a fork child's usual way, a test harness's quick one) would
- * leave its last frees unverified: the exit verify runs here first (and
- * ends in the report and the dump, as at exit).  Not the leak check: a
- * fork child that ends with _exit holds its parent's heap, whose blocks
- * its parent still owns.  Never where it cannot be safe:
- *   - in a vfork child (or any child fork's handlers did not see: the
- *     pid is not ours), which shares its parent's memory and threads;
- *   - from a signal handler that interrupted an operation of this thread
- *     (its state is half made); nor from a report of ours.
- * glibc's exit() calls its own _exit directly, not this one.  Weak, so
- * that a fully static program links with libc.a's instead.
+ * The ends that skip the atexit handlers, and so the exit verify: a
+ * program that ends with one of them right after a bug would take the bug
+ * with it.  Each verifies the heap first (and ends in the report and the
+ * dump, as at exit), but not the leak check: a fork child that ends with
+ * _exit holds its parent's heap, whose blocks its parent still owns.
+ *   - _exit() and _Exit(), a fork child's usual end, a test harness's
+ *     quick one (glibc's exit() calls its own _exit, not this one);
+ *   - quick_exit(): a handler registered with at_quick_exit at start-up,
+ *     so it runs after the program's own;
+ *   - the exec family, which replace the process (not in a fork child,
+ *     whose heap its parent will verify: fork then exec is how programs
+ *     start others);
+ *   - SIGTERM, SIGINT and SIGHUP where their action is the default (a
+ *     harness's timeout, ^C on a hung program): the handler verifies,
+ *     carefully (the signal may have interrupted anything), then dies by
+ *     the same signal, so the exit status is unchanged.  A program that
+ *     installs its own handler replaces ours.
+ * Never where it cannot be safe: in a vfork child (or any child fork's
+ * handlers did not see: the pid is not ours), which shares its parent's
+ * memory and threads; from a signal handler that interrupted an
+ * operation of this thread (its state is half made); from a report of
+ * ours.  The interposers are weak, so that a fully static program links
+ * with libc.a's own.
  */
+static int kmem_forked;                 /* a fork child */
+
 static void
-kmem_verify_quick_exit(void)
+kmem_verify_quick_exit(int how)
 {
 	kmem_thread_t *kt = kmem_thread_self;
 
@@ -569,22 +597,141 @@ kmem_verify_quick_exit(void)
 	if (kt == &kmem_thread_dead ? kmem_dead_depth != 0 :
 	    kt != NULL && kt->kt_busy != 0)
 		return;
-	kmem_exiting = 1;
-	(void) kmem_verify_heap(KV_EXIT);
+	if (how != KV_EXEC)     /* which may fail: the program goes on */
+		kmem_exiting = 1;
+	(void) kmem_verify_heap(how);
 }
 
 ST_EXPORT __attribute__((weak, noreturn)) void
 _exit(int status)
 {
-	kmem_verify_quick_exit();
+	kmem_verify_quick_exit(KV_EXIT);
 	st_os_exit(status);
 }
 
 ST_EXPORT __attribute__((weak, noreturn)) void
 _Exit(int status)
 {
-	kmem_verify_quick_exit();
+	kmem_verify_quick_exit(KV_EXIT);
 	st_os_exit(status);
+}
+
+static void
+kmem_verify_at_quick_exit(void)
+{
+	kmem_verify_quick_exit(KV_EXIT);
+}
+
+/* Before an exec (not in a fork child). */
+static void
+kmem_verify_exec(void)
+{
+	if (!kmem_forked)
+		kmem_verify_quick_exit(KV_EXEC);
+}
+
+/* The C library's own, for the ones that search PATH. */
+static void *
+kmem_next(const char *name)
+{
+	return (dlsym(RTLD_NEXT, name));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+	kmem_verify_exec();
+	return (st_os_execve(path, argv, envp));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execv(const char *path, char *const argv[])
+{
+	kmem_verify_exec();
+	return (st_os_execve(path, argv, environ));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	int (*next)(const char *, char *const [], char *const []);
+
+	kmem_verify_exec();
+	*(void **)&next = kmem_next("execvpe");
+	if (next == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (next(file, argv, envp));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execvp(const char *file, char *const argv[])
+{
+	return (execvpe(file, argv, environ));
+}
+
+/*
+ * The list forms: argv built on the stack (exec after vfork may not
+ * allocate), then the vector forms.  `env` is execle's.
+ */
+#define KMEM_EXEC_ARGV(arg, ap, argv, env)                              \
+	size_t n_ = 1;                                                  \
+	va_list c_;                                                     \
+	va_copy(c_, ap);                                                \
+	while (va_arg(c_, char *) != NULL)                              \
+		n_++;                                                   \
+	va_end(c_);                                                     \
+	char *argv[n_ + 1];                                             \
+	argv[0] = (char *)(arg);                                        \
+	for (size_t i_ = 1; i_ <= n_; i_++)                             \
+		argv[i_] = va_arg(ap, char *);                          \
+	if (env != NULL)                                                \
+		*(env) = va_arg(ap, char **)
+
+ST_EXPORT __attribute__((weak)) int
+execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	KMEM_EXEC_ARGV(arg, ap, argv, (char ***)NULL);
+	va_end(ap);
+	return (execv(path, argv));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	KMEM_EXEC_ARGV(arg, ap, argv, (char ***)NULL);
+	va_end(ap);
+	return (execvp(file, argv));
+}
+
+ST_EXPORT __attribute__((weak)) int
+execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	char **envp = NULL;
+
+	va_start(ap, arg);
+	KMEM_EXEC_ARGV(arg, ap, argv, &envp);
+	va_end(ap);
+	return (execve(path, argv, envp));
+}
+
+static const int kmem_term_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void
+kmem_verify_on_signal(int sig, void *si, void *uc)
+{
+	(void) si;
+	(void) uc;
+	kmem_verify_quick_exit(KV_SIGNAL);
+	st_os_die_by_signal(sig);
 }
 
 /*
@@ -607,12 +754,22 @@ kmem_verify_early_init(void)
 void
 kmem_verify_init(void)
 {
-	kmem_verify_pid = st_os_pid();
 	extern int __cxa_atexit(void (*)(void *), void *, void *);
+	size_t i;
 
+	kmem_verify_pid = st_os_pid();
 	kmem_sweep_last = st_os_now_ns();
 	if ((kmem_flags & (KMF_BUFTAG | KMF_LITE)) || st_opts.so_leakcheck)
 		(void) __cxa_atexit(kmem_verify_at_exit, NULL, NULL);
+	if ((kmem_flags & (KMF_BUFTAG | KMF_LITE)) && st_opts.so_verify_exit) {
+		(void) at_quick_exit(kmem_verify_at_quick_exit);
+		for (i = 0; st_opts.so_catch_signals && i <
+		    sizeof (kmem_term_signals) / sizeof (kmem_term_signals[0]);
+		    i++)
+			if (st_os_signal_default(kmem_term_signals[i]))
+				(void) st_os_catch_signal(kmem_term_signals[i],
+				    kmem_verify_on_signal);
+	}
 	st_leak_init();         /* leaksignal= (leakcheck.c) */
 }
 
@@ -663,6 +820,7 @@ kmem_verify_fork_child(void)
 		kmem_op_fence = st_os_membarrier_register() != 0;
 	kmem_sweep_last = st_os_now_ns();
 	kmem_verify_pid = st_os_pid();
+	kmem_forked = 1;
 	st_leak_fork_child();   /* leaksignal='s thread (leakcheck.c) */
 }
 

@@ -68,7 +68,7 @@ uafw: 0xf default lite fw
 uafr: fw
 ovfw: 0xf default lite fw
 ovfr: fw
-unfw: 0xf default
+unfw: 0xf default lite fw
 fnh: plain 0xf default lite fw
 fns: plain 0xf default lite fw
 mis: 0xf default lite fw

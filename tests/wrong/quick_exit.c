@@ -15,16 +15,28 @@
  *   fork     a fork child scribbles and calls _exit: the child's verify
  *            reports it and dumps; the parent exits 3 if the child died by
  *            SIGABRT
+ *   quick    quick_exit(0) (the verify is an at_quick_exit handler)
+ *   exec     execl("/bin/true"): the process is replaced
+ *   term     SIGTERM, as a harness's timeout sends it, to a process that
+ *            then waits for good (nothing else would find the write)
+ *   slow     a quiet program: a free every 50 ms for 2 s (the sweep must
+ *            start and find it, though the program freed only 40 times),
+ *            then it waits for good
  *
- * variants: _exit Exit thread handler vfork fork
+ * variants: _exit Exit thread handler vfork fork quick exec term slow
  * flags: 0xf default lite
  * timeout: 60
  * expect: slabtrace: buffer modified after being freed
  * expect: modification occurred at offset 0x0 \(0xdeadbeefdeadbeef replaced by 0x3f3f3f3f3f3f3f3f\)
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: [a-z_0-9]+
- * expect: found by the exit verify \(the whole heap, at exit\)
+ * expect: found by (the exit verify|the sweep) \(.*\)
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * expect: slabtrace: dumping to \./vmcore\.0, content: all, done.*
+ * expect-_exit: found by the exit verify \(the whole heap, at exit\)
+ * expect-quick: found by the exit verify \(the whole heap, at exit\)
+ * expect-exec: found by the exit verify \(the whole heap, before exec\)
+ * expect-term: found by the exit verify \(the whole heap, at a signal that ends the process\)
+ * expect-slow: found by the sweep \(freed buffers are verified every 500 ms\)
  * signal-fork: none
  * status-fork: 3
  */
@@ -125,6 +137,27 @@ main(int argc, char **argv)
 		return (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT ? 3 : 4);
 	}
 	scribble();
+	if (strcmp(v, "quick") == 0)
+		quick_exit(0);
+	if (strcmp(v, "exec") == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		return (2);
+	}
+	if (strcmp(v, "term") == 0) {
+		(void) kill(getpid(), SIGTERM);
+		for (;;)
+			pause();
+	}
+	if (strcmp(v, "slow") == 0) {
+		for (int i = 0; i < 40; i++) {
+			void *volatile q = malloc(200);
+
+			usleep(50000);
+			free(q);
+		}
+		for (;;)
+			pause();
+	}
 	leave(strcmp(v, "Exit") == 0 ? 'E' : 0);
 	return (2);
 }

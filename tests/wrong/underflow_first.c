@@ -5,11 +5,11 @@
  * its first buffer too (slab.c, section 4), where it used to start the
  * buffer at the slab's first byte when its colour was 0 and the write
  * went unseen.  Variants: "exit", the buffer is never freed (the exit
- * verify finds it); "free", free() finds it.  -O2, under 0xf,
+ * verify finds it); "free", free() finds it.  -O2, under 0xf, the firewall,
  * UMEM_DEBUG=default and lite.
  *
  * variants: exit free
- * flags: 0xf default lite
+ * flags: 0xf default lite fw
  * expect: slabtrace: redzone violation: write before start of buffer
  * expect: write at offset -0x1, before the start of the 3000-byte buffer \(0xbb replaced by 0x2a\)
  * expect: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_3072
