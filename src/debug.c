@@ -1420,6 +1420,61 @@ kmem_print_history(kmem_cache_t *cp, void *buf, kmem_bufctl_t *bcp,
 	}
 }
 
+/*
+ * A corrupted tag is most often an overrun that jumped the redzone word
+ * (p[128] of a 100-byte buffer lands on bxstat): say where the write
+ * landed, counted from the buffer, as a redzone report does.  The byte is
+ * the first of bxstat that differs from what an intact bufctl makes it,
+ * or the bufctl pointer itself if that is no longer one of the cache's.
+ */
+static void
+kmem_buftag_story(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
+{
+	kmem_cache_t *cp = ei->ei_realcache != NULL ? ei->ei_realcache :
+	    ei->ei_cache;
+	uint8_t *buf = ei->ei_base != NULL ? ei->ei_base : ei->ei_buf;
+	uint32_t *rz = (uint32_t *)&btp->bt_redzone;
+	const uint8_t *bad;
+	uint64_t off, asize, x, y;
+	int sized;
+
+	if (cp == NULL || buf == NULL || (uintptr_t)btp !=
+	    (uintptr_t)buf + cp->cache_buftag)
+		return;
+	sized = rz[1] != KMEM_REDZONE_32 && KMEM_SIZE_VALID(rz[1] &
+	    KMEM_SIZE_MASK);
+	asize = sized ? KMEM_SIZE_DECODE(rz[1] & KMEM_SIZE_MASK) :
+	    cp->cache_bufsize;
+	/* The first byte after the buffer that is not what it was. */
+	x = (uint64_t)(btp->bt_bxstat ^ ((intptr_t)btp->bt_bufctl ^
+	    (intptr_t)KMEM_BUFTAG_ALLOC));
+	y = (uint64_t)(btp->bt_bxstat ^ ((intptr_t)btp->bt_bufctl ^
+	    (intptr_t)KMEM_BUFTAG_FREE));
+	x = ST_MIN(x, y);
+	if (asize < cp->cache_buftag && (bad = kmem_redzone_find(buf + asize,
+	    buf + cp->cache_buftag)) != NULL)
+		off = (uint64_t)(bad - buf);
+	else if (rz[0] != KMEM_REDZONE_32)
+		off = cp->cache_buftag + (uint64_t)__builtin_ctz(rz[0] ^
+		    KMEM_REDZONE_32) / 8;
+	else if (rz[1] != KMEM_REDZONE_32 && !sized)
+		off = cp->cache_buftag + 4;
+	else if (!kmem_bufctl_valid(cp, buf, btp->bt_bufctl))
+		off = cp->cache_buftag + offsetof(kmem_buftag_t, bt_bufctl);
+	else if (x != 0)
+		off = cp->cache_buftag + offsetof(kmem_buftag_t, bt_bxstat) +
+		    (uint64_t)__builtin_ctzll(x) / 8;
+	else
+		return;
+	if (off < asize)
+		return;
+	st_msg("its tag was written at offset 0x%lx, byte %lu past the end "
+	    "of the %lu-byte %s: an overrun%s\n", (unsigned long)off,
+	    (unsigned long)(off - asize + 1), (unsigned long)asize,
+	    sized ? "buffer" : "chunk", off >= cp->cache_buftag + 8 &&
+	    rz[0] == KMEM_REDZONE_32 ? " that jumped the redzone" : "");
+}
+
 static void
 kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 {
@@ -1453,11 +1508,13 @@ kmem_print_error_detail(const kmem_errinfo_t *ei, kmem_buftag_t *btp)
 			    (unsigned long)ei->ei_new);
 		break;
 	case KMERR_BADBUFTAG:
-		if (btp != NULL)
+		if (btp != NULL) {
 			st_msg("bcp ^ bxstat = %lx, should be %lx\n",
 			    (unsigned long)((intptr_t)btp->bt_bufctl ^
 			    btp->bt_bxstat), (unsigned long)(ei->ei_old != 0 ?
 			    ei->ei_old : KMEM_BUFTAG_FREE));
+			kmem_buftag_story(ei, btp);
+		}
 		break;
 	case KMERR_BADCACHE:
 		st_msg("buffer was allocated from %s,\n",

@@ -1048,6 +1048,10 @@ kmem_thread_exit(void *arg)
 	kmem_cache_free(kmem_thread_cache, kt);
 }
 
+/* Thread states made (the fork child: its own): > 1, the process has
+   threads, and the sweep thread need not wait (verify.c). */
+uint32_t kmem_threads_made;
+
 /*
  * The calling thread's state, made on its first allocation.  If even the
  * thread structure cannot be had, the thread runs without magazines.
@@ -1073,6 +1077,7 @@ kmem_thread_self_slow(void)
 	for (i = 0; i < KMEM_CC_MAX; i++)
 		kt->kt_cc[i].cc_rounds = kt->kt_cc[i].cc_prounds = -1;
 	st_lock(&kmem_thread_lock);
+	kmem_threads_made++;
 	kt->kt_next = kmem_thread_list.kt_next;
 	kt->kt_prev = &kmem_thread_list;
 	kt->kt_next->kt_prev = kt;
@@ -1175,6 +1180,7 @@ kmem_thread_fork_child(void)
 	st_lock_init(&kmem_thread_lock);
 	kmem_thread_list.kt_next = kmem_thread_list.kt_prev =
 	    &kmem_thread_list;
+	kmem_threads_made = self != &kmem_thread_dead;
 	if (self != &kmem_thread_dead) {
 		self->kt_next = self->kt_prev = &kmem_thread_list;
 		kmem_thread_list.kt_next = kmem_thread_list.kt_prev = self;

@@ -1055,6 +1055,7 @@ extern __thread kmem_thread_t *kmem_thread_fast
 extern __thread uintptr_t kmem_caller
     __attribute__((tls_model("initial-exec")));
 extern kmem_thread_t kmem_thread_dead;
+extern uint32_t kmem_threads_made;      /* > 1: the process has threads */
 extern kmem_thread_t kmem_thread_list;      /* list head (a sentinel) */
 
 /* kmem.c */

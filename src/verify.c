@@ -470,7 +470,10 @@ kv_caller_may_start(uintptr_t pc)
  * sweep due (the process has lived a period)?  The first one due starts
  * the sweeper thread: not sooner, so that a short-lived process, and the
  * start of every process (where sandboxes unshare, which a second thread
- * forbids), keep a single thread.  A free() from the C library leaves it
+ * forbids), keep a single thread.  A process that has threads already
+ * (kmem_threads_made) starts it at once: a thread that frees, writes
+ * after its free and then waits for good would otherwise leave nothing
+ * to start it.  A free() from the C library leaves it
  * to the next debugged allocation (kmem_sweeper_start).  A thread looks
  * at the clock at every free (a clock read is 2% of a free under 0xf),
  * but in lite mode only at its first KMEM_SWEEP_EAGER and every
@@ -492,7 +495,8 @@ kmem_sweep_tick_slow(kmem_thread_t *kt, uintptr_t caller)
 		return;
 	now = st_os_now_ns();
 	if (now - __atomic_load_n(&kmem_sweep_last, __ATOMIC_RELAXED) <
-	    st_opts.so_sweep_ms * 1000000ULL)
+	    st_opts.so_sweep_ms * 1000000ULL && (state != 0 ||
+	    __atomic_load_n(&kmem_threads_made, __ATOMIC_RELAXED) <= 1))
 		return;
 	if (state != 0)
 		kmem_sweep();

@@ -22,8 +22,12 @@
  *   atexit   the scribble happens in an atexit handler
  *   ucache   a buffer of a cache made with umem_cache_create
  *   big      a 200,000-byte buffer (above the largest kmem_alloc cache)
+ *   early    at once, a thread frees a buffer, scribbles on it and then
+ *            waits for good; main waits for it: no allocation ever again,
+ *            so the sweep thread must start at that free (the process
+ *            has threads), not wait for a free due a period later
  *
- * variants: exit seed last thread idle seedmt tdexit atexit ucache big
+ * variants: exit seed last thread idle seedmt tdexit atexit ucache big early
  * flags: 0xf default lite nomag
  * timeout: 60
  * expect: slabtrace: buffer modified after being freed
@@ -35,6 +39,7 @@
  * expect-last: found by the exit verify \(the whole heap, at exit\)
  * expect-atexit: found by the exit verify \(the whole heap, at exit\)
  * expect-idle: found by the sweep \(freed buffers are verified every 500 ms\)
+ * expect-early: found by the sweep \(freed buffers are verified every 500 ms\)
  * expect-tdexit: found when the freeing thread exited
  * expect-ucache: buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: late_cache
  */
@@ -92,6 +97,21 @@ churn(void *arg)
 		memset(q, 1, 256);
 		free(q);
 	}
+	return (NULL);
+}
+
+static void *
+free_scribble_wait(void *arg)
+{
+	char *volatile p = malloc(96);
+	int fds[2];
+	char c;
+
+	(void) arg;
+	free(p);
+	scribble(p);
+	if (pipe(fds) == 0)
+		(void) read(fds[0], &c, 1);     /* for good */
 	return (NULL);
 }
 
@@ -179,6 +199,11 @@ main(int argc, char **argv)
 		target = p[50];
 		pthread_join(t[0], NULL);
 		sleep_ms(5000);         /* the sweep, not the exit, finds it */
+		return (0);
+	}
+	if (strcmp(v, "early") == 0) {
+		pthread_create(&t[0], NULL, free_scribble_wait, NULL);
+		pthread_join(t[0], NULL);
 		return (0);
 	}
 	if (strcmp(v, "seedmt") == 0) {
