@@ -675,7 +675,7 @@ fw_error(kmem_error_t error, st_fwhdr_t *hp, void *buf, size_t size,
 	kmem_error(&ei);
 }
 
-static void sp_free(st_fwhdr_t *hp, st_kind_t kind, const char *routine);
+static void sp_free(st_fwhdr_t *hp);
 
 void
 st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
@@ -694,30 +694,34 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		fw_error(KMERR_BADBASE, hp, buf, size, kind, routine);
 		return;
 	}
-	if (hp->fw_state != FW_ALLOC) {
+	/*
+	 * The claim first, as debug.c's free does (its section 3): only the
+	 * thread that wins it reads the buffer's lead and slack, which the
+	 * winner's free decommits and makes inaccessible.  Given back if a
+	 * check fails (the buffer is not freed).
+	 */
+	if (!__atomic_compare_exchange_n(&hp->fw_state, &alloc, FW_FREE, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		fw_error(KMERR_DUPFREE, hp, buf, size, kind, routine);
 		return;
 	}
 	if (!st_kind_match(hp->fw_kind, kind)) {
+		__atomic_store_n(&hp->fw_state, FW_ALLOC, __ATOMIC_RELEASE);
 		fw_error(KMERR_BADROUTINE, hp, buf, size, kind, routine);
 		return;
 	}
 	if (size != 0 && size != hp->fw_size) {
+		__atomic_store_n(&hp->fw_state, FW_ALLOC, __ATOMIC_RELEASE);
 		fw_error(KMERR_BADSIZE, hp, buf, size, kind, routine);
 		return;
 	}
 	if (fw_check_slack(hp, &ei, UINT64_MAX)) {
+		__atomic_store_n(&hp->fw_state, FW_ALLOC, __ATOMIC_RELEASE);
 		kmem_error(&ei);
 		return;
 	}
 	if (hp->fw_flags & FW_SAMPLED) {
-		sp_free(hp, kind, routine);
-		return;
-	}
-	if (!__atomic_compare_exchange_n(&hp->fw_state, &alloc, FW_FREE, 0,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		/* Another thread freed it since the check above. */
-		fw_error(KMERR_DUPFREE, hp, buf, size, kind, routine);
+		sp_free(hp);
 		return;
 	}
 	fw_audit(hp, 1);
@@ -1288,18 +1292,15 @@ st_sample_alloc(size_t size, size_t align)
 	return (sp_alloc(size, align));
 }
 
-/* free() of a sampled buffer, checked (st_firewall_free): slot to tail. */
+/*
+ * free() of a sampled buffer, checked and claimed (st_firewall_free): slot
+ * to tail.
+ */
 static void
-sp_free(st_fwhdr_t *hp, st_kind_t kind, const char *routine)
+sp_free(st_fwhdr_t *hp)
 {
-	uint32_t alloc = FW_ALLOC;
 	uint64_t t0;
 
-	if (!__atomic_compare_exchange_n(&hp->fw_state, &alloc, FW_FREE, 0,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		fw_error(KMERR_DUPFREE, hp, hp->fw_buf, 0, kind, routine);
-		return;
-	}
 	fw_audit(hp, 1);
 	t0 = st_os_now_ns();
 	(void) st_os_protect((void *)hp->fw_base, ST_PAGESIZE, ST_PROT_NONE);
