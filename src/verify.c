@@ -19,9 +19,10 @@
  *        kmem_verify_init registers it before the dynamic linker's own
  *        exit handler) the whole heap: every free buffer's pattern, every
  *        allocated buffer's redzone, every tag (kmem_verify(), which a
- *        program may also call); the same from _exit() and _Exit(),
- *        which skip the atexit handlers (not in a vfork child); and
- *        before a dump is written.
+ *        program may also call); the same from the ends that skip the
+ *        atexit handlers (_exit, quick_exit, exec, SIGTERM: see "The
+ *        ends that skip the atexit handlers" below);
+ *        and before a dump is written.
  *    A finding is reported like any other (kmem_error), with a "found ..."
  *    line, then the panic and the dump, unless noabort.
  *
@@ -634,13 +635,6 @@ kmem_verify_exec(void)
 		kmem_verify_quick_exit(KV_EXEC);
 }
 
-/* The C library's own, for the ones that search PATH. */
-static void *
-kmem_next(const char *name)
-{
-	return (dlsym(RTLD_NEXT, name));
-}
-
 ST_EXPORT __attribute__((weak)) int
 execve(const char *path, char *const argv[], char *const envp[])
 {
@@ -661,7 +655,8 @@ execvpe(const char *file, char *const argv[], char *const envp[])
 	int (*next)(const char *, char *const [], char *const []);
 
 	kmem_verify_exec();
-	*(void **)&next = kmem_next("execvpe");
+	/* The C library's own: it searches PATH. */
+	*(void **)&next = dlsym(RTLD_NEXT, "execvpe");
 	if (next == NULL) {
 		errno = ENOSYS;
 		return (-1);
