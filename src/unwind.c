@@ -64,17 +64,18 @@
  *    epoch (uw_memo_epoch): a capture that sees another empties it first,
  *    and stops using it when a miss changes the epoch.  Exact pcs are not
  *    memoised (their lookups set UW_KEY_EXACT, which no memoised pc has).
- *    Signals: only the outermost capture on a thread (uw_memo_owner) writes
- *    the memo; a capture in a handler that interrupted it only reads.  The
- *    handler runs between two instructions of the capture it interrupted,
- *    and an entry is written pc 0 first, then the rule, then the pc (with
- *    signal fences between), so a handler sees an entry whole or empty, and
- *    no entry changes under the owner's reads.  A handler may also
- *    siglongjmp out of the owner: the owner leaves a new token in a word of
- *    its frame (uw_memo_owner points there) and in uw_memo_token, and a
- *    later capture that finds that word, inside its stack, changed takes
- *    over; until then (or if the word is on another stack) the thread's
- *    captures only read the memo, which is slower, never wrong.
+ *    Signals: only the outermost capture on a thread (uw_memo_owner) uses
+ *    the memo; a capture in a handler that interrupted it goes to the
+ *    shared cache.  (Reading was not enough: a reader that matched an
+ *    entry's pc could be interrupted by a handler rewriting it before it
+ *    loaded the rule, and step with another frame's rule.)  A handler may
+ *    also siglongjmp out of the owner: the owner leaves a new token in a
+ *    word of its frame (uw_memo_owner points there) and in uw_memo_token,
+ *    and a later capture takes over when that word lies at or below its
+ *    own frame (a live outer capture's lies above) or no longer holds the
+ *    token; until then (or if the word is on another stack) the thread's
+ *    captures go to the shared cache, which is slower, never wrong.  An
+ *    entry is still written pc 0 first, then the rule, then the pc.
  *
  * 4. Modules.  Only a cache miss looks for the object holding pc (its
  *    readable PT_LOAD segments, executable span and PT_GNU_EH_FRAME).
@@ -1724,10 +1725,11 @@ uw_memo_put(uw_memo_t *mo, uintptr_t pc, uint64_t rule)
 
 /*
  * Start a capture at epoch, with a word of its frame at cookie, on the stack
- * [lo, hi): the number of memo entries it may read (0 if the memo holds
- * another epoch's rules and cannot be emptied just now); *ownp is set if it
- * may write them.  An owner whose cookie no longer holds uw_memo_token was
- * left by a siglongjmp, and its stack reused: take over.
+ * [lo, hi): the number of memo entries it may use, 0 unless it owns the memo
+ * (*ownp).  A live owner on this stack is an outer capture, so its cookie
+ * lies above ours and still holds uw_memo_token; one at or below ours, or
+ * whose cookie changed, was left by a siglongjmp: take over.  An owner on
+ * another stack may be live (we are in a handler on the alternate stack).
  */
 static inline uint32_t
 uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
@@ -1738,7 +1740,8 @@ uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
 
 	*ownp = 0;
 	if (owner == 0 || (owner - lo <= hi - lo - sizeof (uintptr_t) &&
-	    *(volatile const uintptr_t *)owner != uw_memo_token)) {
+	    (owner <= (uintptr_t)cookie ||
+	    *(volatile const uintptr_t *)owner != uw_memo_token))) {
 		*cookie = uw_memo_token + 1;
 		uw_memo_token = *cookie;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -1746,10 +1749,10 @@ uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		*ownp = 1;
 	}
-	if (ST_LIKELY(uw_memo_epoch == epoch))
-		return (UW_MEMO_DEPTH);
 	if (!*ownp)
 		return (0);
+	if (ST_LIKELY(uw_memo_epoch == epoch))
+		return (UW_MEMO_DEPTH);
 	/* The modules changed: forget every rule, then relabel. */
 	for (i = 0; i < UW_MEMO_WAYS * UW_MEMO_DEPTH; i++)
 		__atomic_store_n(&uw_memo[i].mo_pc, 0, __ATOMIC_RELAXED);
