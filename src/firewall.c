@@ -46,17 +46,30 @@
  *    the header in the page map (PM_FW | header), so that a fault address
  *    or a pointer passed to free() leads to it.
  *
- * 4. The map limit.  The kernel allows vm.max_map_count mappings (65530
- *    by default).  A live buffer splits the reservation into a
- *    read-write mapping and the inaccessible rest: about two mappings per
- *    live buffer.  A freed buffer costs none (made inaccessible again, its
- *    pages merge back with their neighbours).  So live firewall buffers are
- *    limited to fw_live_max (from max_map_count, leaving room for the
- *    program's own mappings); past it, and if mprotect ever fails,
- *    allocations fall back to the ordinary debugged caches rather than
- *    failing (Electric Fence dies there).  The quarantine is bounded by
- *    count and by address space (fw_quarantine_max, fw_quarantine_bytes)
- *    and recycled oldest first, also whenever the arena runs out.
+ * 4. Protection, and the map limit.  Where the kernel has guard regions
+ *    (Linux 6.13: madvise MADV_GUARD_INSTALL / MADV_GUARD_REMOVE,
+ *    st_os_guard), the reservation is made readable and writable a 2 MiB
+ *    chunk at a time as buffers reach it, every page of the chunk guarded
+ *    first (fw_activate_locked); a buffer's data pages are unguarded when
+ *    it is allocated and guarded again when it is freed, which also drops
+ *    their contents: one system call each (fw_protect), and the mapping is
+ *    never split, so live buffers cost no mappings and are limited by
+ *    memory only (fw_live_max: a page each, an eighth of memory).  Page
+ *    protection did the same with an mprotect to allocate and a madvise
+ *    and an mprotect to free, each splitting or merging mappings (under
+ *    the process's mapping lock, taken for writing): 1.8 times the time.
+ *    It is kept for older kernels, and UMEM_OPTIONS=mprotect asks for it
+ *    (the tests run both): the kernel allows
+ *    vm.max_map_count mappings (65530 by default), and a live buffer
+ *    splits the reservation into a read-write mapping and the
+ *    inaccessible rest, about two mappings each.  So live firewall
+ *    buffers are then limited to fw_live_max from max_map_count, leaving
+ *    room for the program's own mappings.  Past it, and if a protection
+ *    change ever fails, allocations fall back to the ordinary debugged
+ *    caches rather than failing (Electric Fence dies there).  The
+ *    quarantine is bounded by count and by address space
+ *    (fw_quarantine_max, fw_quarantine_bytes) and recycled oldest first,
+ *    also whenever the arena runs out.
  *
  * 5. Coverage.  malloc and its family, operator new, kmem_alloc and
  *    umem_alloc use the firewall; buffers of caches made with
@@ -146,8 +159,9 @@
  *      lead before it (the rest of the page) hold KMEM_REDZONE_BYTE and
  *      are checked on free (a 1-byte overflow is found there; one that
  *      reaches the guard page faults).  Freed, the slot is made
- *      inaccessible (not decommitted: its reuse would fault the page in
- *      again) and goes to the tail of the free list; allocation takes the
+ *      inaccessible (a guard region, which drops its page, where the
+ *      firewall uses them, section 4; else mprotect, which keeps it) and
+ *      goes to the tail of the free list; allocation takes the
  *      head, so a freed slot stays inaccessible as long as possible.  The
  *      free list starts with every slot; when it is empty (all slots
  *      live) the malloc is not sampled: the pool never fails a malloc.
@@ -191,6 +205,10 @@ static vmem_t *fw_arena;
 static kmem_cache_t *fw_hdr_cache;
 static uint32_t fw_audit_size;
 static uint64_t fw_live, fw_live_max;
+static int fw_guards;                   /* guard regions, not mprotect (4.) */
+static uintptr_t fw_base0;              /* the reservation's start */
+#define FW_CHUNK_SHIFT  21              /* guarded this much at a time */
+static uint64_t fw_chunks[(64ULL << 30 >> FW_CHUNK_SHIFT) / 64];  /* made so */
 static st_fwhdr_t *fw_qhead, *fw_qtail; /* oldest, newest */
 static uint64_t fw_qcount, fw_qbytes, fw_qbig;  /* big: bytes of those */
 static st_fwhdr_t *fw_live_head;        /* live buffers (section 7) */
@@ -253,8 +271,65 @@ fw_init_locked(void)
 	maps = fw_max_map_count();
 	fw_live_max = (maps - ST_MIN(maps, ST_MAX(fw_map_reserve, maps / 4))) /
 	    2;
+	/*
+	 * Guard regions (section 4): the reservation's pages are guarded
+	 * before it becomes readable and writable, a chunk at a time as
+	 * buffers reach it (fw_activate_locked), so that it stays one mapping.
+	 */
+	fw_base0 = (uintptr_t)base;
+	if (!st_opts.so_fw_mprotect && fw_reserve_bytes <=
+	    sizeof (fw_chunks) * 8 << FW_CHUNK_SHIFT &&
+	    st_os_guard(base, ST_PAGESIZE, 1) == 0) {
+		fw_guards = 1;
+		/* No mappings: a page a buffer, an eighth of memory at most. */
+		fw_live_max = ST_MAX(fw_live_max, ST_MIN(st_os_memory_total(),
+		    64ULL << 30) >> (ST_PAGESHIFT + 3));
+	}
 	fw_state = 1;
 	return (1);
+}
+
+/*
+ * Guard regions: [base, base + len) of the reservation guarded and then
+ * made readable and writable, where not done yet.  0, or -1 (the map
+ * limit: the allocation falls back).
+ */
+static int
+fw_activate_locked(uintptr_t base, uint64_t len)
+{
+	uint64_t c = (base - fw_base0) >> FW_CHUNK_SHIFT;
+	uint64_t last = (base + len - 1 - fw_base0) >> FW_CHUNK_SHIFT;
+	void *at;
+
+	for (; c <= last; c++) {
+		if (fw_chunks[c / 64] & (1ULL << (c % 64)))
+			continue;
+		at = (void *)(fw_base0 + (c << FW_CHUNK_SHIFT));
+		if (st_os_guard(at, 1UL << FW_CHUNK_SHIFT, 1) != 0 ||
+		    st_os_protect(at, 1UL << FW_CHUNK_SHIFT, ST_PROT_RW) != 0)
+			return (-1);
+		fw_chunks[c / 64] |= 1ULL << (c % 64);
+	}
+	return (0);
+}
+
+/*
+ * A guarded buffer's pages [addr, addr + len) made inaccessible, their
+ * contents dropped (on), or accessible (off): one system call either way
+ * with guard regions, two and a split mapping without.  0 or -1.
+ */
+static int
+fw_protect(uintptr_t addr, uint64_t len, int on)
+{
+	if (len == 0)
+		return (0);
+	if (fw_guards)
+		return (st_os_guard((void *)addr, len, on));
+	if (on) {
+		st_os_decommit((void *)addr, len);
+		return (st_os_protect((void *)addr, len, ST_PROT_NONE));
+	}
+	return (st_os_protect((void *)addr, len, ST_PROT_RW));
 }
 
 /* fork: fw_lock is held across it, so that the child's firewall is whole. */
@@ -387,7 +462,7 @@ fw_release(st_fwhdr_t *hp)
 		/* Its pages stay for the next big buffer (kmem.c, 3.). */
 		if (!lost)
 			kmem_oversize_release((void *)hp->fw_base, len);
-	} else {
+	} else if (!(hp->fw_flags & FW_LOST)) {
 		vmem_free(fw_arena, (void *)hp->fw_base, len);
 	}
 	kmem_cache_free(fw_hdr_cache, hp);
@@ -538,7 +613,8 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 		fw_release(old);
 		st_lock(&fw_lock);
 	}
-	hp = base != 0 ? kmem_cache_alloc(fw_hdr_cache, KM_NOSLEEP) : NULL;
+	hp = base != 0 && (!fw_guards || fw_activate_locked(base, len) == 0) ?
+	    kmem_cache_alloc(fw_hdr_cache, KM_NOSLEEP) : NULL;
 	if (hp == NULL) {
 		if (base != 0)
 			vmem_free(fw_arena, (void *)base, len);
@@ -548,12 +624,10 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	fw_live++;
 	st_unlock(&fw_lock);
 
-	if (st_os_protect((void *)base, npages * ST_PAGESIZE,
-	    ST_PROT_RW) != 0 || pagemap_set(base, len,
-	    (uintptr_t)hp | PM_FW) != 0) {
+	if (fw_protect(base, npages * ST_PAGESIZE, 0) != 0 ||
+	    pagemap_set(base, len, (uintptr_t)hp | PM_FW) != 0) {
 		/* Out of mappings after all: stop using the firewall. */
-		(void) st_os_protect((void *)base, npages * ST_PAGESIZE,
-		    ST_PROT_NONE);
+		(void) fw_protect(base, npages * ST_PAGESIZE, 1);
 		st_lock(&fw_lock);
 		fw_live--;
 		fw_live_max = fw_live;
@@ -758,9 +832,11 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		if (!(hp->fw_flags & FW_PROTECTED) && keep < len &&
 		    len >= fw_big_decommit)
 			st_os_decommit((void *)(hp->fw_base + keep), len - keep);
-	} else {
+	} else if (fw_protect(hp->fw_base, len, 1) != 0) {
+		/* Not guarded again (no memory for page tables): never reused. */
 		st_os_decommit((void *)hp->fw_base, len);
 		(void) st_os_protect((void *)hp->fw_base, len, ST_PROT_NONE);
+		hp->fw_flags |= FW_LOST;
 	}
 	st_lock(&fw_lock);
 	if (!(hp->fw_flags & FW_UNGUARDED))
@@ -960,15 +1036,13 @@ fw_resize_guarded(st_fwhdr_t *hp, uint64_t len, uint64_t need)
 
 	if (need > len) {
 		if (need - len > ((uint64_t)hp->fw_room << ST_PAGESHIFT) ||
-		    st_os_protect((void *)end, need - len, ST_PROT_RW) != 0)
+		    fw_protect(end, need - len, 0) != 0)
 			return (-1);
 		hp->fw_room -= (uint32_t)((need - len) >> ST_PAGESHIFT);
 	} else if (need < len) {
 		if (hp->fw_room + ((len - need) >> ST_PAGESHIFT) > UINT32_MAX ||
-		    st_os_protect((void *)(hp->fw_base + need), len - need,
-		    ST_PROT_NONE) != 0)
+		    fw_protect(hp->fw_base + need, len - need, 1) != 0)
 			return (-1);
-		st_os_decommit((void *)(hp->fw_base + need), len - need);
 		hp->fw_room += (uint32_t)((len - need) >> ST_PAGESHIFT);
 	}
 	hp->fw_npages = need >> ST_PAGESHIFT;
@@ -1122,6 +1196,7 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
  */
 
 static int sp_state;                    /* 0 not tried, 1 ready, -1 failed */
+static int sp_guards;                   /* slots guarded by guard regions */
 static uintptr_t sp_base;               /* the first slot's page */
 static st_fwhdr_t *sp_fhead, *sp_ftail; /* free slots: least recently freed
                                            first */
@@ -1165,6 +1240,12 @@ sp_init_locked(void)
 	}
 	sp_base = res + ST_PAGESIZE;
 	sp_hsize = hsize;
+	/* Guard regions, as for the firewall's arena (section 4). */
+	if (!st_opts.so_fw_mprotect && st_os_guard((void *)res,
+	    (2 * sp_nslots + 1) * ST_PAGESIZE, 1) == 0 &&
+	    st_os_protect((void *)res, (2 * sp_nslots + 1) * ST_PAGESIZE,
+	    ST_PROT_RW) == 0)
+		sp_guards = 1;
 	st_snprintf(fw_sample_cache.cache_name, KMEM_CACHE_NAMELEN,
 	    "sampled, 1 in %lu", (unsigned long)st_opts.so_sample);
 	for (i = 0; i < sp_nslots; i++) {
@@ -1225,7 +1306,8 @@ sp_alloc(size_t size, size_t align)
 
 	base = hp->fw_base;
 	t0 = st_os_now_ns();
-	rc = st_os_protect((void *)base, ST_PAGESIZE, ST_PROT_RW);
+	rc = sp_guards ? st_os_guard((void *)base, ST_PAGESIZE, 0) :
+	    st_os_protect((void *)base, ST_PAGESIZE, ST_PROT_RW);
 	if (rc != 0) {
 		st_lock(&sp_lock);      /* out of mappings: back it goes */
 		hp->fw_qnext = sp_fhead;
@@ -1296,7 +1378,9 @@ sp_free(st_fwhdr_t *hp)
 
 	fw_audit(hp, 1);
 	t0 = st_os_now_ns();
-	(void) st_os_protect((void *)hp->fw_base, ST_PAGESIZE, ST_PROT_NONE);
+	if (!sp_guards || st_os_guard((void *)hp->fw_base, ST_PAGESIZE, 1) != 0)
+		(void) st_os_protect((void *)hp->fw_base, ST_PAGESIZE,
+		    ST_PROT_NONE);
 	sp_cost(st_os_now_ns() - t0);
 	st_lock(&sp_lock);
 	fw_list_append(&sp_fhead, &sp_ftail, hp);

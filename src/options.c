@@ -13,6 +13,8 @@
  *                  slab[=size]; sizes take K, M and G suffixes.
  *    UMEM_OPTIONS  dumpdir=DIR, dump=all|heap|off, signals, nosignals,
  *                  stats (the ::kmastat table on stderr at exit),
+ *                  mprotect (the firewall changes page protections even
+ *                  where the kernel has guard regions: firewall.c, 4.),
  *                  sweep=ms (verify freed buffers this often; 0: never),
  *                  verify / noverify (the whole heap at exit, or not),
  *                  logfile=PATH, json, jsonfile=PATH, symbolize /
@@ -210,6 +212,8 @@ static const st_opt_t st_opt_table[] = {
 	{ "UMEM_OPTIONS", "nosignals", OT_CLEAR, 0, OFF(so_catch_signals), 0,
 	    "nosignals", 0 },
 	{ "UMEM_OPTIONS", "stats", OT_BOOL, 0, OFF(so_stats), 1, "stats", 0 },
+	{ "UMEM_OPTIONS", "mprotect", OT_BOOL, 0, OFF(so_fw_mprotect), 1,
+	    "mprotect", 0 },
 	{ "UMEM_OPTIONS", "sweep", OT_SIZE, 0, OFF(so_sweep_ms), 0,
 	    "sweep=ms", 3600000 },
 	{ "UMEM_OPTIONS", "verify", OT_BOOL, 0, OFF(so_verify_exit), 1,

@@ -139,6 +139,13 @@ void st_os_reap(uint32_t pid, int kill);
 #define ST_PROT_NONE    0
 #define ST_PROT_RW      3
 int st_os_protect(void *addr, size_t size, int prot);
+/*
+ * Guard pages that cost no mapping (Linux 6.13's guard regions): on, the
+ * pages fault at any access and their contents are dropped; off, they read
+ * as zeros again.  Neither splits the mapping.  0, or -1 where the kernel
+ * has none (EINVAL).
+ */
+int st_os_guard(void *addr, size_t size, int on);
 /* Reserve address space with no access and no memory behind it. */
 void *st_os_reserve(size_t size, size_t align);
 /* Identity of the system, for dump headers: fields NUL-terminated. */

@@ -1342,6 +1342,18 @@ st_os_protect(void *addr, size_t size, int prot)
 	    PROT_READ | PROT_WRITE));
 }
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102     /* Linux 6.13 */
+#define MADV_GUARD_REMOVE	103
+#endif
+
+int
+st_os_guard(void *addr, size_t size, int on)
+{
+	return (madvise(addr, size, on ? MADV_GUARD_INSTALL :
+	    MADV_GUARD_REMOVE));
+}
+
 void *
 st_os_reserve(size_t size, size_t align)
 {

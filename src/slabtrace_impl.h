@@ -492,6 +492,8 @@ struct kmem_cache {
 #define FW_SAMPLED      0x2     /* fw_flags: a sampled slot, section 9 */
 #define FW_PROTECTED    0x4     /* fw_flags: a freed big buffer's pages
                                    after its first are inaccessible */
+#define FW_LOST         0x8     /* fw_flags: its pages could not be guarded
+                                   again: never reused */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;
@@ -722,6 +724,7 @@ typedef struct st_options {
 	uint32_t so_dump_content;       /* ST_DUMP_* */
 	uint32_t so_stats;              /* stats: ::kmastat table at exit */
 	uint32_t so_verify_exit;        /* verify=exit: kmem_verify at exit */
+	uint32_t so_fw_mprotect;        /* mprotect: no guard regions */
 	uint32_t so_log_fixed;          /* ST_LOG_FIXED_*: sizes given */
 	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
 	                                   every N ms (0: never) */

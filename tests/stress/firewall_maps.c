@@ -6,12 +6,15 @@
  *
  * 400,000 allocations, up to 100,000 live at once (more than the 65530
  * mappings a default kernel allows, at two per live buffer), every buffer
- * written in full and checked before it is freed.
+ * written in full and checked before it is freed.  Run twice: with guard
+ * regions where the kernel has them, then with UMEM_OPTIONS=mprotect
+ * (the program executes itself again).
  *
  * env: UMEM_DEBUG=default,firewall=1 UMEM_OPTIONS=dump=off
  * timeout: 300
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,5 +88,13 @@ main(void)
 	    limit);
 	for (i = 0; i < LIVE; i++)
 		free(live[i]);
+	if (check_status() == 0 && getenv("FIREWALL_MAPS_AGAIN") == NULL) {
+		char *argv[] = { "firewall_maps", NULL };
+
+		setenv("FIREWALL_MAPS_AGAIN", "1", 1);
+		setenv("UMEM_OPTIONS", "dump=off,mprotect", 1);
+		execv("/proc/self/exe", argv);
+		CHECKF(0, "exec: %s", strerror(errno));
+	}
 	return (check_status());
 }

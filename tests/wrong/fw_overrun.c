@@ -2,7 +2,9 @@
  * fw_overrun: KMEM_FLAGS with FIREWALL (0x40): every buffer ends against
  * an inaccessible page; a write one past the end faults at the write.
  *
+ * variants: guard mprotect
  * env: KMEM_FLAGS=0x4f
+ * env-mprotect: KMEM_FLAGS=0x4f UMEM_OPTIONS=mprotect
  * signal: SEGV
  * expect: slabtrace: write past end of buffer
  * expect: fault at [0-9a-f]+: offset 0x1000 of the 4096-byte buffer, past its end

@@ -3,7 +3,9 @@
  * the read, and the report names the buffer and its last free.
  * Deadbeef cannot see a read.
  *
+ * variants: guard mprotect
  * env: UMEM_DEBUG=default,firewall=1
+ * env-mprotect: UMEM_DEBUG=default,firewall=1 UMEM_OPTIONS=mprotect
  * signal: SEGV
  * expect: slabtrace: read after free
  * expect: fault at [0-9a-f]+: offset 0x10 of the 300-byte buffer

@@ -15,8 +15,23 @@
  *   guard     grown in place, a write at the first byte of the next page
  *             faults past the end
  *   shrink    shrunk by pages, a write at the old end faults
+ *   X-mp      X with UMEM_OPTIONS=mprotect (page protection, not guard
+ *             regions: firewall.c section 4)
  *
- * variants: stale stale2 build slack guard shrink
+ * variants: stale stale2 build slack guard shrink stale2-mp build-mp guard-mp shrink-mp
+ * env-stale2-mp: KMEM_FLAGS=0x4f UMEM_OPTIONS=mprotect
+ * env-build-mp: KMEM_FLAGS=0x4f UMEM_OPTIONS=mprotect
+ * env-guard-mp: KMEM_FLAGS=0x4f UMEM_OPTIONS=mprotect
+ * env-shrink-mp: KMEM_FLAGS=0x4f UMEM_OPTIONS=mprotect
+ * signal-build-mp: none
+ * status-build-mp: 0
+ * dump-build-mp: no
+ * expect-stale2-mp: slabtrace: write after free
+ * expect-stale2-mp: fault at [0-9a-f]+: offset 0x64 of the 24000-byte buffer
+ * expect-guard-mp: slabtrace: write past end of buffer
+ * expect-guard-mp: fault at [0-9a-f]+: offset 0x[0-9a-f]+ of the 20010-byte buffer, past its end
+ * expect-shrink-mp: slabtrace: write past end of buffer
+ * expect-shrink-mp: fault at [0-9a-f]+: offset 0x4e1f of the 5000-byte buffer, past its end
  * env: KMEM_FLAGS=0x4f
  * signal: SEGV
  * signal-build: none
@@ -62,9 +77,14 @@ wrong_store(volatile char *p, size_t off)
 int
 main(int argc, char **argv)
 {
-	const char *v = argc > 1 ? argv[1] : "stale";
+	char v[16] = "stale";
 	char *volatile p, *volatile q;
 	size_t n, i;
+
+	if (argc > 1) {
+		snprintf(v, sizeof (v), "%s", argv[1]);
+		v[strcspn(v, "-")] = '\0';        /* X-mp: X, in another mode */
+	}
 
 	p = malloc(20000);
 	memset(p, 'a', 20000);
