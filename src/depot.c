@@ -58,14 +58,22 @@ typedef struct st_depot_entry {
 
 st_depot_t st_depot;
 
-/* Runs at every audited transaction: three instructions a frame. */
+/*
+ * Runs at every audited transaction.  A sum of products, not a chain of
+ * them: each frame's multiply is independent of the others', so a stack
+ * hashes at the multiplier's throughput rather than its latency (a chain,
+ * (h ^ pc) * K, was 40% of st_depot_put under `tight`).  The frame's
+ * index xor'ed in keeps two stacks that differ by a swap of frames apart.
+ */
 static inline uint32_t
 depot_hash(const uintptr_t *pcs, uint32_t depth)
 {
 	uint64_t h = depth;
 
 	for (uint32_t i = 0; i < depth; i++)
-		h = (h ^ pcs[i]) * 0x9e3779b97f4a7c15ULL;
+		h += (pcs[i] ^ ((uint64_t)i << 40)) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
 	return ((uint32_t)(h >> 32));
 }
 
