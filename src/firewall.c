@@ -1219,7 +1219,7 @@ sp_cost(uint64_t ns)
 static int
 sp_init_locked(void)
 {
-	uint64_t i, hsize;
+	uint64_t i, hsize, len;
 	uintptr_t res;
 	char *hdrs;
 
@@ -1240,12 +1240,18 @@ sp_init_locked(void)
 	}
 	sp_base = res + ST_PAGESIZE;
 	sp_hsize = hsize;
-	/* Guard regions, as for the firewall's arena (section 4). */
-	if (!st_opts.so_fw_mprotect && st_os_guard((void *)res,
-	    (2 * sp_nslots + 1) * ST_PAGESIZE, 1) == 0 &&
-	    st_os_protect((void *)res, (2 * sp_nslots + 1) * ST_PAGESIZE,
-	    ST_PROT_RW) == 0)
-		sp_guards = 1;
+	/*
+	 * Guard regions, as for the firewall's arena (section 4); the guards
+	 * come off again if the pool cannot be made read-write, or mprotect
+	 * would open its slots to no avail.
+	 */
+	len = (2 * sp_nslots + 1) * ST_PAGESIZE;
+	if (!st_opts.so_fw_mprotect && st_os_guard((void *)res, len, 1) == 0) {
+		if (st_os_protect((void *)res, len, ST_PROT_RW) == 0)
+			sp_guards = 1;
+		else
+			(void) st_os_guard((void *)res, len, 0);
+	}
 	st_snprintf(fw_sample_cache.cache_name, KMEM_CACHE_NAMELEN,
 	    "sampled, 1 in %lu", (unsigned long)st_opts.so_sample);
 	for (i = 0; i < sp_nslots; i++) {
