@@ -41,7 +41,8 @@
  *    its whole ring mapped at start-up, but writers use only its first
  *    lh_nchunks chunks: KMEM_LOG_MIN bytes at first, raised as the heap
  *    grows to keep the ring at 1/2^KMEM_LOG_HEAP_SHIFT of the heap's
- *    memory in use (at least doubling each time), up to the whole ring.
+ *    memory in use, the caches' slabs and the big buffers (at least
+ *    doubling each time), up to the whole ring.
  *    A small program then neither carries it whole in its RSS (pages are
  *    committed as chunks are first claimed, and a busy program claims
  *    them all within a second) nor streams every free's 256 bytes
@@ -150,10 +151,17 @@ kmem_log_grow(kmem_log_t *lp, uint64_t n)
 {
 	uint64_t max = lp->lh_nrecs / lp->lh_chunk, bytes, want;
 
-	if (heap_arena == NULL)
+	if (kmem_default_arena == NULL || kmem_oversize_arena == NULL)
 		return (n);
-	bytes = __atomic_load_n(&heap_arena->vm_kstat.vk_mem_inuse,
-	    __ATOMIC_RELAXED) >> KMEM_LOG_HEAP_SHIFT;
+	/*
+	 * The heap is what the caches' slabs and the big buffers hold, not
+	 * heap_arena's in-use: that counts the oversize arena's whole import
+	 * (256 MiB at the first big buffer) as used.
+	 */
+	bytes = (__atomic_load_n(&kmem_default_arena->vm_kstat.vk_mem_inuse,
+	    __ATOMIC_RELAXED) + __atomic_load_n(
+	    &kmem_oversize_arena->vm_kstat.vk_mem_inuse, __ATOMIC_RELAXED)) >>
+	    KMEM_LOG_HEAP_SHIFT;
 	want = bytes / (lp->lh_chunk * lp->lh_recsize);
 	if (want <= n)
 		return (n);
