@@ -183,8 +183,9 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	if ((sig == SIGSEGV || sig == SIGBUS) && si->si_code == SI_KERNEL &&
 	    addr == 0 && st_decode_operand(uc, &addr)) {
 		/* x86-64 #GP: the address is the operand's. */
-		(void) st_symbolize((uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
-		    sym, sizeof (sym));
+		(void) st_report_symbolize(
+		    (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], sym,
+		    sizeof (sym));
 		st_snprintf(msg, sizeof (msg), "%s: general protection fault "
 		    "on address 0x%lx, pc=%s", name, (unsigned long)addr, sym);
 		what = "general protection fault";

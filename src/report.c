@@ -608,6 +608,27 @@ rp_mangled(const char *name)
 	return (name != NULL && name[0] == '_' && name[1] == 'Z');
 }
 
+/*
+ * "function+0xoff" for a faulting pc (the panic line's pc=), demangled as
+ * a stack's frames are: symtab's C++ names are mangled, and the
+ * symbolizer names the function the pc is in.
+ */
+size_t
+st_report_symbolize(uintptr_t pc, char *buf, size_t len)
+{
+	const char *name = NULL, *module = NULL, *path;
+	uintptr_t off = 0, link;
+	uint32_t nloc;
+
+	if (st_symbol_lookup(pc, &name, &off, &module) && rp_mangled(name) &&
+	    st_symbol_module(pc, &path, &link) &&
+	    (nloc = rp_symz_ask(path, link)) > 0 &&
+	    rp_locs[nloc - 1].rl_func[0] != '\0')
+		return (st_snprintf(buf, len, "%s+0x%lx",
+		    rp_locs[nloc - 1].rl_func, (unsigned long)off));
+	return (st_symbolize(pc, buf, len));
+}
+
 static void
 rp_json_frame(rp_buf_t *b, uintptr_t pc, const char *func, uintptr_t off,
     const char *file, uint32_t line, const char *module, int inlined,

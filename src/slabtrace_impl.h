@@ -937,6 +937,7 @@ void st_report_stack(const char *title, uint64_t thread, uint64_t when,
     const uintptr_t *pcs, uint32_t n, uint32_t flags, const char *indent);
 uint32_t st_report_first_frame(const uintptr_t *pcs, uint32_t n);
 void st_report_where(const uintptr_t *pcs, uint32_t n, uint32_t flags);
+size_t st_report_symbolize(uintptr_t pc, char *buf, size_t len);
 uint32_t st_report_entry_frame(const uintptr_t *pcs, uint32_t n);
 void st_report_dump(const char *path);
 void st_report_legend(void);
