@@ -36,7 +36,8 @@
  *    back to the arena and eventually to the OS (kmem_periodic()).  Between
  *    updates a depot keeps at most as many bytes of full rounds as its
  *    cache's live buffers hold, and kmem_depot_max_bytes (but two
- *    magazines, if more);
+ *    magazines, if more; a cache with a constructor keeps the whole
+ *    kmem_depot_max_bytes, as its constructed objects are its point);
  *    further full magazines go straight back to the slabs, each taking one
  *    of the depot's with it, so that a burst of frees of big buffers does
  *    not sit in the depot for a whole interval, and a cache the program
@@ -354,6 +355,9 @@ kmem_depot_limit(const kmem_cache_t *cp, int32_t magsize)
 	uint64_t share = ((out > held ? out - held : 0) * cp->cache_chunksize) >>
 	    KMEM_DEPOT_SHARE_SHIFT;
 
+	/* Constructed objects are what a cache is for: keep them. */
+	if (cp->cache_constructor != NULL)
+		share = kmem_depot_max_bytes;
 	return (ST_MAX(ST_MIN(kmem_depot_max_bytes, share),
 	    2 * (uint64_t)magsize * cp->cache_chunksize));
 }
