@@ -6,7 +6,9 @@
  *    (SLABTRACE_RUN=1), or with UMEM_OPTIONS=signals, the allocator
  *    catches SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT when it starts
  *    (UMEM_OPTIONS=nosignals prevents it).  A program that installs its
- *    own handlers later replaces ours, as it should.
+ *    own handlers later replaces ours for SIGILL, SIGFPE and SIGABRT; for
+ *    SIGSEGV and SIGBUS ours stays and passes on what is not ours to
+ *    report (section 4).
  *
  * 2. What.  A fault in a firewall buffer's pages, or a sampled slot's,
  *    is a heap error: it is reported by firewall.c (read or write, after
@@ -26,6 +28,29 @@
  *    that dumps (the dump writer faulted); in another thread only once
  *    the dump is written, with that thread's registers at its fault in
  *    it (st_dump_hold, dump.c section 7).
+ *
+ * 4. The program's own SIGSEGV and SIGBUS handlers.  A program or a
+ *    library that installs one after us (gcc's crash handler, a crash
+ *    reporter in a server running the sampled firewall) would take the
+ *    faults the firewall and the sampled slots exist to report, and the
+ *    report would be lost.  So while ours are installed, sigaction(),
+ *    signal() and sysv_signal() for those two signals record the
+ *    program's action instead of installing it and give the recorded one
+ *    back as the current action; calls for other signals go to the C
+ *    library.  The action recorded first is the one ours replaced.  A
+ *    fault in a guarded page of ours, or on an address one of our
+ *    patterns makes (a pointer read from freed memory), is ours to
+ *    report, whatever the program installed.  Any other goes to the
+ *    program's action as the kernel would deliver it: its handler is
+ *    called with one argument or three (SA_SIGINFO), under the mask of
+ *    the fault plus its sa_mask and the signal (unless SA_NODEFER),
+ *    after the action is reset if SA_RESETHAND; if it returns, the
+ *    instruction runs again.  SIG_DFL or SIG_IGN: our report, and death
+ *    by the signal, as before.  The record is a seqlock: the handler
+ *    reads it without a lock, writers take turns on a spin word (a
+ *    writer interrupted by a signal handler that sets the same action on
+ *    its own thread is not waited for).  The C library's internal calls
+ *    (abort, system) do not come here; nor does the raw system call.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -158,6 +183,184 @@ st_fault_is_write(const ucontext_t *uc)
  * The handler.
  */
 
+/* ------------------------------------------------------------------------
+ * Section 4: the program's actions for SIGSEGV and SIGBUS.
+ */
+static void st_fault_handler(int sig, void *siv, void *ucv);
+#define ST_EXPORT       __attribute__((visibility("default")))
+
+typedef struct st_chain {
+	uint32_t ch_seq;                /* odd while written */
+	struct sigaction ch_sa;         /* the program's action */
+} st_chain_t;
+
+static st_chain_t st_chain[2];          /* SIGSEGV, SIGBUS */
+static int st_chain_on;                 /* our handlers are installed */
+static uint64_t st_chain_writer;        /* spin word: the writer's tid */
+
+static st_chain_t *
+st_chain_of(int sig)
+{
+	if (!__atomic_load_n(&st_chain_on, __ATOMIC_ACQUIRE))
+		return (NULL);
+	return (sig == SIGSEGV ? &st_chain[0] : sig == SIGBUS ? &st_chain[1] :
+	    NULL);
+}
+
+/* A copy of ch's action; 0 if a writer kept it busy. */
+static int
+st_chain_get(st_chain_t *ch, struct sigaction *sa)
+{
+	uint32_t seq;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		seq = __atomic_load_n(&ch->ch_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		memcpy(sa, &ch->ch_sa, sizeof (*sa));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ch->ch_seq, __ATOMIC_RELAXED) == seq)
+			return (1);
+	}
+	return (0);
+}
+
+/* Record act (NULL: none) as ch's action, the old one in *old. */
+static void
+st_chain_set(st_chain_t *ch, const struct sigaction *act,
+    struct sigaction *old)
+{
+	uint64_t me = st_os_thread_id(), none = 0;
+	int locked = 0, tries;
+
+	for (tries = 0; tries < 1000000 && !locked; tries++) {
+		none = 0;
+		locked = __atomic_compare_exchange_n(&st_chain_writer, &none,
+		    me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+		if (!locked && none == me)
+			break;          /* our own thread, interrupted */
+	}
+	if (old != NULL)
+		(void) st_chain_get(ch, old);
+	if (act != NULL) {
+		__atomic_fetch_add(&ch->ch_seq, 1, __ATOMIC_ACQ_REL);
+		memcpy(&ch->ch_sa, act, sizeof (*act));
+		__atomic_fetch_add(&ch->ch_seq, 1, __ATOMIC_RELEASE);
+	}
+	if (locked)
+		__atomic_store_n(&st_chain_writer, 0, __ATOMIC_RELEASE);
+}
+
+static int
+st_chain_is_handler(const struct sigaction *sa)
+{
+	return (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
+}
+
+/*
+ * Is this fault ours to report: in a page the firewall or a sampled slot
+ * guards, or on an address of one of our patterns?
+ */
+static int
+st_fault_ours(int sig, const siginfo_t *si, const ucontext_t *uc)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+
+#if defined(__x86_64__)
+	if (sig == SIGSEGV && si->si_code == SI_KERNEL && addr == 0 &&
+	    !st_decode_operand(uc, &addr))
+		return (0);
+#else
+	(void) sig;
+	(void) uc;
+#endif
+	return (st_firewall_owns(addr) || kmem_pattern_story(addr) != NULL);
+}
+
+/*
+ * A fault that is not ours, and the program has a handler for it: call
+ * it as the kernel would have (section 4).  0 if it is ours after all.
+ */
+static int
+st_chain_deliver(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	st_chain_t *ch = st_chain_of(sig);
+	struct sigaction pa, dfl;
+	sigset_t mask, saved;
+
+	if (ch == NULL || !st_chain_get(ch, &pa) || !st_chain_is_handler(&pa) ||
+	    ((pa.sa_flags & SA_SIGINFO) && pa.sa_sigaction ==
+	    (void (*)(int, siginfo_t *, void *))(void *)st_fault_handler) ||
+	    st_fault_ours(sig, si, uc))
+		return (0);
+	if (pa.sa_flags & SA_RESETHAND) {
+		memset(&dfl, 0, sizeof (dfl));
+		dfl.sa_handler = SIG_DFL;
+		st_chain_set(ch, &dfl, NULL);
+	}
+	(void) sigorset(&mask, &uc->uc_sigmask, &pa.sa_mask);
+	if (!(pa.sa_flags & SA_NODEFER))
+		(void) sigaddset(&mask, sig);
+	(void) pthread_sigmask(SIG_SETMASK, &mask, &saved);
+	if (pa.sa_flags & SA_SIGINFO)
+		pa.sa_sigaction(sig, si, uc);
+	else
+		pa.sa_handler(sig);
+	(void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	return (1);
+}
+
+ST_EXPORT int
+sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	st_chain_t *ch = st_chain_of(sig);
+
+	if (ch == NULL)
+		return (st_os_sigaction(sig, act, old));
+	st_chain_set(ch, act, old);
+	return (0);
+}
+
+extern __sighandler_t bsd_signal(int sig, __sighandler_t handler);
+extern __sighandler_t __sysv_signal(int sig, __sighandler_t handler);
+
+/* signal() and sysv_signal() for our two: their actions, recorded. */
+static __sighandler_t
+st_chain_signal(st_chain_t *ch, int sig, __sighandler_t handler, int flags)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	(void) sigemptyset(&sa.sa_mask);
+	if (!(flags & SA_NODEFER))
+		(void) sigaddset(&sa.sa_mask, sig);
+	st_chain_set(ch, &sa, &old);
+	return (old.sa_handler);
+}
+
+ST_EXPORT __sighandler_t
+signal(int sig, __sighandler_t handler)
+{
+	st_chain_t *ch = st_chain_of(sig);
+
+	if (ch == NULL)
+		return (bsd_signal(sig, handler));
+	return (st_chain_signal(ch, sig, handler, SA_RESTART));
+}
+
+ST_EXPORT __sighandler_t
+sysv_signal(int sig, __sighandler_t handler)
+{
+	st_chain_t *ch = st_chain_of(sig);
+
+	if (ch == NULL)
+		return (__sysv_signal(sig, handler));
+	return (st_chain_signal(ch, sig, handler, SA_RESETHAND | SA_NODEFER));
+}
+
 static void
 st_fault_handler(int sig, void *siv, void *ucv)
 {
@@ -169,6 +372,10 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	size_t i;
 	int fw;
 
+	/* Not ours, and the program has a handler for it (section 4). */
+	if ((sig == SIGSEGV || sig == SIGBUS) &&
+	    st_chain_deliver(sig, (siginfo_t *)siv, (ucontext_t *)ucv))
+		return;
 	if (__atomic_exchange_n(&st_panicking, 1, __ATOMIC_ACQ_REL)) {
 		/* A fault while panicking: another thread's dump first. */
 		st_dump_hold(uc, sig);
@@ -224,7 +431,19 @@ st_fault_init(void)
 
 	if (!st_opts.so_catch_signals)
 		return;
-	for (i = 0; i < ST_NFAULT_SIGNALS; i++)
-		(void) st_os_catch_signal(st_fault_signals[i].fs_signo,
-		    st_fault_handler);
+	for (i = 0; i < ST_NFAULT_SIGNALS; i++) {
+		int sig = st_fault_signals[i].fs_signo;
+		struct sigaction old;
+
+		memset(&old, 0, sizeof (old));
+		old.sa_handler = SIG_DFL;
+		if (st_os_catch_signal_old(sig, st_fault_handler, &old) == 0 &&
+		    (sig == SIGSEGV || sig == SIGBUS) &&
+		    !((old.sa_flags & SA_SIGINFO) && old.sa_sigaction ==
+		    (void (*)(int, siginfo_t *, void *))(void *)
+		    st_fault_handler))
+			/* What ours replaced is the program's (section 4). */
+			st_chain_set(&st_chain[sig == SIGBUS], &old, NULL);
+	}
+	__atomic_store_n(&st_chain_on, 1, __ATOMIC_RELEASE);
 }

@@ -1124,6 +1124,14 @@ st_firewall_size(void *buf)
  * Faults.
  */
 
+/* Is addr in a page the firewall guards (a buffer's, or a freed big one's)? */
+int
+st_firewall_owns(uintptr_t addr)
+{
+	return (fw_hdr_of(addr) != NULL || fw_big_containing(addr, 0, 1) !=
+	    NULL);
+}
+
 /*
  * A fault at addr (write: 1, read: 0, unknown: -1): if it is in a firewall
  * buffer's pages, report it (fault.c then panics) and return 1.

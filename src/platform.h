@@ -156,6 +156,8 @@ void st_os_uname(char *host, char *release, char *machine, size_t len);
  */
 typedef void st_os_sighandler_t(int sig, void *info, void *uc);
 int st_os_catch_signal(int sig, st_os_sighandler_t *handler);
+int st_os_catch_signal_old(int sig, st_os_sighandler_t *handler, void *old);
+int st_os_sigaction(int sig, const void *act, void *old); /* libc's own */
 /* Send sig to the calling thread with the default action restored. */
 void st_os_die_by_signal(int sig) __attribute__((noreturn));
 

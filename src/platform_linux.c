@@ -991,13 +991,26 @@ st_os_getenv(const char *name)
 	return (secure_getenv(name));
 }
 
+/*
+ * The C library's sigaction: fault.c interposes sigaction() for the
+ * program (its section 4), and our own calls must not go through that.
+ */
+extern int __sigaction(int sig, const struct sigaction *act,
+    struct sigaction *old);
+
+int
+st_os_sigaction(int sig, const void *act, void *old)
+{
+	return (__sigaction(sig, act, old));
+}
+
 void
 st_os_die_by_signal(int sig)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t set;
 
-	(void) sigaction(sig, &sa, NULL);
+	(void) __sigaction(sig, &sa, NULL);
 	(void) sigemptyset(&set);
 	(void) sigaddset(&set, sig);
 	(void) sigprocmask(SIG_UNBLOCK, &set, NULL);
@@ -1010,7 +1023,7 @@ st_os_signal_default(int sig)
 {
 	struct sigaction sa;
 
-	return (sigaction(sig, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+	return (__sigaction(sig, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
 	    sa.sa_handler == SIG_DFL);
 }
 
@@ -1024,13 +1037,20 @@ st_os_execve(const char *path, char *const argv[], char *const envp[])
 int
 st_os_catch_signal(int sig, st_os_sighandler_t *handler)
 {
+	return (st_os_catch_signal_old(sig, handler, NULL));
+}
+
+/* The same, leaving the action it replaced in *old (a struct sigaction). */
+int
+st_os_catch_signal_old(int sig, st_os_sighandler_t *handler, void *old)
+{
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof (sa));
 	sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))(void *)handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	(void) sigfillset(&sa.sa_mask);
-	return (sigaction(sig, &sa, NULL));
+	return (__sigaction(sig, &sa, old));
 }
 
 void

@@ -1271,6 +1271,7 @@ void st_firewall_fork_child(void);
  * a firewall buffer, 2 in a quarantined big buffer; 0 if not ours.
  */
 int st_firewall_fault(uintptr_t addr, const void *uc, int write);
+int st_firewall_owns(uintptr_t addr);
 /* free() of an address inside a big buffer past its first page: 1. */
 int st_firewall_free_inside(void *addr, size_t size, st_kind_t kind,
     const char *routine);
