@@ -267,6 +267,8 @@ st_fault_ours(int sig, const siginfo_t *si, const ucontext_t *uc)
 {
 	uintptr_t addr = (uintptr_t)si->si_addr;
 
+	if (si->si_code <= 0)           /* sent, not a fault */
+		return (0);
 #if defined(__x86_64__)
 	if (sig == SIGSEGV && si->si_code == SI_KERNEL && addr == 0 &&
 	    !st_decode_operand(uc, &addr))
@@ -387,8 +389,14 @@ st_fault_handler(int sig, void *siv, void *ucv)
 			what = st_fault_signals[i].fs_what;
 		}
 	}
-	if ((sig == SIGSEGV || sig == SIGBUS) && si->si_code == SI_KERNEL &&
-	    addr == 0 && st_decode_operand(uc, &addr)) {
+	if (si->si_code <= 0 && sig != SIGABRT) {
+		/* kill(), raise(), sigqueue(): no fault, no address. */
+		st_snprintf(msg, sizeof (msg), "%s: %s, sent by process %ld "
+		    "(not a fault)", name, what, (long)si->si_pid);
+		addr = 0;
+	} else if ((sig == SIGSEGV || sig == SIGBUS) &&
+	    si->si_code == SI_KERNEL && addr == 0 &&
+	    st_decode_operand(uc, &addr)) {
 		/* x86-64 #GP: the address is the operand's. */
 		(void) st_report_symbolize(
 		    (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], sym,
