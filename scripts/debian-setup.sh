@@ -4,7 +4,8 @@
 set -e
 pkgs="build-essential g++ clang libclang-rt-dev make git perl python3 sqlite3 gdb valgrind
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
-      libdw-dev libelf-dev libcapstone-dev libedit-dev pkg-config binutils groff-base"
+      libdw-dev libelf-dev libcapstone-dev libedit-dev pkg-config binutils groff-base
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

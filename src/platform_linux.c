@@ -850,10 +850,18 @@ st_os_stamp_ns(uint64_t after)
 
 #else /* __x86_64__ */
 
+/* As on x86-64 (section 5): never backwards for one thread. */
+static __thread uint64_t clk_last __attribute__((tls_model("initial-exec")));
+
 uint64_t
 st_os_now_ns(void)
 {
-	return (clk_syscall_ns());
+	uint64_t ns = clk_syscall_ns();
+
+	if (ns < clk_last)
+		return (clk_last);
+	clk_last = ns;
+	return (ns);
 }
 
 uint64_t
@@ -861,7 +869,12 @@ st_os_stamp_ns(uint64_t after)
 {
 	uint64_t ns = clk_syscall_ns();
 
-	return (ns > after || after - ns >= 10000000ULL ? ns : after + 1);
+	if (ns <= after && after - ns < 10000000ULL)
+		ns = after + 1;
+	if (ns < clk_last)
+		return (clk_last);
+	clk_last = ns;
+	return (ns);
 }
 
 #endif /* __x86_64__ */

@@ -70,6 +70,7 @@ main(int argc, char **argv)
 		    "UMEM_OPTIONS=dump=off", NULL };
 
 		(void) argc;
+		execve(argv[0], args, envp);
 		execve("/proc/self/exe", args, envp);
 		check_say("execve: cannot run again\n");
 		return (1);
