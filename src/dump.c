@@ -1488,20 +1488,6 @@ dump_wanted(const dump_state_t *ds, uint32_t f)
 	return (0);
 }
 
-/* A context's stack pointer. */
-static uintptr_t
-dump_uc_sp(const ucontext_t *uc)
-{
-#if defined(__x86_64__)
-	return ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
-#elif defined(__aarch64__)
-	return ((uintptr_t)uc->uc_mcontext.sp);
-#else
-	(void) uc;
-	return (0);
-#endif
-}
-
 /*
  * The stopped threads' stacks are stacks (DM_STACK): in the dump with
  * content "heap" too, so that gdb unwinds every thread.  The table is in
@@ -1518,7 +1504,7 @@ dump_mark_stacks(dump_state_t *ds)
 
 		if (!dump_has_regs(&dump_threads[i]))
 			continue;
-		sp = dump_uc_sp(dump_threads[i].dt_uc);
+		sp = st_os_uc_sp(dump_threads[i].dt_uc);
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
 
@@ -2052,7 +2038,7 @@ dump_create(dump_state_t *ds, const char *dir, char *path, size_t len,
 static uintptr_t
 dump_sp(const dump_state_t *ds)
 {
-	return (dump_uc_sp(ds->ds_uc));
+	return (st_os_uc_sp(ds->ds_uc));
 }
 
 static int

@@ -183,20 +183,6 @@ st_fault_is_write(const ucontext_t *uc)
  * The handler.
  */
 
-/* The faulting pc. */
-static uintptr_t
-st_fault_pc(const ucontext_t *uc)
-{
-#if defined(__x86_64__)
-	return ((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-	return ((uintptr_t)uc->uc_mcontext.pc);
-#else
-	(void) uc;
-	return (0);
-#endif
-}
-
 /* ------------------------------------------------------------------------
  * Section 4: the program's actions for SIGSEGV and SIGBUS.
  */
@@ -412,7 +398,7 @@ st_fault_handler(int sig, void *siv, void *ucv)
 	    si->si_code == SI_KERNEL && addr == 0 &&
 	    st_decode_operand(uc, &addr)) {
 		/* x86-64 #GP: the address is the operand's. */
-		(void) st_report_symbolize(st_fault_pc(uc), sym, sizeof (sym));
+		(void) st_report_symbolize(st_os_uc_pc(uc), sym, sizeof (sym));
 		st_snprintf(msg, sizeof (msg), "%s: general protection fault "
 		    "on address 0x%lx, pc=%s", name, (unsigned long)addr, sym);
 		what = "general protection fault";

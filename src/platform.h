@@ -158,6 +158,9 @@ typedef void st_os_sighandler_t(int sig, void *info, void *uc);
 int st_os_catch_signal(int sig, st_os_sighandler_t *handler);
 int st_os_catch_signal_old(int sig, st_os_sighandler_t *handler, void *old);
 int st_os_sigaction(int sig, const void *act, void *old); /* libc's own */
+/* A signal context's (ucontext_t) pc and stack pointer. */
+uintptr_t st_os_uc_pc(const void *uc);
+uintptr_t st_os_uc_sp(const void *uc);
 /* Send sig to the calling thread with the default action restored. */
 void st_os_die_by_signal(int sig) __attribute__((noreturn));
 

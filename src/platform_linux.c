@@ -1004,6 +1004,37 @@ st_os_getenv(const char *name)
 	return (secure_getenv(name));
 }
 
+/* A signal context's pc and stack pointer. */
+uintptr_t
+st_os_uc_pc(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+
+#if defined(__x86_64__)
+	return ((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+	return ((uintptr_t)uc->uc_mcontext.pc);
+#else
+	(void) uc;
+	return (0);
+#endif
+}
+
+uintptr_t
+st_os_uc_sp(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+
+#if defined(__x86_64__)
+	return ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+	return ((uintptr_t)uc->uc_mcontext.sp);
+#else
+	(void) uc;
+	return (0);
+#endif
+}
+
 /*
  * The C library's sigaction: fault.c interposes sigaction() for the
  * program (its section 4), and our own calls must not go through that.
