@@ -19,7 +19,8 @@
  *    alignment A takes n = ceil((S + A - 1) / page) data pages plus one
  *    guard page; its start is the highest A-aligned address at which it
  *    still fits, so the bytes between its end and the guard page (fewer
- *    than A) are slack, filled with KMEM_REDZONE_BYTE and checked on free;
+ *    than A: malloc's 16, or what UMEM_OPTIONS=fwalign= asks) are slack,
+ *    filled with KMEM_REDZONE_BYTE and checked on free;
  *    so are the bytes of its first page before it, its lead, where a write
  *    before its start lands (no guard there: a read is not caught; nor
  *    is a read of the slack, as malloc's alignment must be kept).
@@ -580,9 +581,25 @@ fw_slack(const st_fwhdr_t *hp)
 }
 
 /*
+ * malloc's alignment for a buffer of size bytes in the firewall: 16, or 8
+ * below 16 bytes, as its caches give; UMEM_OPTIONS=fwalign=N asks for N
+ * instead, so that a buffer of any size ends at its guard page and a read
+ * of the byte after it faults (Electric Fence's EF_ALIGNMENT: for finding
+ * overruns, not for running code that relies on malloc's alignment).
+ */
+static size_t
+fw_malloc_align(size_t size)
+{
+	if (st_opts.so_fw_align != 0)
+		return ((size_t)st_opts.so_fw_align);
+	return (size >= 16 ? 16 : KMEM_ALIGN);
+}
+
+/*
  * A firewall buffer, with room bytes (rounded down to pages) reserved
  * after its guard for realloc (section 2), or NULL: the caller then uses
  * the ordinary caches (no room in the map limit, or no address space).
+ * align 0: malloc's (fw_malloc_align).
  */
 void *
 st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
@@ -591,7 +608,9 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	uint64_t npages, len, rpages;
 	uintptr_t base, end, buf;
 
-	if (align < KMEM_ALIGN)
+	if (align == 0)
+		align = fw_malloc_align(size);
+	else if (align < KMEM_ALIGN)
 		align = KMEM_ALIGN;
 	if (size > (1UL << 40) || align > ST_PAGESIZE)
 		return (NULL);
@@ -1370,7 +1389,7 @@ st_sample_alloc(size_t size, size_t align)
 		return (NULL);
 	}
 	if (align == 0)
-		align = size >= 16 ? 16 : KMEM_ALIGN;
+		align = fw_malloc_align(size);
 	if (size == 0 || size > ST_PAGESIZE || align > ST_PAGESIZE) {
 		kt->kt_sample_left = 1; /* the next one, then */
 		return (NULL);

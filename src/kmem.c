@@ -410,7 +410,7 @@ kmem_alloc_flags_body(size_t size, int kmflag, st_kind_t kind)
 	void *buf;
 
 	if (ST_UNLIKELY(kmem_debugging) && size >= st_opts.so_firewall &&
-	    (buf = st_firewall_alloc(size, 0, 0, kind)) != NULL)
+	    (buf = st_firewall_alloc(size, 0, KMEM_ALIGN, kind)) != NULL)
 		return (buf);
 	for (tries = 0; ; tries++) {
 		cp = kmem_alloc_cache_for(size, 0);

@@ -118,13 +118,14 @@ st_debug_alloc(size_t size, size_t align, st_kind_t kind)
 	kmem_cache_t *cp;
 	void *buf;
 
-	if (align == 0)
-		align = size >= MALLOC_ALIGN ? MALLOC_ALIGN : KMEM_ALIGN;
 	if (size > PTRDIFF_MAX)
 		return (NULL);
+	/* align 0: malloc's, which the firewall may relax (fwalign=). */
 	if (size >= st_opts.so_firewall && (buf = st_firewall_alloc(size,
 	    0, align, kind)) != NULL)
 		return (buf);
+	if (align == 0)
+		align = size >= MALLOC_ALIGN ? MALLOC_ALIGN : KMEM_ALIGN;
 	cp = st_malloc_cache(size, align);
 	if (cp == NULL)
 		return (st_debug_big(size, size, align, kind));
@@ -609,8 +610,7 @@ st_debug_realloc_op(void *buf, size_t size)
 	    size <= PTRDIFF_MAX)
 		nbuf = st_debug_big(size, size + size / 4, 0, ST_KIND_MALLOC);
 	else if (size >= st_opts.so_firewall && size <= PTRDIFF_MAX)
-		nbuf = st_firewall_alloc(size, size / 4, size >= MALLOC_ALIGN ?
-		    MALLOC_ALIGN : KMEM_ALIGN, ST_KIND_MALLOC);
+		nbuf = st_firewall_alloc(size, size / 4, 0, ST_KIND_MALLOC);
 	if (nbuf == NULL)
 		nbuf = st_debug_alloc_fast(size, 0, ST_KIND_MALLOC);
 	if (nbuf == NULL) {

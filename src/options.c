@@ -15,6 +15,8 @@
  *                  stats (the ::kmastat table on stderr at exit),
  *                  mprotect (the firewall changes page protections even
  *                  where the kernel has guard regions: firewall.c, 4.),
+ *                  fwalign=N (malloc's firewall buffers N-aligned, so
+ *                  that they end at their guard page: firewall.c, 2.),
  *                  sweep=ms (verify freed buffers this often; 0: never),
  *                  verify / noverify (the whole heap at exit, or not),
  *                  logfile=PATH, json, jsonfile=PATH, symbolize /
@@ -214,6 +216,8 @@ static const st_opt_t st_opt_table[] = {
 	{ "UMEM_OPTIONS", "stats", OT_BOOL, 0, OFF(so_stats), 1, "stats", 0 },
 	{ "UMEM_OPTIONS", "mprotect", OT_BOOL, 0, OFF(so_fw_mprotect), 1,
 	    "mprotect", 0 },
+	{ "UMEM_OPTIONS", "fwalign", OT_SIZE, 0, OFF(so_fw_align), 0,
+	    "fwalign=1|2|4|8|16", 16 },
 	{ "UMEM_OPTIONS", "sweep", OT_SIZE, 0, OFF(so_sweep_ms), 0,
 	    "sweep=ms", 3600000 },
 	{ "UMEM_OPTIONS", "verify", OT_BOOL, 0, OFF(so_verify_exit), 1,
@@ -503,6 +507,13 @@ st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
 			    (unsigned long)op->op_max);
 			st_opt_complain(sp, op->op_env, what, val - 1 -
 			    strlen(op->op_word), vlen + 1 + strlen(op->op_word));
+			return;
+		}
+		if (op->op_offset == OFF(so_fw_align) && (v == 0 ||
+		    (v & (v - 1)) != 0)) {
+			st_opt_complain(sp, op->op_env, "not a power of two in",
+			    val - 1 - strlen(op->op_word), vlen + 1 +
+			    strlen(op->op_word));
 			return;
 		}
 		so->so_kmem_flags |= op->op_flags;

@@ -725,6 +725,7 @@ typedef struct st_options {
 	uint32_t so_stats;              /* stats: ::kmastat table at exit */
 	uint32_t so_verify_exit;        /* verify=exit: kmem_verify at exit */
 	uint32_t so_fw_mprotect;        /* mprotect: no guard regions */
+	uint64_t so_fw_align;           /* fwalign=N: malloc's firewall buffers */
 	uint32_t so_log_fixed;          /* ST_LOG_FIXED_*: sizes given */
 	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
 	                                   every N ms (0: never) */
