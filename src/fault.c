@@ -180,10 +180,6 @@ st_fault_is_write(const ucontext_t *uc)
 #endif
 
 /* ------------------------------------------------------------------------
- * The handler.
- */
-
-/* ------------------------------------------------------------------------
  * Section 4: the program's actions for SIGSEGV and SIGBUS.
  */
 static void st_fault_handler(int sig, void *siv, void *ucv);
@@ -362,6 +358,10 @@ sysv_signal(int sig, __sighandler_t handler)
 		return (__sysv_signal(sig, handler));
 	return (st_chain_signal(ch, sig, handler, SA_RESETHAND | SA_NODEFER));
 }
+
+/* ------------------------------------------------------------------------
+ * The handler.
+ */
 
 static void
 st_fault_handler(int sig, void *siv, void *ucv)
