@@ -207,6 +207,7 @@
 #define DUMP_PARK_PASSES        4       /* looks at /proc/self/task */
 #define DUMP_PARK_DRAIN_NS      100000000ULL /* the last round's leave */
 #define DUMP_PARK_RECHECK_NS    2000000ULL /* a blocking one, looked again */
+#define DUMP_PARK_EXIT_NS       50000000ULL /* ... then given to exit */
 #define DUMP_HOLD_NS            3000000000ULL /* a 2nd fault: wait for a dump */
 #define DUMP_HOLD_AFTER_NS      2000000000ULL /* ... then for the 1st to end */
 #define DUMP_HOLD_POLL_NS       1000000ULL
@@ -964,6 +965,27 @@ dump_park_recheck(dump_state_t *ds, uint32_t round, uint64_t since)
 	return (sent);
 }
 
+/*
+ * Has a thread that did not stop exited since?  One that blocks the signal
+ * may be on its way out, which takes a while on a busy machine: it is
+ * given DUMP_PARK_EXIT_NS to go.  Its name, while it is there, in name.
+ */
+static int
+dump_thread_gone(const dump_thread_t *dt, char *name, size_t len)
+{
+	uint64_t t0 = st_os_now_ns();
+	uint32_t why;
+
+	for (;;) {
+		if (dump_task_status(dt->dt_tid, 0, name, len, &why) == 0)
+			return (1);
+		if (dt->dt_why != DW_BLOCKS ||
+		    st_os_now_ns() - t0 >= DUMP_PARK_EXIT_NS)
+			return (0);
+		st_os_sleep_ns(DUMP_PARK_RECHECK_NS);
+	}
+}
+
 /* What becomes of a thread that did not stop: a dump's, a scan's. */
 static const char *
 dump_unstopped_text(const dump_state_t *ds, int plural)
@@ -990,7 +1012,7 @@ dump_park_close(dump_state_t *ds, uint32_t round)
 
 	for (i = 0; i < dump_nthreads; i++) {
 		dump_thread_t *dt = &dump_threads[i], *w;
-		uint32_t s, why;
+		uint32_t s;
 
 		if (dump_state_cas(dt, round, DT_SENT, DT_LATE) ||
 		    dump_state_cas(dt, round, DT_PARKING, DT_LATE))
@@ -1023,13 +1045,18 @@ dump_park_close(dump_state_t *ds, uint32_t round)
 		}
 		if (s == DT_GONE)
 			continue;
+		/*
+		 * Gone since (a thread on its way out blocks every signal,
+		 * then exits): nothing of it to dump or to scan, no word.
+		 */
+		if (dt->dt_why != DW_NOSIG && dump_thread_gone(dt, name,
+		    sizeof (name)))
+			continue;
 		ds->ds_nunstopped++;
 		if (dt->dt_why == DW_NOSIG) {
 			nosig++;
 			continue;
 		}
-		(void) dump_task_status(dt->dt_tid, 0, name, sizeof (name),
-		    &why);
 		/*
 		 * Our own sweep thread blocks every signal (so that none of
 		 * the program's lands in it) and runs none of the program's
