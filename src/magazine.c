@@ -93,7 +93,6 @@ uint64_t kmem_depot_update_ns = 5000000000ULL;  /* working-set interval */
 uint32_t kmem_depot_window = 1024;      /* depot ops per contention check */
 uint32_t kmem_depot_contention = 16;    /* contended ops that grow mags */
 uint64_t kmem_depot_max_bytes = 1UL << 20; /* full rounds a depot may hold */
-#define KMEM_DEPOT_SHARE_SHIFT  0       /* ... and at most its cache's live */
 uint64_t kmem_quarantine_bytes = 512UL << 10; /* per thread, debugging */
 
 /*
@@ -352,8 +351,7 @@ kmem_depot_limit(const kmem_cache_t *cp, int32_t magsize)
 	uint64_t out = __atomic_load_n(&cp->cache_buftotal, __ATOMIC_RELAXED) -
 	    __atomic_load_n(&cp->cache_buftotal_free, __ATOMIC_RELAXED);
 	uint64_t held = cp->cache_full.ml_total * (uint64_t)magsize;
-	uint64_t share = ((out > held ? out - held : 0) * cp->cache_chunksize) >>
-	    KMEM_DEPOT_SHARE_SHIFT;
+	uint64_t share = (out > held ? out - held : 0) * cp->cache_chunksize;
 
 	/* Constructed objects are what a cache is for: keep them. */
 	if (cp->cache_constructor != NULL)
