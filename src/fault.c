@@ -237,8 +237,10 @@ st_chain_set(st_chain_t *ch, const struct sigaction *act,
 		if (!locked && none == me)
 			break;          /* our own thread, interrupted */
 	}
-	if (old != NULL)
-		(void) st_chain_get(ch, old);
+	if (old != NULL && !st_chain_get(ch, old)) {
+		memset(old, 0, sizeof (*old));  /* never torn: SIG_DFL */
+		old->sa_handler = SIG_DFL;
+	}
 	if (act != NULL) {
 		__atomic_fetch_add(&ch->ch_seq, 1, __ATOMIC_ACQ_REL);
 		memcpy(&ch->ch_sa, act, sizeof (*act));
