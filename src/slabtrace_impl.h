@@ -126,6 +126,9 @@ typedef enum kmem_error {
 #define VMEM_ROTOR              0x20
 #define VMEM_WALKER             0x40
 
+#define VS_FREED                0x01    /* vs_dirty: freed here since */
+#define VS_IMPORTED             0x02    /* ... or a source's span */
+
 /* vmem_create() cflags (in vmflag's high bits). */
 #define VMC_POPULATOR           0x00010000
 #define VMC_NO_QCACHE           0x00020000
@@ -144,7 +147,8 @@ struct vmem_seg {
 	vmem_seg_t *vs_tright;          /* span: higher spans */
 	uint8_t vs_type;                /* alloc, free, span */
 	uint8_t vs_import;              /* non-zero if span was imported */
-	uint8_t vs_dirty;               /* free: may hold committed pages */
+	uint8_t vs_dirty;               /* free: may hold committed pages:
+	                                   VS_FREED | VS_IMPORTED (vmem.c) */
 	uint8_t vs_pad[5];
 };
 

@@ -92,15 +92,20 @@
  *    with VMC_RETAIN: then it stays until vmem_reap_spans() gives back
  *    every entirely free imported span.  vmem_add()ed spans never go back.
  *    A free segment is dirty (vs_dirty) when some of its pages may still be
- *    committed: it or a part of it was freed, or its span came from
- *    another arena, since vmem_decommit_free() last gave its pages back;
- *    merging and splitting carry the flag.  So a purge makes a system call
- *    only for the free space that may hold memory, not for all of it.
- *    vm_dirty estimates the bytes that do: what was freed since the last
- *    purge, less what was allocated from dirty segments since (a segment
- *    is carved from its start, where a freed buffer merged with the clean
- *    space after it lies).  It decides when to purge (kmem.c, section 3),
- *    and the periodic reap purges whatever it missed.
+ *    committed: it or a part of it was freed (VS_FREED), or its span came
+ *    from another arena (VS_IMPORTED), since vmem_decommit_free() last
+ *    gave its pages back; merging and splitting carry the flags.  So a
+ *    purge makes a system call only for the free space that may hold
+ *    memory, not for all of it.  vm_dirty estimates the bytes that do:
+ *    what was freed since the last purge, less what was allocated from
+ *    freed segments since (a segment is carved from its start, where a
+ *    freed buffer merged with the clean space after it lies).  It decides
+ *    when to purge (kmem.c, section 3), and the periodic reap purges
+ *    whatever it missed.  A purge of a given number of bytes counts only
+ *    VS_FREED segments: an imported span is most often fresh address
+ *    space (the oversize arena takes 256 MiB at a time), and counting it
+ *    let a purge that met one first stop there, with every freed page
+ *    still committed.
  *
  * 6. Quantum caches.  Small allocations (up to vm_qcache_max, at most
  *    VMEM_NQCACHE_MAX quanta) are served by kmem caches of 1, 2, ...
@@ -854,7 +859,7 @@ vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
     vmem_segres_t *res)
 {
 	vmem_freelist_delete(vmp, vsp);
-	if (vsp->vs_dirty)      /* most likely its freed part (section 5) */
+	if (vsp->vs_dirty & VS_FREED) /* most likely its freed part (5.) */
 		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, size);
 	if (addr > vsp->vs_start) {
 		vmem_seg_t *front = vmem_seg_take(res);
@@ -916,7 +921,7 @@ vmem_seg_free(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res,
 	vmp->vm_kstat.vk_free++;
 	vmp->vm_kstat.vk_mem_inuse -= VS_SIZE(vsp);
 	vsp->vs_type = VMEM_FREE_SEG;
-	vsp->vs_dirty = 1;      /* its pages may be committed (section 5) */
+	vsp->vs_dirty = VS_FREED; /* its pages may be committed (5.) */
 	vmp->vm_dirty += VS_SIZE(vsp);
 	/* The rotor must not sit between vsp and a neighbour it merges with. */
 	if (rotor_near)
@@ -959,7 +964,7 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 	}
 	vsp = vmem_span_create(vmp, (uintptr_t)va, size, 1, res);
 	/* From another arena, its pages may be committed; the OS's are not. */
-	vsp->vs_dirty = (vmp->vm_source != NULL);
+	vsp->vs_dirty = vmp->vm_source != NULL ? VS_IMPORTED : 0;
 	if (vmem_seg_fit(vsp, rq, addrp))
 		return (vsp);
 	/* Constraints the new span cannot meet (e.g. nocross, a window). */
@@ -1294,9 +1299,10 @@ vmem_reap_spans(vmem_t *vmp)
  * Give the pages of every dirty free segment of at least minsize bytes
  * back to the OS, keeping the addresses (the arena's free space stays
  * mapped but costs no memory; it reads as zeros when reused), in address
- * order until maxbytes are gone (SIZE_MAX: all).  It makes a system call
- * per such segment, under vm_lock: for reaps, and for the oversize
- * arena's purges (kmem.c, section 3).  Returns bytes decommitted.
+ * order until maxbytes of freed ones (VS_FREED, section 5) are gone
+ * (SIZE_MAX: all).  It makes a system call per such segment, under
+ * vm_lock: for reaps, and for the oversize arena's purges (kmem.c,
+ * section 3).  Returns the freed segments' bytes decommitted.
  */
 size_t
 vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
@@ -1314,8 +1320,9 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
 		    end <= start || end - start < minsize)
 			continue;
 		st_os_decommit((void *)start, end - start);
+		if (vsp->vs_dirty & VS_FREED)
+			total += end - start;
 		vsp->vs_dirty = 0;
-		total += end - start;
 	}
 	vmp->vm_dirty = vsp == &vmp->vm_seg0 ? 0 :
 	    vmp->vm_dirty - ST_MIN(vmp->vm_dirty, total);
