@@ -371,7 +371,8 @@ typedef struct kmem_cpu_cache {
 	int32_t cc_rounds;              /* rounds in cc_loaded */
 	int32_t cc_prounds;             /* rounds in cc_ploaded */
 	int32_t cc_magsize;             /* rounds per magazine; 0: disabled */
-	uint32_t cc_pad;
+	uint32_t cc_idle;               /* cc_alloc + cc_free at the owner's
+	                                   last idle sweep (magazine.c, 9.) */
 	uint64_t cc_alloc;              /* allocations from this cache */
 	uint64_t cc_free;               /* frees to this cache */
 } kmem_cpu_cache_t;
