@@ -38,7 +38,16 @@
  *    [2^i, 2^(i+1)); bit i of vm_freemap says whether list i is non-empty.
  *    The lists are NULL-terminated doubly-linked (vs_knext/vs_kprev); the
  *    list head's vs_knext is the first segment and vs_kprev the last.
- *      - Instant fit (the default) wants O(1): every segment on list
+ *      - The default is best fit among the first VMEM_FIT_SCAN segments
+ *        of the lists (see best fit below), then instant fit, then first
+ *        fit.  Instant fit alone never looks at list highbit(s) - 1
+ *        while a higher list has a segment, so a freed slab of exactly
+ *        the size asked stayed free while a fresh import's remainder was
+ *        carved, and the freed one's pages stayed committed beside the
+ *        new ones: bench/churn's peak RSS was 14.5 MB, 12.9 MB with the
+ *        bounded best fit, at the same instruction count.  The bound
+ *        keeps the search O(1) in an arena of many small free segments.
+ *      - Instant fit wants O(1): every segment on list
  *        highbit(s) (highbit(s) - 1 if s is a power of two) and above is
  *        at least s bytes, so the first segment of the lowest such
  *        non-empty list fits, and that list is one find-first-set on
@@ -173,6 +182,7 @@
 
 #define VMC_MASK        (VMC_POPULATOR | VMC_NO_QCACHE | VMC_RETAIN)
 #define VMEM_POLICY     (VM_BESTFIT | VM_FIRSTFIT | VM_NEXTFIT)
+#define VMEM_FIT_SCAN   16      /* the default policy's best fit looks at */
 #define VS_SIZE(vsp)    ((vsp)->vs_end - (vsp)->vs_start)
 
 /* One allocation request, normalised (vmem_req_init, vmem_xalloc). */
@@ -760,10 +770,13 @@ vmem_search_instant(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp)
 	return (NULL);
 }
 
-/* First fit (best == 0) or best fit through the lists, lowest first. */
+/*
+ * First fit (best == 0) or best fit through the lists, lowest first,
+ * looking at no more than `scan` segments (SIZE_MAX: all of them).
+ */
 static vmem_seg_t *
 vmem_search_lists(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp,
-    int best)
+    int best, size_t scan)
 {
 	int first = vmem_freelist_index(rq->vr_size);
 	uint64_t map;
@@ -774,7 +787,7 @@ vmem_search_lists(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp,
 		vmem_seg_t *found = NULL;
 		uintptr_t addr, found_addr = 0;
 
-		for (; vsp != NULL; vsp = vsp->vs_knext) {
+		for (; vsp != NULL && scan != 0; vsp = vsp->vs_knext, scan--) {
 			if (!vmem_seg_fit(vsp, rq, &addr))
 				continue;
 			if (!best) {
@@ -842,11 +855,12 @@ vmem_search(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp)
 	if (policy & VM_NEXTFIT)
 		return (vmem_search_rotor(vmp, rq, addrp));
 	if (policy & VM_BESTFIT)
-		return (vmem_search_lists(vmp, rq, addrp, 1));
-	if (!(policy & VM_FIRSTFIT) &&
-	    (vsp = vmem_search_instant(vmp, rq, addrp)) != NULL)
+		return (vmem_search_lists(vmp, rq, addrp, 1, SIZE_MAX));
+	if (!(policy & VM_FIRSTFIT) && ((vsp = vmem_search_lists(vmp, rq,
+	    addrp, 1, VMEM_FIT_SCAN)) != NULL ||
+	    (vsp = vmem_search_instant(vmp, rq, addrp)) != NULL))
 		return (vsp);
-	return (vmem_search_lists(vmp, rq, addrp, 0));
+	return (vmem_search_lists(vmp, rq, addrp, 0, SIZE_MAX));
 }
 
 /* ------------------------------------------------------------------------

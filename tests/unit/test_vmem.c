@@ -277,9 +277,13 @@ test_fit_policies(void)
 	void *a0, *a1, *rest, *p, *q;
 
 	policy_layout(vmp, base, &a0, &a1, &rest);
-	/* Instant fit: 272 is not a power of two, so list 9 ([512, 1024)). */
+	/*
+	 * The default: best fit among the first segments it looks at takes
+	 * the 288 hole on list 8, where instant fit alone (272 is not a
+	 * power of two) would take list 9's 640 one ([512, 1024)).
+	 */
 	p = vmem_alloc(vmp, 272, VM_SLEEP);
-	CHECKF(U(p) == base + 416, "instant fit gave %p", p);
+	CHECKF(U(p) == base + 64, "the default fit gave %p", p);
 	vmem_free(vmp, p, 272);
 	/* Best fit and first fit start at list 8, where the 288 hole is. */
 	p = vmem_alloc(vmp, 272, VM_SLEEP | VM_BESTFIT);
@@ -306,6 +310,57 @@ test_fit_policies(void)
 	CHECK(U(p) == base + 64);
 	vmem_free(vmp, p, 256);
 	policy_teardown(vmp, a0, a1, rest);
+	vmem_destroy(vmp);
+}
+
+/*
+ * The default policy's best fit looks at a bounded number of segments:
+ * behind more than that many holes too small for the request on its list,
+ * it takes instant fit's answer (a segment of a higher list) rather than
+ * walk them all to the one that fits at the end.
+ */
+static void
+test_default_fit_bound(void)
+{
+	uintptr_t base = 0x2400000;
+	enum { HOLES = 40 };
+	vmem_t *vmp = arena("t_fitbound", base, 64 * KB, 16);
+	void *keep[HOLES], *hole[HOLES], *fit, *fitkeep, *big, *rest, *p;
+	size_t rest_size = 64 * KB - HOLES * 272 - 320 - 1024;
+	int i;
+
+	/*
+	 * List 8 ([256, 512)): a 304 hole that fits 272, freed first, so
+	 * behind 40 holes of 256 that do not (a list is last freed first);
+	 * list 10: a 1024 hole.
+	 */
+	fit = vmem_alloc(vmp, 304, VM_SLEEP);
+	fitkeep = vmem_alloc(vmp, 16, VM_SLEEP);
+	for (i = 0; i < HOLES; i++) {
+		hole[i] = vmem_alloc(vmp, 256, VM_SLEEP);
+		keep[i] = vmem_alloc(vmp, 16, VM_SLEEP);
+	}
+	big = vmem_alloc(vmp, 1024, VM_SLEEP);
+	rest = vmem_alloc(vmp, rest_size, VM_SLEEP);
+	REQUIRE(fit != NULL && big != NULL && rest != NULL);
+	vmem_free(vmp, fit, 304);
+	for (i = 0; i < HOLES; i++)
+		vmem_free(vmp, hole[i], 256);
+	vmem_free(vmp, big, 1024);
+	VERIFY(vmp);
+	p = vmem_alloc(vmp, 272, VM_SLEEP);
+	CHECKF(U(p) == U(big), "the default fit gave %p, not the 1024 hole "
+	    "at %p", p, big);
+	vmem_free(vmp, p, 272);
+	/* Best fit proper walks the whole list to the 304 hole. */
+	p = vmem_alloc(vmp, 272, VM_SLEEP | VM_BESTFIT);
+	CHECKF(U(p) == U(fit), "best fit gave %p, not %p", p, fit);
+	vmem_free(vmp, p, 272);
+	vmem_free(vmp, fitkeep, 16);
+	for (i = 0; i < HOLES; i++)
+		vmem_free(vmp, keep[i], 16);
+	vmem_free(vmp, rest, rest_size);
+	check_all_free(vmp, __LINE__);
 	vmem_destroy(vmp);
 }
 
@@ -1016,6 +1071,7 @@ main(void)
 	test_many_spans();
 	test_fit_policies();
 	test_bestfit_smallest();
+	test_default_fit_bound();
 	test_nextfit();
 	test_xalloc_exact();
 	test_xalloc_random();
