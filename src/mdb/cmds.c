@@ -359,7 +359,7 @@ dcmd_msgbuf(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 typedef struct stack_arg {
 	mdb_tgt_t *sa_tgt;
 	bool sa_verbose;
-	bool sa_sp;			/* -f ($C): each frame's stack pointer */
+	bool sa_fp;			/* -f ($C): each frame's frame pointer */
 } stack_arg_t;
 
 /* A frame of ::stack -j: {"pc", "function", "offset", "source"}. */
@@ -397,8 +397,14 @@ stack_frame(void *arg, uint64_t pc, bool activation)
 		stack_frame_json(sa, pc, at);
 		return (true);
 	}
-	if (sa->sa_sp)
-		(void) printf("%016llx ", (unsigned long long)mdb_frame_sp);
+	/*
+	 * mdb's $C: the frame pointer, which a frame that keeps one has
+	 * pointing at its saved caller's one and the return address above;
+	 * where the unwinder does not know it, the stack pointer.
+	 */
+	if (sa->sa_fp)
+		(void) printf("%016llx ", (unsigned long long)
+		    (mdb_frame_fp_known ? mdb_frame_fp : mdb_frame_sp));
 	if (mdb_sym_lookup(sa->sa_tgt, at, name, sizeof (name), &start,
 	    NULL)) {
 		mdb_fmt_off(pc - start, off, sizeof (off));
@@ -425,7 +431,7 @@ dcmd_stack(mdb_tgt_t *t, const mdb_cmdctx_t *cx, int argc, char **argv)
 		if (strcmp(argv[i], "-v") == 0)
 			sa.sa_verbose = true;
 		else if (strcmp(argv[i], "-f") == 0)
-			sa.sa_sp = true;
+			sa.sa_fp = true;
 		else
 			return (DCMD_USAGE);
 	}

@@ -229,7 +229,9 @@ const mdb_dcmd_t mdb_dcmds[] = {
 	    "module has debugging information.  TID is a number like any\n"
 	    "other (hex; 0t for decimal); a TID in decimal digits that names\n"
 	    "no thread read as hex is taken as decimal.  -f puts each\n"
-	    "frame's stack pointer first.  $c is ::stack, $C ::stack -f.",
+	    "frame's frame pointer first (%rbp as the unwinder restored it,\n"
+	    "or the stack pointer where it cannot).  $c is ::stack, $C\n"
+	    "::stack -f.",
 	    MDB_DC_JSON },
 	{ "stop", "", "stop a live process until ::release", dcmd_stop,
 	    "With -p PID: stops every thread (PTRACE_SEIZE and\n"
@@ -814,7 +816,7 @@ run_cmd(mdb_tgt_t *t, char *cmd, uint32_t pflags, uint64_t paddr)
 			mdb_warn("unknown command: %.2s", s);
 			return (DCMD_ERR);
 		}
-		if (s[1] == 'C') {	/* $C: with the frames' stack pointers */
+		if (s[1] == 'C') {	/* $C: with the frames' frame pointers */
 			char args[1024];
 
 			(void) snprintf(args, sizeof (args), "-f %s", s + 2);

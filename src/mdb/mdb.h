@@ -177,8 +177,13 @@ extern bool mdb_sym_srcline(mdb_tgt_t *, uint64_t addr, char *buf,
 typedef bool mdb_frame_f(void *arg, uint64_t pc, bool activation);
 extern int mdb_sym_stack(mdb_tgt_t *, uint32_t tid, mdb_frame_f *, void *,
     char *err, size_t errlen);
-/* While a frame's callback runs: that frame's stack pointer (0: unknown). */
+/*
+ * While a frame's callback runs: that frame's stack pointer (0: unknown),
+ * and its frame pointer (%rbp, x29) as the unwinder restored it, if known.
+ */
 extern uint64_t mdb_frame_sp;
+extern uint64_t mdb_frame_fp;
+extern bool mdb_frame_fp_known;
 
 /* ------------------------------------------------------------------------
  * Commands (mdb.c's table, cmds.c's functions).

@@ -563,14 +563,18 @@ mdb_sym_srcline(mdb_tgt_t *t, uint64_t addr, char *buf, size_t len)
 	return (true);
 }
 
-/* The stack pointer's DWARF register number. */
+/* The stack and frame pointers' DWARF register numbers. */
 #if defined(__x86_64__)
 #define	SYM_DWARF_SP	7
+#define	SYM_DWARF_FP	6	/* %rbp */
 #elif defined(__aarch64__)
 #define	SYM_DWARF_SP	31
+#define	SYM_DWARF_FP	29	/* x29 */
 #endif
 
 uint64_t mdb_frame_sp;
+uint64_t mdb_frame_fp;
+bool mdb_frame_fp_known;
 
 typedef struct sym_walk {
 	mdb_frame_f *sw_func;
@@ -583,7 +587,7 @@ sym_frame(Dwfl_Frame *frame, void *arg)
 {
 	sym_walk_t *sw = arg;
 	Dwarf_Addr pc;
-	Dwarf_Word sp;
+	Dwarf_Word sp, fp;
 	bool activation;
 
 	if (!dwfl_frame_pc(frame, &pc, &activation))
@@ -593,6 +597,9 @@ sym_frame(Dwfl_Frame *frame, void *arg)
 	if (dwfl_frame_reg(frame, SYM_DWARF_SP, &sp) != 0)
 		sp = 0;
 	mdb_frame_sp = sp;
+	/* The frame pointer as the unwinder restored it for this frame. */
+	mdb_frame_fp_known = dwfl_frame_reg(frame, SYM_DWARF_FP, &fp) == 0;
+	mdb_frame_fp = mdb_frame_fp_known ? fp : 0;
 	if (!sw->sw_func(sw->sw_arg, pc, activation))
 		return (DWARF_CB_ABORT);
 	return (DWARF_CB_OK);

@@ -4,7 +4,8 @@
 #     second thread each leave vmcore.0; `slabtrace mdb -e '...' 0` must
 #     give ::status (golden, with host, release, pid, times and paths
 #     normalized), ::msgbuf with the report, $c with the program's
-#     functions in order, ::threads with every thread, TID::stack, $r,
+#     functions in order, $C with frame pointers whose saved words are
+#     the caller's, ::threads with every thread, TID::stack, $r,
 #     ::dis, ADDR/K, a pipe through the shell (::msgbuf ! grep -c), $q,
 #     ::help, ::dcmds, and one line for an unknown command or a bad
 #     address, at the prompt as with -e;
@@ -210,6 +211,25 @@ mdb -e '$c' 0
 grep -o '^[a-z_]*' out | grep -E '^segv_' >frames.out
 printf '%s\n' segv_deref segv_worker >frames.want
 expect_file "segv \$c" frames.want frames.out
+# $C: mdb's frame pointers.  segv_worker keeps one (-fno-omit-frame-
+# pointer): the word it points at is its caller's, printed on the next
+# line, and the word above it is the return address, the next line's pc.
+mdb -e '$C' 0
+grep -Evq '^[0-9a-f]{16} [^ ]+\(\)$' out && fail "\$C: not in mdb's form: $(cat out)"
+fp=$(sed -n 's/^\([0-9a-f]\{16\}\) segv_worker+.*/\1/p' out)
+next=$(awk '$2 ~ /^segv_worker\+/ { getline; print; exit }' out)
+if [ -z "$fp" ] || [ -z "$next" ]; then
+	fail "\$C: no segv_worker frame and caller: $(cat out)"
+else
+	mdb -e "$fp/K" 0
+	saved=$(sed -n 's/^0x[0-9a-f]*: *\([0-9a-f]*\) *$/\1/p' out)
+	[ -n "$saved" ] && [ $((16#$saved)) -eq $((16#${next%% *})) ] ||
+	    fail "\$C: segv_worker's fp $fp holds $(cat out), not the caller's fp (${next%% *})"
+	mdb -e "$fp+8/p" 0
+	want=${next#* }
+	grep -qF ": ${want%()}" out ||
+	    fail "\$C: $fp+8 holds $(cat out), not the caller's pc ${want%()}"
+fi
 main_tid=$(sed -n 's/^  \([0-9][0-9]*\) .*/\1/p' <(timeout 60 "$ST_CLI" mdb \
     -e ::threads 0) | head -1)
 mdb -e "0t$main_tid::stack" 0

@@ -8,7 +8,7 @@
 #     print one line that Python's json module reads, with the fields the
 #     man page documents and the values the text output has; -j on a
 #     command without JSON, and -o with another format, are one-line errors;
-#   - $C (each frame's stack pointer); ADDR/a, /d and /E; <REG in an
+#   - $C (each frame's frame pointer); ADDR/a, /d and /E; <REG in an
 #     expression (<rip/i, as the seed asks for the trapping instruction),
 #     VALUE=s; writes (/W, /v) and :c refused in one line each, the dump
 #     unchanged; progress lines on stderr only when asked
@@ -122,15 +122,15 @@ mdb -o yaml 0
 [ $st -eq 2 ] && grep -q 'the only output format is json' err ||
     fail "-o yaml: status $st: $(cat err)"
 
-# ---- $C: each frame's stack pointer, rising, then the frame of $c ----
+# ---- $C: each frame's frame pointer, then the frame of $c ----
+# (what the pointers hold is checked in mdb.sh, on code with frame
+# pointers; here, the libc frames may use %rbp for anything)
 mdb -e '$c' 0
 cp out c.out
 mdb -e '$C' 0
 same "$(sed 's/^[0-9a-f]\{16\} //' out)" "$(cat c.out)" || fail "\$C: $(cat out)"
-# (16 hex digits each: as strings they compare as numbers do)
-awk '{ if ($1 !~ /^[0-9a-f]+$/ || length($1) != 16) bad = 1
-	if (NR > 1 && $1 <= prev) bad = 1; prev = $1 } END { exit bad }' out ||
-    fail "\$C: stack pointers not rising: $(cat out)"
+awk '{ if ($1 !~ /^[0-9a-f]+$/ || length($1) != 16) bad = 1 }
+	END { exit bad }' out || fail "\$C: not 16 hex digits a frame: $(cat out)"
 
 # ---- formats ----
 mdb -e 'main/a; main+4/a' 0
