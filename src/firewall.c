@@ -24,6 +24,14 @@
  *    so are the bytes of its first page before it, its lead, where a write
  *    before its start lands (no guard there: a read is not caught; nor
  *    is a read of the slack, as malloc's alignment must be kept).
+ *    UMEM_OPTIONS=fwbelow turns that round, as Electric Fence's
+ *    EF_PROTECT_BELOW does: the guard page comes first and the buffer
+ *    starts the data pages after it (FW_BELOW; fw_base is still the first
+ *    data page, the arena's segment starts a page before), so that a read
+ *    or write before its start faults at once; the bytes after its end to
+ *    the end of its last page are slack, checked on free, and past them
+ *    lies an inaccessible page all the same (its room, free space of the
+ *    arena, or the next buffer's guard).
  *    realloc.  A guarded buffer that grows by realloc moves (a stale
  *    pointer to the old one then faults), to a new one placed as above
  *    with room after its guard page: a quarter of its size in reserved,
@@ -364,6 +372,13 @@ st_firewall_fork_child(void)
  * The quarantine.
  */
 
+/* Where a buffer's pages begin in the arena: its guard page, if below. */
+static uintptr_t
+fw_start(const st_fwhdr_t *hp)
+{
+	return (hp->fw_base - ((hp->fw_flags & FW_BELOW) ? ST_PAGESIZE : 0));
+}
+
 /*
  * A buffer's pages, its guard page and room included (a big buffer has
  * neither).
@@ -457,14 +472,14 @@ fw_release(st_fwhdr_t *hp)
 	if ((hp->fw_flags & FW_PROTECTED) && st_os_protect((void *)
 	    (hp->fw_base + keep), len - keep, ST_PROT_RW) != 0)
 		lost = 1;
-	pagemap_clear(hp->fw_base, fw_maplen(hp));
+	pagemap_clear(fw_start(hp), fw_maplen(hp));
 	hp->fw_magic = 0;
 	if (hp->fw_flags & FW_UNGUARDED) {
 		/* Its pages stay for the next big buffer (kmem.c, 3.). */
 		if (!lost)
 			kmem_oversize_release((void *)hp->fw_base, len);
 	} else if (!(hp->fw_flags & FW_LOST)) {
-		vmem_free(fw_arena, (void *)hp->fw_base, len);
+		vmem_free(fw_arena, (void *)fw_start(hp), len);
 	}
 	kmem_cache_free(fw_hdr_cache, hp);
 }
@@ -606,7 +621,8 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 {
 	st_fwhdr_t *hp, *old;
 	uint64_t npages, len, rpages;
-	uintptr_t base, end, buf;
+	uintptr_t base, data, end, buf;
+	int below = st_opts.so_fw_below != 0;
 
 	if (align == 0)
 		align = fw_malloc_align(size);
@@ -614,8 +630,9 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 		align = KMEM_ALIGN;
 	if (size > (1UL << 40) || align > ST_PAGESIZE)
 		return (NULL);
-	npages = (ST_MAX(size, 1) + align - 1 + ST_PAGESIZE - 1) >>
-	    ST_PAGESHIFT;
+	/* Below, it starts a page: any alignment up to a page holds. */
+	npages = (ST_MAX(size, 1) + (below ? 0 : align - 1) + ST_PAGESIZE -
+	    1) >> ST_PAGESHIFT;
 	rpages = ST_MIN(room, 1UL << 40) >> ST_PAGESHIFT;
 	if (rpages > UINT32_MAX)
 		rpages = UINT32_MAX;
@@ -643,10 +660,11 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	fw_live++;
 	st_unlock(&fw_lock);
 
-	if (fw_protect(base, npages * ST_PAGESIZE, 0) != 0 ||
+	data = base + (below ? ST_PAGESIZE : 0);
+	if (fw_protect(data, npages * ST_PAGESIZE, 0) != 0 ||
 	    pagemap_set(base, len, (uintptr_t)hp | PM_FW) != 0) {
 		/* Out of mappings after all: stop using the firewall. */
-		(void) fw_protect(base, npages * ST_PAGESIZE, 1);
+		(void) fw_protect(data, npages * ST_PAGESIZE, 1);
 		st_lock(&fw_lock);
 		fw_live--;
 		fw_live_max = fw_live;
@@ -655,16 +673,17 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 		st_unlock(&fw_lock);
 		return (NULL);
 	}
-	end = base + npages * ST_PAGESIZE;
-	buf = (end - size) & ~(uintptr_t)(align - 1);
-	fw_hdr_init(hp, base, npages, buf, size, align, kind, 0);
+	end = data + npages * ST_PAGESIZE;
+	buf = below ? data : (end - size) & ~(uintptr_t)(align - 1);
+	fw_hdr_init(hp, data, npages, buf, size, align, kind,
+	    below ? FW_BELOW : 0);
 	hp->fw_room = (uint32_t)rpages;
 	/* Its lead, the page's bytes before it, is its leading redzone. */
-	memset((void *)base, KMEM_REDZONE_BYTE, buf - base);
+	memset((void *)data, KMEM_REDZONE_BYTE, buf - data);
 	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);
 	if (kmem_flags & KMF_DEADBEEF) {
 		if (npages > 1)
-			st_os_populate((void *)base, npages * ST_PAGESIZE);
+			st_os_populate((void *)data, npages * ST_PAGESIZE);
 		memset((void *)buf, 0xba, size);        /* never read zeros */
 	}
 	fw_audit(hp, 0);
@@ -1143,12 +1162,39 @@ st_firewall_size(void *buf)
  * Faults.
  */
 
+/*
+ * The buffer a fault at addr is about.  Its page's header; but a buffer
+ * placed below (FW_BELOW) has no guard page of its own after it, so a
+ * fault on the page after its pages (free space of the arena: no header)
+ * is its overrun, and a fault in the guard page of a below buffer that
+ * follows another is about whichever of the two is nearer, as GWP-ASan
+ * decides between neighbouring slots.
+ */
+static st_fwhdr_t *
+fw_fault_owner(uintptr_t addr)
+{
+	uintptr_t page = ST_P2ALIGN(addr, ST_PAGESIZE);
+	st_fwhdr_t *hp = fw_hdr_of(addr), *prev;
+
+	if (hp != NULL && (!(hp->fw_flags & FW_BELOW) || addr >= hp->fw_base))
+		return (hp);
+	if (page == 0 || (prev = fw_hdr_of(page - 1)) == NULL ||
+	    prev == hp || !(prev->fw_flags & FW_BELOW) ||
+	    fw_start(prev) + fw_len(prev) != page)
+		return (hp);
+	if (hp == NULL)
+		return (prev);
+	/* Both: before hp's start, or past prev's end. */
+	return ((uintptr_t)hp->fw_buf - addr <= addr -
+	    ((uintptr_t)prev->fw_buf + prev->fw_size) ? hp : prev);
+}
+
 /* Is addr in a page the firewall guards (a buffer's, or a freed big one's)? */
 int
 st_firewall_owns(uintptr_t addr)
 {
-	return (fw_hdr_of(addr) != NULL || fw_big_containing(addr, 0, 1) !=
-	    NULL);
+	return (fw_fault_owner(addr) != NULL ||
+	    fw_big_containing(addr, 0, 1) != NULL);
 }
 
 /*
@@ -1158,7 +1204,7 @@ st_firewall_owns(uintptr_t addr)
 int
 st_firewall_fault(uintptr_t addr, const void *uc, int write)
 {
-	st_fwhdr_t *hp = fw_hdr_of(addr);
+	st_fwhdr_t *hp = fw_fault_owner(addr);
 
 	if (hp == NULL)
 		hp = fw_big_containing(addr, 0, 1);
@@ -1177,6 +1223,9 @@ st_firewall_fault(uintptr_t addr, const void *uc, int write)
 		st_snprintf(kind, sizeof (kind), "%s after free", access);
 	else if (addr >= end)
 		st_snprintf(kind, sizeof (kind), "%s past end of buffer",
+		    access);
+	else if (addr < hp->fw_base)
+		st_snprintf(kind, sizeof (kind), "%s before start of buffer",
 		    access);
 	else
 		st_snprintf(kind, sizeof (kind), "%s of an inaccessible page "

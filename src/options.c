@@ -17,6 +17,8 @@
  *                  where the kernel has guard regions: firewall.c, 4.),
  *                  fwalign=N (malloc's firewall buffers N-aligned, so
  *                  that they end at their guard page: firewall.c, 2.),
+ *                  fwbelow (the guard page before each firewall
+ *                  buffer, which starts its pages: firewall.c, 2.),
  *                  sweep=ms (verify freed buffers this often; 0: never),
  *                  verify / noverify (the whole heap at exit, or not),
  *                  logfile=PATH, json, jsonfile=PATH, symbolize /
@@ -218,6 +220,8 @@ static const st_opt_t st_opt_table[] = {
 	    "mprotect", 0 },
 	{ "UMEM_OPTIONS", "fwalign", OT_SIZE, 0, OFF(so_fw_align), 0,
 	    "fwalign=1|2|4|8|16", 16 },
+	{ "UMEM_OPTIONS", "fwbelow", OT_BOOL, 0, OFF(so_fw_below), 1,
+	    "fwbelow", 0 },
 	{ "UMEM_OPTIONS", "sweep", OT_SIZE, 0, OFF(so_sweep_ms), 0,
 	    "sweep=ms", 3600000 },
 	{ "UMEM_OPTIONS", "verify", OT_BOOL, 0, OFF(so_verify_exit), 1,

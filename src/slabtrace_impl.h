@@ -499,6 +499,8 @@ struct kmem_cache {
                                    after its first are inaccessible */
 #define FW_LOST         0x8     /* fw_flags: its pages could not be guarded
                                    again: never reused */
+#define FW_BELOW        0x10    /* fw_flags: the guard page before it
+                                   (UMEM_OPTIONS=fwbelow, section 2) */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;
@@ -731,6 +733,7 @@ typedef struct st_options {
 	uint32_t so_verify_exit;        /* verify=exit: kmem_verify at exit */
 	uint32_t so_fw_mprotect;        /* mprotect: no guard regions */
 	uint64_t so_fw_align;           /* fwalign=N: malloc's firewall buffers */
+	uint32_t so_fw_below;           /* fwbelow: the guard page before */
 	uint32_t so_log_fixed;          /* ST_LOG_FIXED_*: sizes given */
 	uint64_t so_sweep_ms;           /* sweep=N: verify freed buffers
 	                                   every N ms (0: never) */

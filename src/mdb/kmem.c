@@ -1135,7 +1135,8 @@ kh_fw_buf(mdb_heap_t *h, uint64_t hdr, uint64_t base, mdb_buf_t *b)
 	st_fwhdr_t fw;
 
 	if (mdb_tgt_vread(h->mh_tgt, hdr, &fw, sizeof (fw)) != 0 ||
-	    fw.fw_magic != FW_MAGIC || (base != 0 && fw.fw_base != base) ||
+	    fw.fw_magic != FW_MAGIC || (base != 0 && fw.fw_base != base &&
+	    !((fw.fw_flags & FW_BELOW) && fw.fw_base == base + ST_PAGESIZE)) ||
 	    fw.fw_npages > (KH_MAXSIZE >> ST_PAGESHIFT) ||
 	    fw.fw_size > fw.fw_npages * ST_PAGESIZE ||
 	    kh_p(fw.fw_buf) < fw.fw_base || kh_p(fw.fw_buf) + fw.fw_size >

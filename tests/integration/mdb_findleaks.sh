@@ -2,9 +2,10 @@
 # mdb_findleaks: ::findleaks on dumps (src/mdb/findleaks.c over the
 # library's scanner, src/leaky.c).  tests/leaks/leaky.c's variants (see
 # there) die with LEAKY_CRASH=1 after leaking, or after keeping their
-# buffers reachable, in four modes: plain (no debugging; UMEM_OPTIONS=
+# buffers reachable, in five modes: plain (no debugging; UMEM_OPTIONS=
 # signals,dump=all), lite, default (audited: bufctls and stacks), fw
-# (KMEM_FLAGS=0x4f); ::findleaks's table, normalized (addresses "ADDR",
+# (KMEM_FLAGS=0x4f) and fwbelow (the same with the guard pages before the
+# buffers: the same table as fw); ::findleaks's table, normalized (addresses "ADDR",
 # callers without offsets or gcc's clone suffixes), must be the section
 # "== VARIANT MODE" of tests/leaks/expected_mdb.txt, or "findleaks: no
 # memory leaks detected" when there is none.  Then -d, -v, -f, -j,
@@ -48,6 +49,7 @@ mode_env() {
 	lite) echo "UMEM_DEBUG=lite" ;;
 	default) echo "UMEM_DEBUG=default" ;;
 	fw) echo "KMEM_FLAGS=0x4f" ;;
+	fwbelow) echo "KMEM_FLAGS=0x4f UMEM_OPTIONS=fwbelow" ;;
 	esac
 }
 
@@ -69,7 +71,7 @@ VARIANTS="lost_local overwritten list cycle thread realloc freed_parent big
     global tls tls_thread stack_thread sigblock stack_lost register
     register_lost interior mmap mmap_lost filemap"
 for v in $VARIANTS; do
-	for mode in plain lite default fw; do
+	for mode in plain lite default fw fwbelow; do
 		mkdump d leaky "$v" "$mode" || continue
 		mdb -e '::findleaks' d/vmcore.0
 		got=$(norm <out)
@@ -78,7 +80,7 @@ for v in $VARIANTS; do
 			    printf '== %s %s\n%s\n' "$v" "$mode" "$got"
 			continue
 		fi
-		want=$(section "$v $mode")
+		want=$(section "$v ${mode%below}")	# fwbelow: as fw
 		[ -z "$want" ] && want="findleaks: no memory leaks detected"
 		if [ "$got" != "$want" ] || [ -s err ]; then
 			fail "::findleaks on $v ($mode) differs"

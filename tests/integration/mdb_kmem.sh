@@ -13,7 +13,8 @@
 #     ::walk kmem_alloc_640 | ::bufctl (0xf) a record per buffer; -j
 #     output of every command parses;
 #   - KMEM_FLAGS=0x4f (a firewall under every buffer): ::whatis names the
-#     firewall arena, and kmem_alloc_640 holds nothing;
+#     firewall arena, and kmem_alloc_640 holds nothing; with fwbelow (the
+#     guard page first) the same, and ::kmem_verify finds them clean;
 #   - 24 writes after free (UMEM_OPTIONS=sweep=0; the verify before the
 #     dump reports the first 16 and repairs none, so the dump keeps the
 #     evidence): CACHE::kmem_verify names all 24, each one of the
@@ -108,6 +109,7 @@ run d.plain UMEM_OPTIONS=signals
 run d.0xf KMEM_FLAGS=0xf
 run d.lite UMEM_DEBUG=lite UMEM_OPTIONS=signals
 run d.fw KMEM_FLAGS=0x4f
+run d.fwb KMEM_FLAGS=0x4f UMEM_OPTIONS=fwbelow
 HP_ARG=uaf run d.uaf KMEM_FLAGS=0xf UMEM_OPTIONS=sweep=0
 HP_ARG=rz run d.rz KMEM_FLAGS=0xf UMEM_OPTIONS=sweep=0
 [ $fails -eq 0 ] || exit 1
@@ -235,6 +237,17 @@ grep -q "is $buf+4, .*allocated from firewall vmem arena" out ||
     fail "fw: ::whatis: $(cat out err)"
 mdb -e '::walk kmem_alloc_640 ! wc -l' 0
 same "$(tr -d ' ' <out)" 0 || fail "fw: kmem_alloc_640 not empty"
+# fwbelow: each buffer starts its page, after its guard page; the
+# debugger finds it all the same, whole and uncorrupted.
+cd "$work/d.fwb" || exit 1
+buf=$(addr buf640)
+[ $((16#$buf % 4096)) -eq 0 ] || fail "fwbelow: buffer $buf not at a page"
+mdb -e "$buf+4::whatis -q" 0
+grep -q "is $buf+4, .*allocated from firewall vmem arena" out ||
+    fail "fwbelow: ::whatis: $(cat out err)"
+mdb -e '::kmem_verify' 0
+grep -q '^(firewall and big buffers) *- *clean$' out ||
+    fail "fwbelow: ::kmem_verify: $(cat out err)"
 
 # ---- writes after free ----
 cd "$work/d.uaf" || exit 1
