@@ -31,7 +31,8 @@
  *    or write before its start faults at once; the bytes after its end to
  *    the end of its last page are slack, checked on free, and past them
  *    lies an inaccessible page all the same (its room, free space of the
- *    arena, or the next buffer's guard).
+ *    arena, or the next buffer's guard).  The sampled pool's buffers go
+ *    to the start of their slots the same way (section 9).
  *    realloc.  A guarded buffer that grows by realloc moves (a stale
  *    pointer to the old one then faults), to a new one placed as above
  *    with room after its guard page: a quarter of its size in reserved,
@@ -1170,12 +1171,18 @@ st_firewall_size(void *buf)
  * follows another is about whichever of the two is nearer, as GWP-ASan
  * decides between neighbouring slots.
  */
+static st_fwhdr_t *sp_fault_owner(uintptr_t addr, int *inpool);
+
 static st_fwhdr_t *
 fw_fault_owner(uintptr_t addr)
 {
 	uintptr_t page = ST_P2ALIGN(addr, ST_PAGESIZE);
-	st_fwhdr_t *hp = fw_hdr_of(addr), *prev;
+	st_fwhdr_t *hp, *prev;
+	int inpool;
 
+	if ((hp = sp_fault_owner(addr, &inpool)) != NULL || inpool)
+		return (hp);
+	hp = fw_hdr_of(addr);
 	if (hp != NULL && (!(hp->fw_flags & FW_BELOW) || addr >= hp->fw_base))
 		return (hp);
 	if (page == 0 || (prev = fw_hdr_of(page - 1)) == NULL ||
@@ -1349,7 +1356,7 @@ sp_init_locked(void)
 	fw_root.sf_sample_base = res;
 	fw_root.sf_sample_len = (2 * sp_nslots + 1) * ST_PAGESIZE;
 	st_root.sr_firewall = &fw_root;
-	sp_state = 1;
+	__atomic_store_n(&sp_state, 1, __ATOMIC_RELEASE); /* faults read it */
 	return (1);
 }
 
@@ -1366,6 +1373,37 @@ sp_interval(kmem_thread_t *kt)
 	return (1 + (x * 0x2545f4914f6cdd1dULL >> 11) % (2 * n - 1));
 }
 
+/*
+ * A fault at addr in the pool (*inpool set): the slot's buffer, or on a
+ * guard page the nearer of the slots either side (a buffer at its slot's
+ * end overruns into the guard after it; one at its start, fwbelow,
+ * underruns into the guard before it).  The page map leads a guard page
+ * to the slot before it only.
+ */
+static st_fwhdr_t *
+sp_fault_owner(uintptr_t addr, int *inpool)
+{
+	uintptr_t page = ST_P2ALIGN(addr, ST_PAGESIZE), lo, hi;
+	st_fwhdr_t *l, *r;
+
+	*inpool = 0;
+	if (__atomic_load_n(&sp_state, __ATOMIC_ACQUIRE) != 1)
+		return (NULL);
+	lo = sp_base - ST_PAGESIZE;
+	hi = sp_base + 2 * sp_nslots * ST_PAGESIZE;
+	if (page < lo || page >= hi)
+		return (NULL);
+	*inpool = 1;
+	if (((page - lo) >> ST_PAGESHIFT) & 1)
+		return (fw_hdr_of(addr));       /* a slot's own page */
+	l = page > lo ? fw_hdr_of(page - ST_PAGESIZE) : NULL;
+	r = page + ST_PAGESIZE < hi ? fw_hdr_of(page + ST_PAGESIZE) : NULL;
+	if (l == NULL || r == NULL)
+		return (l != NULL ? l : r);
+	return (addr - ((uintptr_t)l->fw_buf + l->fw_size) <=
+	    (uintptr_t)r->fw_buf - addr ? l : r);
+}
+
 /* A slot for size bytes at align (0: malloc's), or NULL: none free. */
 static void *
 sp_alloc(size_t size, size_t align)
@@ -1373,7 +1411,7 @@ sp_alloc(size_t size, size_t align)
 	st_fwhdr_t *hp;
 	uintptr_t base, end, buf;
 	uint64_t t0;
-	int rc;
+	int rc, below;
 
 	st_lock(&sp_lock);
 	if (sp_init_locked() < 0 || (hp = sp_fhead) == NULL) {
@@ -1401,8 +1439,11 @@ sp_alloc(size_t size, size_t align)
 		return (NULL);
 	}
 	end = base + ST_PAGESIZE;
-	buf = (end - size) & ~(uintptr_t)(align - 1);
-	fw_hdr_init(hp, base, 1, buf, size, align, ST_KIND_MALLOC, FW_SAMPLED);
+	/* fwbelow: at the slot's start, the guard before it (section 2). */
+	below = st_opts.so_fw_below != 0;
+	buf = below ? base : (end - size) & ~(uintptr_t)(align - 1);
+	fw_hdr_init(hp, base, 1, buf, size, align, ST_KIND_MALLOC, FW_SAMPLED |
+	    (below ? FW_BELOW : 0));
 	hp->fw_cache = &fw_sample_cache;
 	memset((void *)base, KMEM_REDZONE_BYTE, buf - base);
 	memset((void *)(buf + size), KMEM_REDZONE_BYTE, end - buf - size);

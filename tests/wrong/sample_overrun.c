@@ -10,11 +10,27 @@
  *             redzone bytes, checked on free
  *   noabort   the slack write with UMEM_DEBUG=...,noabort: reported, the
  *             buffer is not freed, the program goes on and exits 0
+ *   below     UMEM_OPTIONS=fwbelow: the buffer starts its slot, the write
+ *             of p[-1] hits the guard page before it, a fault at once
+ *             (the page map leads that page to the slot before: the
+ *             nearer buffer is this one)
+ *   belowpast fwbelow, malloc(4096), read p[4096]: the guard page after,
+ *             this buffer's overrun, not the next slot's underrun
  *
- * variants: guard read slack before noabort
+ * variants: guard read slack before noabort below belowpast
  * cflags: -O0
  * env: UMEM_DEBUG=firewall,sample=1
  * env-noabort: UMEM_DEBUG=firewall,sample=1,noabort
+ * env-below: UMEM_DEBUG=firewall,sample=1 UMEM_OPTIONS=fwbelow
+ * env-belowpast: UMEM_DEBUG=firewall,sample=1 UMEM_OPTIONS=fwbelow
+ * signal-below: SEGV
+ * signal-belowpast: SEGV
+ * expect-below: slabtrace: write before start of buffer
+ * expect-below: fault at [0-9a-f]+: 1 bytes before the 32-byte buffer
+ * expect-below: sampled buffer: one malloc in 1 is guarded \(UMEM_DEBUG=firewall,sample=1\)
+ * expect-below: previous transaction \(allocation\) on buffer [0-9a-f]+:
+ * expect-belowpast: slabtrace: read past end of buffer
+ * expect-belowpast: fault at [0-9a-f]+: offset 0x1000 of the 4096-byte buffer, past its end
  * signal-guard: SEGV
  * signal-read: SEGV
  * signal-slack: ABRT
@@ -61,7 +77,7 @@ main(int argc, char **argv)
 	const char *v = argc > 1 ? argv[1] : "guard";
 	char *volatile p;
 
-	if (strcmp(v, "read") == 0) {
+	if (strcmp(v, "read") == 0 || strcmp(v, "belowpast") == 0) {
 		p = malloc(4096);
 		printf("%d\n", p[4096]);
 	} else if (strcmp(v, "slack") == 0 || strcmp(v, "noabort") == 0) {
@@ -69,7 +85,10 @@ main(int argc, char **argv)
 		wrong_fill(p, 13);
 		free(p);
 		fprintf(stderr, "done\n");
-	} else if (strcmp(v, "before") == 0) {
+	} else if (strcmp(v, "before") == 0 || strcmp(v, "below") == 0) {
+		char *volatile q = malloc(48);  /* a neighbour, in use */
+
+		q[0] = 1;
 		p = malloc(32);
 		p[-1] = 7;
 		free(p);
