@@ -47,7 +47,9 @@
  *    string grown a few bytes at a time moved it: a copy, fresh pages
  *    faulted in and the old ones decommitted, quadratic in its length (a
  *    1 MiB string: minutes).  A new buffer has no room, so the first
- *    realloc that grows a buffer always moves it.
+ *    realloc that grows a buffer always moves it (below, FW_MOVED says
+ *    which buffers a realloc made: a new one would otherwise grow into
+ *    its last page's slack).
  *
  * 3. Headers.  Nothing is written in the protected pages but the buffer:
  *    each buffer's header (st_fwhdr_t: size, kind, state and the last
@@ -677,7 +679,7 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	end = data + npages * ST_PAGESIZE;
 	buf = below ? data : (end - size) & ~(uintptr_t)(align - 1);
 	fw_hdr_init(hp, data, npages, buf, size, align, kind,
-	    below ? FW_BELOW : 0);
+	    (below ? FW_BELOW : 0) | (room != 0 ? FW_MOVED : 0));
 	hp->fw_room = (uint32_t)rpages;
 	/* Its lead, the page's bytes before it, is its leading redzone. */
 	memset((void *)data, KMEM_REDZONE_BYTE, buf - data);
@@ -1110,6 +1112,14 @@ st_firewall_resize(void *buf, size_t size)
 		return (NULL);
 	big = (hp->fw_flags & FW_UNGUARDED) != 0;
 	if (big && size <= KMEM_MAXBUF)
+		return (NULL);
+	/*
+	 * The first realloc that grows a buffer moves it (section 2), so
+	 * that a stale pointer faults; one placed below has its page's slack
+	 * after it to grow into, which one placed at its guard has not.
+	 */
+	if ((hp->fw_flags & (FW_BELOW | FW_MOVED)) == FW_BELOW &&
+	    size > hp->fw_size)
 		return (NULL);
 	/* The bytes right after it (free() checks all of a big one's). */
 	if (fw_check_slack(hp, &ei, big ? FW_RESIZE_CHECK : UINT64_MAX)) {

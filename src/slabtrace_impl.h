@@ -501,6 +501,8 @@ struct kmem_cache {
                                    again: never reused */
 #define FW_BELOW        0x10    /* fw_flags: the guard page before it
                                    (UMEM_OPTIONS=fwbelow, section 2) */
+#define FW_MOVED        0x20    /* fw_flags: made by a realloc that
+                                   moved a buffer (section 2) */
 
 typedef struct st_fwhdr {
 	uint64_t fw_magic;

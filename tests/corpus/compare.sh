@@ -17,7 +17,8 @@
 #     "ERROR: LeakSanitizer" line;
 #   - with LD_PRELOAD=libslabtrace.so in the modes plain, 0xf
 #     (KMEM_FLAGS=0xf), default (UMEM_DEBUG=default), lite
-#     (UMEM_DEBUG=lite), fw (KMEM_FLAGS=0x4f) and leaks
+#     (UMEM_DEBUG=lite), fw (KMEM_FLAGS=0x4f), fwbelow (the same with
+#     UMEM_OPTIONS=fwbelow) and leaks
 #     (UMEM_OPTIONS=leakcheck: the leak check at exit, status 23),
 #     UMEM_OPTIONS=dump=off:
 #     caught when it exits non-zero with a line starting "slabtrace[PID]: " (or "slabtrace: ").
@@ -43,7 +44,7 @@ CC=${CORPUS_CC:-gcc}
 CXX=${CORPUS_CXX:-g++}
 RUN_TIMEOUT=60
 OPTS=(O0 O2)
-ST_MODES=(plain 0xf default lite fw leaks)
+ST_MODES=(plain 0xf default lite fw fwbelow leaks)
 TOOLS=(valgrind asan "${ST_MODES[@]}")
 JOBS=${CORPUS_JOBS:-2}
 [ "$JOBS" -gt 2 ] 2>/dev/null && JOBS=2
@@ -136,6 +137,8 @@ run_tool() {	# key(name.variant.opt) tool
 		default) cmd+=(UMEM_DEBUG=default) ;;
 		lite) cmd+=(UMEM_DEBUG=lite) ;;
 		fw) cmd+=(KMEM_FLAGS=0x4f) ;;
+		fwbelow) cmd=(env LD_PRELOAD="$SO" UMEM_OPTIONS=dump=off,fwbelow
+		    KMEM_FLAGS=0x4f) ;;
 		leaks) cmd=(env LD_PRELOAD="$SO" UMEM_OPTIONS=dump=off,leakcheck) ;;
 		esac
 		cmd+=("$OUT/bin/$key") ;;

@@ -4,7 +4,7 @@
  * last field (8 bytes after the end) is set; the first bytes past the
  * end are left alone.
  *
- * modes: 0xf default fw
+ * modes: 0xf default fw fwbelow
  * (not lite: lite checks the first byte past the end, which this bug does
  * not touch)
  */

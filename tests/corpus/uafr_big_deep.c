@@ -4,7 +4,7 @@
  * 1 MB buffer's pages after its first are inaccessible under the
  * debugging modes (a big buffer's quarantine), so the first read faults.
  *
- * modes: 0xf default fw
+ * modes: 0xf default fw fwbelow
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * bug: a total at offset 3000 of a freed 3008-byte struct is updated;
  * then structs of the same size are allocated.
  *
- * modes: 0xf default fw
+ * modes: 0xf default fw fwbelow
  * (not lite, which checks the first word only)
  */
 #include <stdlib.h>

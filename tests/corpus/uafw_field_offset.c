@@ -3,7 +3,7 @@
  * bug: a counter at offset 40 of a freed struct is incremented, then main
  * returns.
  *
- * modes: 0xf default fw
+ * modes: 0xf default fw fwbelow
  * (not lite: lite checks only the first word of a freed buffer, as the
  * README says, and this write is at offset 40)
  */

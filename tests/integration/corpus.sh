@@ -4,13 +4,16 @@
 # Juliet suite), each a program that compiles two ways: with -DBAD it
 # commits one heap bug, without it (the "good" variant) it does the same
 # work correctly.  Every program is built good and bad, at -O0 and -O2,
-# and each binary is run under LD_PRELOAD=libslabtrace.so in six modes:
+# and each binary is run under LD_PRELOAD=libslabtrace.so in seven modes:
 #
 #   plain    no debugging variables
 #   0xf      KMEM_FLAGS=0xf
 #   default  UMEM_DEBUG=default
 #   lite     UMEM_DEBUG=lite
 #   fw       KMEM_FLAGS=0x4f (a firewall under every buffer)
+#   fwbelow  the same with UMEM_OPTIONS=fwbelow (the guard page before
+#            each buffer: reads before a buffer's start fault, reads
+#            past its end within its last page do not)
 #   leaks    UMEM_OPTIONS=leakcheck (the leak check at exit: status 23)
 #
 # always with UMEM_OPTIONS=dump=off, stdin from /dev/null, under
@@ -63,22 +66,24 @@ start_time=$SECONDS
 
 # The expectations: category: the modes that must catch its bugs.
 TABLE='
-df: plain 0xf default lite fw
-uafw: 0xf default lite fw
-uafr: fw
-ovfw: 0xf default lite fw
+df: plain 0xf default lite fw fwbelow
+uafw: 0xf default lite fw fwbelow
+uafr: fw fwbelow
+ovfw: 0xf default lite fw fwbelow
 ovfr: fw
-unfw: 0xf default lite fw
-fnh: plain 0xf default lite fw
-fns: plain 0xf default lite fw
-mis: 0xf default lite fw
+unfw: 0xf default lite fw fwbelow
+unfr: fwbelow
+fnh: plain 0xf default lite fw fwbelow
+fns: plain 0xf default lite fw fwbelow
+mis: 0xf default lite fw fwbelow
 leak: leaks
 '
 # (ovfw: lite checks the first byte past the end of a buffer; the one
 # program that overflows without touching that byte says so with a
-# "modes:" line.)
+# "modes:" line.  ovfr: fwbelow catches a read past the end only past the
+# buffer's last page.)
 
-ALL_MODES=(plain 0xf default lite fw leaks)
+ALL_MODES=(plain 0xf default lite fw fwbelow leaks)
 OPTS=(O0 O2)
 MODES=("${ALL_MODES[@]}")
 if [ "${CORPUS_QUICK:-0}" = 1 ]; then
@@ -235,6 +240,7 @@ run_mode() {	# key mode
 	default) envs+=(UMEM_DEBUG=default) ;;
 	lite) envs+=(UMEM_DEBUG=lite) ;;
 	fw) envs+=(KMEM_FLAGS=0x4f) ;;
+	fwbelow) envs=(UMEM_OPTIONS=dump=off,fwbelow KMEM_FLAGS=0x4f) ;;
 	leaks) envs=(UMEM_OPTIONS=dump=off,leakcheck) ;;
 	esac
 	rm -rf "$dir" && mkdir -p "$dir"
