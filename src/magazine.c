@@ -148,10 +148,14 @@ kmem_thread_t kmem_thread_dead = { .kt_flags = KT_DEAD };
 static __thread int kmem_thread_exited
     __attribute__((tls_model("initial-exec")));
 
-/* Section 9: depot visits since the thread's last idle sweep; in one. */
+/*
+ * Section 9: depot visits since the thread's last idle sweep; how many of
+ * the thread's cc operations that may call out (slow paths, flushes) are
+ * under way, as the slab layer and vmem under them allocate and free.
+ */
 static __thread uint32_t kmem_idle_visits
     __attribute__((tls_model("initial-exec")));
-static __thread uint8_t kmem_idle_busy
+static __thread uint32_t kmem_cc_depth
     __attribute__((tls_model("initial-exec")));
 
 static st_lock_t kmem_thread_lock = ST_LOCK_INITIALIZER;
@@ -511,6 +515,7 @@ kmem_cpu_flush(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int32_t newsize)
 {
 	int32_t magsize = cc->cc_magsize;
 
+	kmem_cc_depth++;
 	if (cc->cc_loaded != NULL)
 		kmem_depot_free(cp, cc->cc_loaded, cc->cc_rounds, magsize);
 	if (cc->cc_ploaded != NULL)
@@ -518,6 +523,7 @@ kmem_cpu_flush(kmem_cache_t *cp, kmem_cpu_cache_t *cc, int32_t newsize)
 	cc->cc_loaded = cc->cc_ploaded = NULL;
 	cc->cc_rounds = cc->cc_prounds = -1;
 	cc->cc_magsize = newsize;
+	kmem_cc_depth--;
 }
 
 /* Is cc a live thread's cache with magazines of the cache's current size? */
@@ -549,7 +555,10 @@ kmem_idle_release(kmem_cache_t *cp, void *buf)
  * path is under way) is left alone.  The rounds leave their magazines one
  * at a time, as allocations take them, so that a leak check that stops
  * the thread finds each buffer in a magazine, in a register or in a slab;
- * the emptied magazines stay loaded.
+ * the emptied magazines stay loaded.  Only from a slow path that no other
+ * cc operation of the thread encloses: a magazine being destroyed below
+ * one, its rounds going to the slabs, is still its cc's until the
+ * destroy returns, and the sweep would give the same rounds back twice.
  */
 static void
 kmem_idle_sweep(kmem_cache_t *self)
@@ -557,9 +566,8 @@ kmem_idle_sweep(kmem_cache_t *self)
 	kmem_thread_t *kt = kmem_thread_self;
 	int32_t i;
 
-	if (kt == &kmem_thread_dead || kmem_idle_busy)
+	if (kt == &kmem_thread_dead)
 		return;
-	kmem_idle_busy = 1;
 	for (i = 0; i < KMEM_NCACHE_ALLOC; i++) {
 		kmem_cache_t *cp = kmem_cc_cache[i];
 		kmem_cpu_cache_t *cc = &kt->kt_cc[i];
@@ -578,16 +586,21 @@ kmem_idle_sweep(kmem_cache_t *self)
 			kmem_idle_release(cp,
 			    cc->cc_ploaded->mag_round[--cc->cc_prounds]);
 	}
-	kmem_idle_busy = 0;
 }
 
-/* A depot visit: every kmem_idle_sweep_visits, the idle sweep. */
+/*
+ * A depot visit, from a slow path (kmem_cc_depth counts it): every
+ * kmem_idle_sweep_visits, the idle sweep, at the next outermost one.
+ */
 static inline void
 kmem_idle_visit(kmem_cache_t *cp)
 {
-	if (ST_UNLIKELY(++kmem_idle_visits >= kmem_idle_sweep_visits)) {
+	if (ST_UNLIKELY(++kmem_idle_visits >= kmem_idle_sweep_visits) &&
+	    kmem_cc_depth == 1) {
 		kmem_idle_visits = 0;
+		kmem_cc_depth++;        /* what it calls cannot sweep again */
 		kmem_idle_sweep(cp);
+		kmem_cc_depth--;
 	}
 }
 
@@ -611,8 +624,8 @@ kmem_cpu_own(kmem_cache_t *cp)
 	return (&kt->kt_cc[cp->cache_ccidx]);
 }
 
-void *
-kmem_cache_alloc_slow(kmem_cache_t *cp, int kmflag)
+static void *
+kmem_cache_alloc_slow_cc(kmem_cache_t *cp, int kmflag)
 {
 	kmem_cpu_cache_t *cc = kmem_cpu_own(cp);
 	void *buf;
@@ -647,8 +660,8 @@ kmem_cache_alloc_slow(kmem_cache_t *cp, int kmflag)
 	return (buf);
 }
 
-void
-kmem_cache_free_slow(kmem_cache_t *cp, void *buf)
+static void
+kmem_cache_free_slow_cc(kmem_cache_t *cp, void *buf)
 {
 	kmem_cpu_cache_t *cc = kmem_cpu_own(cp);
 
@@ -681,6 +694,26 @@ kmem_cache_free_slow(kmem_cache_t *cp, void *buf)
 	else
 		__atomic_add_fetch(&cp->cache_free_dead, 1, __ATOMIC_RELAXED);
 	kmem_buf_destruct_free(cp, buf);
+}
+
+/* The slow paths, counted in kmem_cc_depth (section 9). */
+void *
+kmem_cache_alloc_slow(kmem_cache_t *cp, int kmflag)
+{
+	void *buf;
+
+	kmem_cc_depth++;
+	buf = kmem_cache_alloc_slow_cc(cp, kmflag);
+	kmem_cc_depth--;
+	return (buf);
+}
+
+void
+kmem_cache_free_slow(kmem_cache_t *cp, void *buf)
+{
+	kmem_cc_depth++;
+	kmem_cache_free_slow_cc(cp, buf);
+	kmem_cc_depth--;
 }
 
 /* ------------------------------------------------------------------------
