@@ -1183,6 +1183,21 @@ st_firewall_size(void *buf)
  */
 static st_fwhdr_t *sp_fault_owner(uintptr_t addr, int *inpool);
 
+/*
+ * A fault at addr between two buffers: the one it is nearer to; at equal
+ * distances, the one whose pages the page map leads addr to.
+ */
+static st_fwhdr_t *
+fw_nearer(uintptr_t addr, st_fwhdr_t *before, st_fwhdr_t *after)
+{
+	uintptr_t db = addr - ((uintptr_t)before->fw_buf + before->fw_size);
+	uintptr_t da = (uintptr_t)after->fw_buf - addr;
+
+	if (db != da)
+		return (db < da ? before : after);
+	return (fw_hdr_of(addr) == after ? after : before);
+}
+
 static st_fwhdr_t *
 fw_fault_owner(uintptr_t addr)
 {
@@ -1202,8 +1217,7 @@ fw_fault_owner(uintptr_t addr)
 	if (hp == NULL)
 		return (prev);
 	/* Both: before hp's start, or past prev's end. */
-	return ((uintptr_t)hp->fw_buf - addr <= addr -
-	    ((uintptr_t)prev->fw_buf + prev->fw_size) ? hp : prev);
+	return (fw_nearer(addr, prev, hp));
 }
 
 /* Is addr in a page the firewall guards (a buffer's, or a freed big one's)? */
@@ -1410,8 +1424,7 @@ sp_fault_owner(uintptr_t addr, int *inpool)
 	r = page + ST_PAGESIZE < hi ? fw_hdr_of(page + ST_PAGESIZE) : NULL;
 	if (l == NULL || r == NULL)
 		return (l != NULL ? l : r);
-	return (addr - ((uintptr_t)l->fw_buf + l->fw_size) <=
-	    (uintptr_t)r->fw_buf - addr ? l : r);
+	return (fw_nearer(addr, l, r));
 }
 
 /* A slot for size bytes at align (0: malloc's), or NULL: none free. */

@@ -180,6 +180,15 @@ kmem_magtype_of_size(int32_t magsize)
 	return (NULL);
 }
 
+/* A round back to the slabs: checked (if patterned) and destructed. */
+static void
+kmem_round_release(kmem_cache_t *cp, void *buf)
+{
+	if (cp->cache_flags & KMF_DEADBEEF)
+		kmem_debug_verify_free(cp, buf);
+	kmem_buf_destruct_free(cp, buf);
+}
+
 /* Destruct the first nrounds rounds and free the magazine. */
 static void
 kmem_magazine_destroy(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
@@ -187,11 +196,8 @@ kmem_magazine_destroy(kmem_cache_t *cp, kmem_magazine_t *mp, int32_t nrounds,
 {
 	int32_t i;
 
-	for (i = 0; i < nrounds; i++) {
-		if (cp->cache_flags & KMF_DEADBEEF)
-			kmem_debug_verify_free(cp, mp->mag_round[i]);
-		kmem_buf_destruct_free(cp, mp->mag_round[i]);
-	}
+	for (i = 0; i < nrounds; i++)
+		kmem_round_release(cp, mp->mag_round[i]);
 	kmem_cache_free(kmem_magtype_of_size(magsize)->mt_cache, mp);
 }
 
@@ -540,15 +546,6 @@ kmem_cpu_usable(kmem_cache_t *cp, kmem_cpu_cache_t *cc)
 	return (1);
 }
 
-/* A round of an idle cache back to the slabs (kmem_magazine_destroy's). */
-static void
-kmem_idle_release(kmem_cache_t *cp, void *buf)
-{
-	if (cp->cache_flags & KMF_DEADBEEF)
-		kmem_debug_verify_free(cp, buf);
-	kmem_buf_destruct_free(cp, buf);
-}
-
 /*
  * Section 9: the calling thread gives back the rounds of its kmem_alloc_N
  * caches that saw no operation since its last sweep; `self` (whose slow
@@ -580,10 +577,10 @@ kmem_idle_sweep(kmem_cache_t *self)
 			continue;
 		}
 		while (cc->cc_loaded != NULL && cc->cc_rounds > 0)
-			kmem_idle_release(cp,
+			kmem_round_release(cp,
 			    cc->cc_loaded->mag_round[--cc->cc_rounds]);
 		while (cc->cc_ploaded != NULL && cc->cc_prounds > 0)
-			kmem_idle_release(cp,
+			kmem_round_release(cp,
 			    cc->cc_ploaded->mag_round[--cc->cc_prounds]);
 	}
 }
