@@ -22,12 +22,20 @@
  *    corrupted tag.  In a small slab the free-list link is the tag's
  *    redzone word (it is rewritten when the buffer leaves the slab).
  *
- *    The rest of the chunk after the tag (the cache's alignment leaves
- *    some, e.g. 40 bytes in kmem_alloc_64's 128-byte chunks), and a
- *    slab's colour bytes before its first chunk, are filled with
- *    KMEM_REDZONE_BYTE when the slab is made: they are the leading redzone
- *    of the next buffer, checked when it is freed and by the heap verify,
- *    so that a write before a buffer's start (an underflow) is caught.
+ *    The rest of the chunk after the tag, the gap (the cache's alignment
+ *    leaves some, e.g. 40 bytes in kmem_alloc_64's 128-byte chunks, 4072
+ *    in kmem_alloc_4096's), and a slab's colour bytes before its first
+ *    chunk (at least KMEM_LEAD_CHECK, slab.c section 4), are filled with
+ *    KMEM_REDZONE_BYTE when the slab is made, KMEM_LEAD_CHECK bytes at
+ *    each end of a gap.  The gap's first half is the buffer's trailing
+ *    redzone, its second half the next buffer's leading one
+ *    (kmem_gap(), slabtrace_impl.h): both are checked when a buffer is
+ *    freed and by the heap verify, so that an overrun that jumps the tag
+ *    (a field of the element past an array's end) and an underflow are
+ *    each caught, and blamed on the nearer buffer.  Before, the whole gap
+ *    was the next buffer's: 28 bytes past a 64-byte buffer were reported
+ *    at the next buffer's free as its underflow, and a write 31 bytes
+ *    past a 4096-byte buffer was not seen at all.
  *
  * 3. States.  Buffers in slabs and magazines are free: filled with
  *    0xdeadbeef (cache_verify bytes, limited by maxverify) and tagged FREE.
@@ -287,8 +295,9 @@ kmem_redzone_find(const uint8_t *p, const uint8_t *end)
 
 /*
  * The leading redzone of buf, a chunk of slab sp (section 2): [*lop, buf),
- * its last KMEM_LEAD_CHECK bytes at most (an underflow starts right before
- * the buffer; kmem_alloc_4096's chunks have 4072 bytes of padding).
+ * the second half of the gap before it, its last KMEM_LEAD_CHECK bytes at
+ * most (an underflow starts right before the buffer; kmem_alloc_4096's
+ * chunks have 4072 bytes of padding).
  * NULL if intact, else the first byte of it that was written.
  */
 static const uint8_t *
@@ -297,13 +306,13 @@ kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
 {
 	const uint8_t *b = buf, *first = (const uint8_t *)sp->slab_base +
 	    sp->slab_color, *p;
-	uint64_t n = b == first ? sp->slab_color :
-	    cp->cache_chunksize - kmem_tag_end(cp);
+	uint64_t n = kmem_lead_len(cp, sp->slab_color, b == first, 1);
 
-	*lop = b - ST_MIN(n, KMEM_LEAD_CHECK);
-	for (p = *lop; p + 8 <= b && ((uintptr_t)p & 7) == 0 &&
-	    *(const uint64_t *)(const void *)p == 0xbbbbbbbbbbbbbbbbULL; p += 8)
-		continue;
+	*lop = p = b - n;
+	/* Whole words (gaps and colours are), but for a lite-tag cache's. */
+	if ((n & 7) == 0 && ((uintptr_t)p & 7) == 0 &&
+	    find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n) == NULL)
+		return (NULL);
 	for (; p < b; p++)
 		if (*p != KMEM_REDZONE_BYTE)
 			return (p);
@@ -314,17 +323,25 @@ kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
 void
 kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp)
 {
-	uint64_t pad = ST_MIN(cp->cache_chunksize - kmem_tag_end(cp),
-	    KMEM_LEAD_CHECK), color = ST_MIN(sp->slab_color, KMEM_LEAD_CHECK);
+	uint64_t pad = ST_MIN(kmem_gap(cp), KMEM_LEAD_CHECK), tag_end =
+	    kmem_tag_end(cp), color = ST_MIN(sp->slab_color, KMEM_LEAD_CHECK);
+	char *first = (char *)sp->slab_base + sp->slab_color;
 	uint32_t i;
 	kmem_bufctl_t *bcp;
 
-	/* Leading redzones (what is checked of them): before each chunk. */
-	memset((char *)sp->slab_base + sp->slab_color - color,
-	    KMEM_REDZONE_BYTE, color);
-	for (i = 0; pad > 0 && i + 1 < sp->slab_chunks; i++)
-		memset((char *)sp->slab_base + sp->slab_color +
-		    (i + 1) * cp->cache_chunksize - pad, KMEM_REDZONE_BYTE, pad);
+	/*
+	 * The redzones in the gaps (what is checked of them): the first and
+	 * the last `pad` bytes of each, the buffer's trailing and the next
+	 * one's leading halves within them; and before the first chunk.
+	 */
+	memset(first - color, KMEM_REDZONE_BYTE, color);
+	for (i = 0; pad > 0 && i < sp->slab_chunks; i++) {
+		char *chunk = first + (uint64_t)i * cp->cache_chunksize;
+
+		memset(chunk + tag_end, KMEM_REDZONE_BYTE, pad);
+		memset(chunk + cp->cache_chunksize - pad, KMEM_REDZONE_BYTE,
+		    pad);
+	}
 
 	if (cp->cache_flags & KMF_HASH) {
 		for (bcp = sp->slab_head; bcp != NULL; bcp = bcp->bc_next) {
@@ -630,13 +647,36 @@ kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
 	return (1);
 }
 
-/* 0: the bytes before buf are intact; -1: reported (noabort). */
+/* An overrun that jumped the tag: the trailing redzone was written. */
+static int
+kmem_trail_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
+{
+	uint64_t n = kmem_trail_len(cp, 1);
+	const uint8_t *p = (const uint8_t *)buf + kmem_tag_end(cp), *bad;
+
+	if (ST_LIKELY(n == 0 || (((n | (uintptr_t)p) & 7) == 0 &&
+	    find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n) == NULL)))
+		return (0);
+	if ((bad = kmem_trail_find(cp, buf, n)) == NULL)
+		return (0);
+	(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
+	ei->ei_off = (uint64_t)(bad - (const uint8_t *)buf);
+	ei->ei_old = KMEM_REDZONE_BYTE;
+	ei->ei_new = *bad;
+	ei->ei_alloc_size = kmem_free_asked.fa_buf == buf ?
+	    kmem_free_asked.fa_size : kmem_debug_size(cp, buf);
+	return (1);
+}
+
+/* 0: the redzones before and after buf's chunk are intact; -1: reported
+   (noabort). */
 static int
 kmem_debug_check_lead(kmem_cache_t *cp, void *buf)
 {
 	kmem_errinfo_t ei;
 
-	if (ST_LIKELY(!kmem_lead_error(cp, buf, &ei)))
+	if (ST_LIKELY(!kmem_lead_error(cp, buf, &ei) &&
+	    !kmem_trail_error(cp, buf, &ei)))
 		return (0);
 	kmem_error(&ei);
 	return (-1);
@@ -817,9 +857,11 @@ kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
 		return (1);
 	if (btp->bt_bxstat == (bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC))
 		return (free_only ? 0 : kmem_verify_allocated(cp, buf, btp,
-		    ei));
+		    ei) || kmem_trail_error(cp, buf, ei));
 	if (btp->bt_bxstat != (bcp ^ (intptr_t)KMEM_BUFTAG_FREE))
 		return (kmem_errinfo_init(ei, KMERR_BADBUFTAG, cp, buf));
+	if (!free_only && kmem_trail_error(cp, buf, ei))
+		return (1);
 	if (!(cp->cache_flags & KMF_DEADBEEF))
 		return (0);
 	if (cp->cache_flags & KMF_LITE)

@@ -36,12 +36,14 @@
  *    offsets (cache_color, advancing by cache_align up to cache_maxcolor,
  *    the slab's leftover space), so that buffers at the same index in
  *    different slabs do not compete for the same cache lines.  In a
- *    redzoned cache the offset is never below kmem_min_color() (16 bytes,
- *    aligned): the slab's first buffer has a leading redzone too, as the
- *    others have the tail of the chunk before theirs, so that its
- *    underflow is found (debug.c, section 2); without it, a write before
- *    the first buffer of a slab whose offset was 0 went into whatever
- *    lay before the slab, unseen.
+ *    redzoned cache the offset is never below kmem_min_color()
+ *    (KMEM_LEAD_CHECK, 64 bytes, aligned): the slab's first buffer has a
+ *    leading redzone as long as any other's, so that its underflow is
+ *    found (debug.c, section 2); without it, a write before the first
+ *    buffer of a slab whose offset was 0 went into whatever lay before
+ *    the slab, unseen, and with 16 bytes a write 32 bytes before the
+ *    first buffer did (a small program's first malloc of a size is a
+ *    slab's first buffer).
  *
  * 5. Slab lists.  A cache keeps its slabs on two lists: cache_partial (some
  *    buffers free; allocation takes from the head, which keeps memory
@@ -115,14 +117,13 @@ highbit64(uint64_t x)
  * Creating and destroying caches.
  */
 
-#define KMEM_LEAD_MIN           16      /* a first buffer's leading redzone */
 
 /* The least colour of cp's slabs (section 4). */
 static uint64_t
 kmem_min_color(const kmem_cache_t *cp)
 {
 	return ((cp->cache_flags & KMF_REDZONE) ?
-	    ST_P2ROUNDUP(KMEM_LEAD_MIN, cp->cache_align) : 0);
+	    ST_P2ROUNDUP(KMEM_LEAD_CHECK, cp->cache_align) : 0);
 }
 
 static void

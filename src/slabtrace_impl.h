@@ -36,7 +36,7 @@
 #include "platform.h"
 
 #define ST_VERSION_MAJOR        0
-#define ST_VERSION_MINOR        3
+#define ST_VERSION_MINOR        4
 
 #define ST_LIKELY(x)    __builtin_expect(!!(x), 1)
 #define ST_UNLIKELY(x)  __builtin_expect(!!(x), 0)
@@ -551,6 +551,7 @@ typedef struct st_depot {
 } st_depot_t;
 #define ST_DEPOT_VERSION        (0 << 16 | 2)   /* sr_version with depot */
 #define ST_ASTACK_VERSION       (0 << 16 | 3)   /* ... and bc_astackid */
+#define ST_TRAIL_VERSION        (0 << 16 | 4)   /* ... and trailing redzones */
 
 /* ------------------------------------------------------------------------
  * The root: one structure from which the debugger finds everything.
@@ -1133,7 +1134,7 @@ kmem_buf_base(const kmem_cache_t *cp, const kmem_slab_t *sp, const void *buf)
  */
 #define KMEM_LEAD_CHECK 64      /* bytes of a leading redzone checked */
 
-/* The end of buf's tag in its chunk: the next buffer's leading redzone. */
+/* The end of buf's tag in its chunk. */
 static inline uint64_t
 kmem_tag_end(const kmem_cache_t *cp)
 {
@@ -1141,12 +1142,47 @@ kmem_tag_end(const kmem_cache_t *cp)
 	    sizeof (kmem_buftag_lite_t) : sizeof (kmem_buftag_t)));
 }
 
+/*
+ * The gap: the bytes after a chunk's tag, which the cache's alignment
+ * leaves (40 in kmem_alloc_64's 128-byte chunks, 4072 in kmem_alloc_4096's).
+ * Its first half is the buffer's trailing redzone, its second half the
+ * next buffer's leading one, KMEM_LEAD_CHECK bytes of each at most, so
+ * that a write in it is blamed on the nearer buffer: an overrun that
+ * jumps the tag on the buffer before, an underflow on the one after.
+ * The halves are whole words (checked a word at a time), the odd word to
+ * the next buffer: an 8-byte gap (kmem_alloc_16) is all its leading
+ * redzone, as a one-byte underflow is the likelier bug there.
+ * Heaps before ST_TRAIL_VERSION had no trailing redzones (`trails` 0):
+ * the whole gap, up to KMEM_LEAD_CHECK, was the next buffer's.
+ */
+static inline uint64_t
+kmem_gap(const kmem_cache_t *cp)
+{
+	return (cp->cache_chunksize - kmem_tag_end(cp));
+}
+
+/* The gap's second half, rounded up to words (a gap is whole words). */
+static inline uint64_t
+kmem_gap_lead(const kmem_cache_t *cp)
+{
+	return (ST_P2ROUNDUP(kmem_gap(cp) / 2, 8));
+}
+
+/* The bytes after a chunk's tag that are its trailing redzone, as checked. */
+static inline uint64_t
+kmem_trail_len(const kmem_cache_t *cp, int trails)
+{
+	return (trails ? ST_MIN(kmem_gap(cp) - kmem_gap_lead(cp),
+	    KMEM_LEAD_CHECK) : 0);
+}
+
 /* The bytes before a chunk that are its leading redzone, as checked. */
 static inline uint64_t
-kmem_lead_len(const kmem_cache_t *cp, uint32_t color, int first_chunk)
+kmem_lead_len(const kmem_cache_t *cp, uint32_t color, int first_chunk,
+    int trails)
 {
-	uint64_t n = first_chunk ? color : cp->cache_chunksize -
-	    kmem_tag_end(cp);
+	uint64_t n = first_chunk ? color : trails ? kmem_gap_lead(cp) :
+	    kmem_gap(cp);
 
 	return (ST_MIN(n, KMEM_LEAD_CHECK));
 }
@@ -1211,15 +1247,70 @@ kmem_chunk_verify_redzone(const kmem_cache_t *cp, const uint8_t *buf,
 	return (KMERR_NERRORS);
 }
 
+/* The first byte of a chunk's trailing redzone that is not 0xbb, or NULL. */
+static inline const uint8_t *
+kmem_trail_find(const kmem_cache_t *cp, const uint8_t *buf, uint64_t trail)
+{
+	const uint8_t *p = buf + kmem_tag_end(cp), *end = p + trail;
+	uint64_t w;
+
+	if (trail >= 8) {       /* words, the last one overlapping */
+		for (; p + 8 <= end; p += 8) {
+			__builtin_memcpy(&w, p, 8);
+			if (w != 0xbbbbbbbbbbbbbbbbULL)
+				break;
+		}
+		if (p + 8 > end) {
+			__builtin_memcpy(&w, end - 8, 8);
+			if (w == 0xbbbbbbbbbbbbbbbbULL)
+				return (NULL);
+			p = end - 8;
+		}
+	}
+	for (; p < end; p++)
+		if (*p != KMEM_REDZONE_BYTE)
+			return (p);
+	return (NULL);
+}
+
+static inline uint32_t kmem_chunk_verify_body(const kmem_cache_t *cp,
+    const uint8_t *buf, kmem_chunk_err_t *ce);
+
 /*
  * Check the debugged chunk at buf (in place, or a copy with the `lead`
- * bytes before it, kmem_lead_len): its leading redzone, its tag, a free
- * buffer's 0xdeadbeef pattern, an allocated one's redzone.  Not its
- * bufctl pointer, which only the caller can follow.  KMERR_NERRORS if
- * sound; else the error, and where and what in *ce.
+ * bytes before it, kmem_lead_len, and the whole chunk after): its leading
+ * redzone, its tag, a free buffer's 0xdeadbeef pattern, an allocated
+ * one's redzone, then its `trail` bytes of trailing redzone
+ * (kmem_trail_len).  Not its bufctl pointer, which only the caller can
+ * follow.  KMERR_NERRORS if sound; else the error, and where and what in
+ * *ce.
  */
 static inline uint32_t
 kmem_chunk_verify(const kmem_cache_t *cp, const uint8_t *buf, uint64_t lead,
+    uint64_t trail, kmem_chunk_err_t *ce)
+{
+	const uint8_t *p;
+	uint64_t i;
+	uint32_t err;
+
+	ce->ce_size = cp->cache_bufsize;
+	kmem_chunk_err(ce, KMERR_NERRORS, 0, 0, 0);
+	for (i = lead; i > 0; i--) {
+		if (buf[-(int64_t)i] != KMEM_REDZONE_BYTE)
+			return (kmem_chunk_err(ce, KMERR_REDZONE, -(int64_t)i,
+			    KMEM_REDZONE_BYTE, buf[-(int64_t)i]));
+	}
+	err = kmem_chunk_verify_body(cp, buf, ce);
+	if (err == KMERR_NERRORS && (p = kmem_trail_find(cp, buf, trail)) !=
+	    NULL)
+		return (kmem_chunk_err(ce, KMERR_REDZONE, p - buf,
+		    KMEM_REDZONE_BYTE, *p));
+	return (err);
+}
+
+/* kmem_chunk_verify's tag, pattern and redzone checks. */
+static inline uint32_t
+kmem_chunk_verify_body(const kmem_cache_t *cp, const uint8_t *buf,
     kmem_chunk_err_t *ce)
 {
 	kmem_buftag_t bt;
@@ -1229,13 +1320,6 @@ kmem_chunk_verify(const kmem_cache_t *cp, const uint8_t *buf, uint64_t lead,
 	__builtin_memcpy(&bt, buf + cp->cache_buftag, sizeof (bt));
 	x = bt.bt_bxstat ^ (intptr_t)bt.bt_bufctl;
 	ce->ce_alloc = x == (intptr_t)KMEM_BUFTAG_ALLOC;
-	ce->ce_size = cp->cache_bufsize;
-	kmem_chunk_err(ce, KMERR_NERRORS, 0, 0, 0);
-	for (i = lead; i > 0; i--) {
-		if (buf[-(int64_t)i] != KMEM_REDZONE_BYTE)
-			return (kmem_chunk_err(ce, KMERR_REDZONE, -(int64_t)i,
-			    KMEM_REDZONE_BYTE, buf[-(int64_t)i]));
-	}
 	if (ce->ce_alloc)
 		return ((cp->cache_flags & KMF_REDZONE) ?
 		    kmem_chunk_verify_redzone(cp, buf, ce) : KMERR_NERRORS);

@@ -79,8 +79,9 @@ ex_integrity(mdb_heap_t *h, const mdb_buf_t *b)
 	const kmem_cache_t *cp;
 	kmem_chunk_err_t ce;
 	kmem_slab_t sl;
-	uint64_t len, lead = 0, i, nbad = 0, w;
+	uint64_t len, lead = 0, trail, i, nbad = 0, w;
 	uint8_t *data;
+	int trails = h->mh_root.sr_version >= ST_TRAIL_VERSION;
 
 	ex_heading("integrity");
 	if (b->mb_cache == NULL) {
@@ -96,8 +97,11 @@ ex_integrity(mdb_heap_t *h, const mdb_buf_t *b)
 	}
 	if (mdb_tgt_vread(h->mh_tgt, b->mb_slab, &sl, sizeof (sl)) == 0)
 		lead = kmem_lead_len(cp, sl.slab_color, b->mb_addr ==
-		    (uint64_t)(uintptr_t)sl.slab_base + sl.slab_color);
+		    (uint64_t)(uintptr_t)sl.slab_base + sl.slab_color, trails);
 	len = ST_MIN(cp->cache_chunksize, EX_MAXCHUNK);
+	trail = kmem_trail_len(cp, trails);
+	if (kmem_tag_end(cp) + trail > len)
+		trail = 0;              /* past what is read */
 	if (len < cp->cache_buftag + sizeof (kmem_buftag_t) ||
 	    (data = malloc(lead + len)) == NULL) {
 		(void) printf("  cannot check: chunk size %llu\n",
@@ -110,7 +114,8 @@ ex_integrity(mdb_heap_t *h, const mdb_buf_t *b)
 		free(data);
 		return;
 	}
-	if (kmem_chunk_verify(cp, data + lead, lead, &ce) == KMERR_NERRORS) {
+	if (kmem_chunk_verify(cp, data + lead, lead, trail, &ce) ==
+	    KMERR_NERRORS) {
 		(void) printf("  clean (%s, tag, %s)\n", ce.ce_alloc ?
 		    "allocated" : "free", ce.ce_alloc ? "redzone intact" :
 		    (cp->cache_flags & KMF_DEADBEEF) ? "0xdeadbeef pattern "
@@ -148,9 +153,10 @@ ex_integrity(mdb_heap_t *h, const mdb_buf_t *b)
 			    (long long)ce.ce_size + 1,
 			    (unsigned long long)ce.ce_size);
 		else if (ce.ce_off < 0)
-			(void) printf(" (%lld bytes before the buffer: an "
-			    "overrun of the chunk before it?)",
-			    (long long)-ce.ce_off);
+			(void) printf(" (%lld bytes before the buffer: %s)",
+			    (long long)-ce.ce_off, trails ? "an underflow, "
+			    "nearer it than the chunk before" : "an underflow, "
+			    "or an overrun of the chunk before it");
 		(void) putchar('\n');
 		break;
 	case KMERR_BADBUFTAG:

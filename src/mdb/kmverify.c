@@ -149,6 +149,7 @@ kv_buf(void *arg, const mdb_buf_t *b)
 	const kmem_cache_t *cp = &b->mb_cache->mc_cp;
 	kmem_chunk_err_t ce;
 	uint64_t lead;
+	int trails;
 
 	if (b->mb_data == NULL) {	/* not in the dump: cannot tell */
 		kv->kv_unread++;
@@ -161,9 +162,12 @@ kv_buf(void *arg, const mdb_buf_t *b)
 			return (0);
 		kv->kv_slab = b->mb_slab;
 	}
+	trails = kv->kv_heap->mh_root.sr_version >= ST_TRAIL_VERSION;
 	lead = kmem_lead_len(cp, kv->kv_sl.slab_color, b->mb_addr ==
-	    (uint64_t)(uintptr_t)kv->kv_sl.slab_base + kv->kv_sl.slab_color);
-	if (kmem_chunk_verify(cp, b->mb_data, lead, &ce) == KMERR_NERRORS) {
+	    (uint64_t)(uintptr_t)kv->kv_sl.slab_base + kv->kv_sl.slab_color,
+	    trails);
+	if (kmem_chunk_verify(cp, b->mb_data, lead, kmem_trail_len(cp, trails),
+	    &ce) == KMERR_NERRORS) {
 		if (!ce.ce_alloc || kv_bufctl_ok(kv->kv_heap, b))
 			return (0);
 		ce.ce_error = KMERR_BADBUFCTL;

@@ -78,9 +78,9 @@ fns: plain 0xf default lite fw fwbelow
 mis: 0xf default lite fw fwbelow
 leak: leaks
 '
-# (ovfw: lite checks the first byte past the end of a buffer; the one
-# program that overflows without touching that byte says so with a
-# "modes:" line.  ovfr: fwbelow catches a read past the end only past the
+# (ovfw: lite checks the first byte past the end of a buffer; the
+# programs that overflow without touching that byte (into lite's longer
+# tag, which keeps callers) say so with a "modes:" line.  ovfr: fwbelow catches a read past the end only past the
 # buffer's last page.)
 
 ALL_MODES=(plain 0xf default lite fw fwbelow leaks)

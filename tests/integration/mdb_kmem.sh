@@ -85,9 +85,11 @@ int main(int argc, char **argv) {
 		((volatile char *)k640[5])[600] = 0x41;		/* padding */
 		((volatile char *)k640[6])[640 + 16] ^= 0x10;	/* bxstat */
 		((volatile char *)k640[8])[-1] = 0x42;		/* before */
+		((volatile char *)k640[9])[640 + 24 + 10] = 0x43; /* past tag */
 		say("rz5", k640[5]);
 		say("rz6", k640[6]);
 		say("rz8", k640[8]);
+		say("rz9", k640[9]);
 	}
 	*(volatile int *)0 = 1;
 	return 0;
@@ -274,14 +276,17 @@ json_ok "uaf: ::kmem_verify -j"
 cd "$work/d.rz" || exit 1
 c=$(cache_addr kmem_alloc_640)
 mdb -e "$c::kmem_verify" 0
-r5=$(addr rz5) r6=$(addr rz6) r8=$(addr rz8)
+r5=$(addr rz5) r6=$(addr rz6) r8=$(addr rz8) r9=$(addr rz9)
 grep -qx "  buffer $r5 (allocated) has a corrupt redzone, at $(printf %x $((0x$r5 + 600))) (offset 0x258): 0xbb replaced by 0x41 (size 600)" out ||
     fail "rz: padding: $(cat out)"
 grep -qx "  buffer $r6 (allocated) has a corrupt buftag, at $(printf %x $((0x$r6 + 656))): bufctl ^ bxstat = a110c8fd, should be a110c8ed (allocated) or f4eef4ee (free)" out ||
     fail "rz: bxstat: $(cat out)"
 grep -qx "  buffer $r8 (allocated) has a corrupt leading redzone, at $(printf %x $((0x$r8 - 1))) (1 bytes before it): 0xbb replaced by 0x42" out ||
     fail "rz: before: $(cat out)"
-[ "$(grep -c '^  buffer' out)" -eq 3 ] || fail "rz: not 3 lines: $(cat out)"
+# An overrun that jumped the tag: the gap's first half is the buffer's.
+grep -qx "  buffer $r9 (allocated) has a corrupt redzone, at $(printf %x $((0x$r9 + 674))) (offset 0x2a2): 0xbb replaced by 0x43 (size 600)" out ||
+    fail "rz: past the tag: $(cat out)"
+[ "$(grep -c '^  buffer' out)" -eq 4 ] || fail "rz: not 4 lines: $(cat out)"
 
 # ---- damaged dumps: one line, never a crash or a hang ----
 cd "$work/d.0xf" || exit 1
