@@ -625,7 +625,8 @@ st_firewall_alloc(size_t size, size_t room, size_t align, st_kind_t kind)
 	st_fwhdr_t *hp, *old;
 	uint64_t npages, len, rpages;
 	uintptr_t base, data, end, buf;
-	int below = st_opts.so_fw_below != 0;
+	/* A buffer of no bytes keeps its guard after: p[0] is the bug. */
+	int below = st_opts.so_fw_below != 0 && size != 0;
 
 	if (align == 0)
 		align = fw_malloc_align(size);
@@ -1463,7 +1464,7 @@ sp_alloc(size_t size, size_t align)
 	}
 	end = base + ST_PAGESIZE;
 	/* fwbelow: at the slot's start, the guard before it (section 2). */
-	below = st_opts.so_fw_below != 0;
+	below = st_opts.so_fw_below != 0 && size != 0;
 	buf = below ? base : (end - size) & ~(uintptr_t)(align - 1);
 	fw_hdr_init(hp, base, 1, buf, size, align, ST_KIND_MALLOC, FW_SAMPLED |
 	    (below ? FW_BELOW : 0));

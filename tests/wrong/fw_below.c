@@ -19,9 +19,12 @@
  *   realloc   a buffer grown by realloc to 5000 bytes (it moves, with
  *             room after it) and to 9000 (in place, into the room), its
  *             bytes kept, then read at [-1];
- *   mprotect  read, with page protections instead of guard regions.
+ *   mprotect  read, with page protections instead of guard regions;
+ *   zero      fwbelow, malloc(0)'s first byte read: a buffer of no bytes
+ *             keeps its guard page after it, so the read faults (at the
+ *             page's start there would be a whole page of slack to read).
  *
- * variants: read write default pastpage slack realloc mprotect
+ * variants: read write default pastpage slack realloc mprotect zero
  * env: KMEM_FLAGS=0x4f UMEM_OPTIONS=fwbelow
  * env-default: KMEM_FLAGS=0x4f
  * env-mprotect: KMEM_FLAGS=0x4f UMEM_OPTIONS=fwbelow,mprotect
@@ -44,6 +47,9 @@
  * expect-pastpage: slabtrace: write past end of buffer
  * expect-pastpage: fault at [0-9a-f]+: offset 0x1008 of the 4096-byte buffer, past its end
  * expect-pastpage: \s*wrong_fill\+0x[0-9a-f]+(  .*)?
+ * expect-zero: slabtrace: read past end of buffer
+ * expect-zero: fault at [0-9a-f]+: offset 0x0 of the 0-byte buffer, past its end
+ * expect-zero: \s*wrong_peek(\+0x[0-9a-f]+)?(  .*)?
  * signal-slack: ABRT
  * expect-slack: slabtrace: redzone violation: write past end of buffer
  * gdb: main
@@ -73,6 +79,12 @@ __attribute__((noinline)) void
 wrong_fill(volatile char *p, size_t n)
 {
 	p[n + 8] = 1;                   /* the bug: past the end */
+}
+
+__attribute__((noinline)) int
+wrong_peek(volatile const char *p)
+{
+	return (p[0]);                  /* the bug: malloc(0) has no bytes */
 }
 
 int
@@ -116,6 +128,12 @@ main(int argc, char **argv)
 		if (wrong_sum(q, 9000) != 70 + 8990)
 			return (3);
 		free(q);
+	} else if (strcmp(v, "zero") == 0) {
+		volatile char *p = malloc(0);
+
+		if (p != NULL && wrong_peek(p) == 0x5a)
+			return (3);
+		free((void *)p);
 	} else if (strcmp(v, "slack") == 0) {
 		volatile char *p = malloc(10);
 
