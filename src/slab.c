@@ -399,6 +399,26 @@ kmem_next_color(kmem_cache_t *cp)
 	return (color);
 }
 
+/*
+ * Does a new slab of cp get malloc's free key (malloc.c, section 4) in
+ * each chunk?  Then a chunk never handed out looks freed, and free() of
+ * it (a pointer one buffer too far) is reported, where it used to go into
+ * a magazine while the slab still had it, to be handed out twice.  Only
+ * kmem_alloc_N caches without debugging (which has its tags), where the
+ * small layout's link leaves the word free, and slabs of two pages at
+ * most, whose pages the first buffers commit anyway (a large slab's are
+ * committed as its buffers are used).  malloc clears the word.
+ */
+static int
+kmem_slab_keyed(const kmem_cache_t *cp)
+{
+	if (cp->cache_cc_off == 0 || (cp->cache_flags & KMF_BUFTAG) ||
+	    cp->cache_slabsize > 2 * ST_PAGESIZE)
+		return (0);
+	return ((cp->cache_flags & KMF_HASH) ||
+	    cp->cache_keyoff + sizeof (uint64_t) <= cp->cache_bufctl);
+}
+
 static kmem_slab_t *
 kmem_slab_init_small(kmem_cache_t *cp, char *base, uint64_t color)
 {
@@ -406,11 +426,15 @@ kmem_slab_init_small(kmem_cache_t *cp, char *base, uint64_t color)
 	    sizeof (kmem_slab_t));
 	kmem_bufctl_t *next = NULL;
 	uint32_t i;
+	int keyed = kmem_slab_keyed(cp);
 
 	for (i = cp->cache_chunks; i-- > 0; ) {
 		char *buf = base + color + i * cp->cache_chunksize;
 		kmem_bufctl_t *bcp = (kmem_bufctl_t *)(buf + cp->cache_bufctl);
 
+		if (keyed)
+			*(uint64_t *)(void *)(buf + cp->cache_keyoff) =
+			    kmem_free_key;
 		bcp->bc_next = next;
 		next = bcp;
 	}
@@ -425,6 +449,7 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 	kmem_slab_t *sp = kmem_cache_alloc(kmem_slab_cache, kmflag);
 	kmem_bufctl_t *next = NULL;
 	uint32_t i;
+	int keyed = kmem_slab_keyed(cp);
 
 	if (sp == NULL)
 		return (NULL);
@@ -442,6 +467,9 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 			return (NULL);
 		}
 		bcp->bc_addr = base + color + i * cp->cache_chunksize;
+		if (keyed)
+			*(uint64_t *)(void *)((char *)bcp->bc_addr +
+			    cp->cache_keyoff) = kmem_free_key;
 		bcp->bc_slab = sp;
 		bcp->bc_next = next;
 		next = bcp;
