@@ -1746,12 +1746,28 @@ kmem_suspect_freed(const void *bad, const void *uc)
 		kmem_print_history(cp, buf, NULL, KMERR_MODIFIED);
 }
 
+/*
+ * An address no buffer starts at: in the allocator's own memory (a big
+ * buffer freed twice, whose pages the page map no longer leads to, an
+ * address inside one past its first page, a slab's header), or not its
+ * at all.  Asked only when reporting; the record takes no lock.
+ */
+static const char *
+kmem_badaddr_text(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	return (a != 0 && st_os_mapped_by_us(a, a + 1) == 1 ?
+	    "invalid pointer, not the start of an allocated buffer" :
+	    "invalid pointer, not from this allocator");
+}
+
 /* The first line of ei's report, as words. */
 static const char *
 kmem_error_kind(const kmem_errinfo_t *ei)
 {
 	if (ei->ei_error == KMERR_BADADDR && ei->ei_realcache == NULL)
-		return ("invalid pointer, not from this allocator");
+		return (kmem_badaddr_text(ei->ei_buf));
 	if (ei->ei_error == KMERR_REDZONE && (int64_t)ei->ei_off < 0)
 		return ("redzone violation: write before start of buffer");
 	return (kmem_error_text[ei->ei_error]);
@@ -1773,9 +1789,10 @@ kmem_error(const kmem_errinfo_t *ei)
 		bcp = btp->bt_bufctl;
 	if (ei->ei_error == KMERR_BADADDR && cp == NULL) {
 		/* Not ours at all: OpenBSD-style, one line. */
-		st_msg("%s(%p): invalid pointer, not from this "
-		    "allocator%s\n", ei->ei_routine != NULL ? ei->ei_routine :
-		    "free", ei->ei_buf, kmem_pattern_hint(ei->ei_buf));
+		st_msg("%s(%p): %s%s\n", ei->ei_routine != NULL ?
+		    ei->ei_routine : "free", ei->ei_buf,
+		    kmem_badaddr_text(ei->ei_buf),
+		    kmem_pattern_hint(ei->ei_buf));
 	} else if (ei->ei_oneline && ei->ei_error == KMERR_BADBASE) {
 		st_msg("%s(%p): %s (%p in %s)\n",
 		    ei->ei_routine != NULL ? ei->ei_routine : "free",

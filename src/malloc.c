@@ -468,9 +468,14 @@ st_usable(void *buf, const char *routine)
 	if (pm & PM_BIG) {
 		if (((uintptr_t)buf & (ST_PAGESIZE - 1)) == 0)
 			return (kmem_oversize_size(pm));
-	} else if (pm != 0 && kmem_buf_is_base(sp->slab_cache, sp,
-	    (uintptr_t)buf) && !(sp->slab_cache->cache_cflags & KMC_PRIVATE)) {
-		return (sp->slab_cache->cache_bufsize);
+	} else if (pm != 0) {
+		kmem_cache_t *cp = sp->slab_cache;
+
+		if (kmem_buf_is_base(cp, sp, (uintptr_t)buf) &&
+		    !(cp->cache_cflags & KMC_PRIVATE))
+			return (cp->cache_bufsize);
+		st_free_interior(cp, sp, buf, routine);	/* as free() says */
+		return (0);
 	}
 	st_error(KMERR_BADADDR, NULL, buf, routine);
 	return (0);

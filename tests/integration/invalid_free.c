@@ -2,6 +2,10 @@
  * invalid_free: free() of memory that no allocator handed out must stop
  * the program with SIGABRT and one line on stderr,
  *   slabtrace: free(0x...): invalid pointer, not from this allocator
+ * and of an address in the allocator's memory where no buffer starts (a
+ * big buffer freed twice) with "not the start of an allocated buffer";
+ * realloc() of an address inside a buffer names the buffer, as free()
+ * does.
  * Each case runs in a child of its own (OpenBSD's regress style).
  *
  * modes: preload static
@@ -60,6 +64,27 @@ realloc_static(void)
 	free(p);
 }
 
+/* A big buffer (no cache) freed twice: the page map has forgotten it. */
+static void
+free_big_twice(void)
+{
+	void *p = malloc(1 << 20);
+
+	free(launder(p));
+	free(launder(p));
+}
+
+/* realloc() of an address inside a buffer: named as free() names it. */
+static void
+realloc_inner(void)
+{
+	char *p = malloc(100);
+	void *q = realloc(launder(p + 8), 200);
+
+	(void) !write(2, "realloc returned\n", 17);
+	free(q);
+}
+
 static const struct {
 	const char *c_name;
 	void (*c_func)(void);
@@ -70,7 +95,12 @@ static const struct {
 	{ "static_start", free_static_start,
 	    "free\\(0x[0-9a-f]*\\): invalid pointer" },
 	{ "realloc_static", realloc_static,
-	    "realloc\\(0x[0-9a-f]*\\): invalid pointer" },
+	    "realloc\\(0x[0-9a-f]*\\): invalid pointer, not from this "
+	    "allocator" },
+	{ "big_twice", free_big_twice, "free\\(0x[0-9a-f]*\\): invalid "
+	    "pointer, not the start of an allocated buffer" },
+	{ "realloc_inner", realloc_inner, "realloc\\(0x[0-9a-f]*\\): bad free: "
+	    "free address != alloc address \\(0x[0-9a-f]* in kmem_alloc_112\\)" },
 };
 
 static void

@@ -16,7 +16,7 @@
  * flags: plain 0xf default lite fw
  * env: UMEM_OPTIONS=dump=off
  * dump: no
- * expect: slabtrace: (free\(0x[0-9a-f]+\): (invalid pointer, not from this allocator.*|bad free: free address != alloc address \(0x[0-9a-f]+ in kmem_[a-z_0-9]+\))|bad free: free address != alloc address|invalid free: buffer not in cache)
+ * expect: slabtrace: (free\(0x[0-9a-f]+\): (invalid pointer, not (from this allocator|the start of an allocated buffer).*|bad free: free address != alloc address \(0x[0-9a-f]+ in kmem_[a-z_0-9]+\))|bad free: free address != alloc address|invalid free: buffer not in cache)
  * expect-deadbeef: .*pointer was read from freed memory.*
  */
 #define _GNU_SOURCE
