@@ -26,16 +26,18 @@
  *    leaves some, e.g. 40 bytes in kmem_alloc_64's 128-byte chunks, 4072
  *    in kmem_alloc_4096's), and a slab's colour bytes before its first
  *    chunk (at least KMEM_LEAD_CHECK, slab.c section 4), are filled with
- *    KMEM_REDZONE_BYTE when the slab is made, KMEM_LEAD_CHECK bytes at
- *    each end of a gap.  The gap's first half is the buffer's trailing
- *    redzone, its second half the next buffer's leading one
- *    (kmem_gap(), slabtrace_impl.h): both are checked when a buffer is
- *    freed and by the heap verify, so that an overrun that jumps the tag
- *    (a field of the element past an array's end) and an underflow are
- *    each caught, and blamed on the nearer buffer.  Before, the whole gap
- *    was the next buffer's: 28 bytes past a 64-byte buffer were reported
- *    at the next buffer's free as its underflow, and a write 31 bytes
- *    past a 4096-byte buffer was not seen at all.
+ *    KMEM_REDZONE_BYTE when the slab is made.  The gap's first half is
+ *    the buffer's trailing redzone, its second half the next buffer's
+ *    leading one (kmem_gap(), slabtrace_impl.h).  A free checks
+ *    KMEM_LEAD_CHECK bytes of each, next to the tag and next to the
+ *    buffer, where overruns and underflows start; the verify of the
+ *    whole heap (and the debugger) checks them whole.  So an overrun that
+ *    jumps the tag (a field of the element past an array's end) and an
+ *    underflow are each caught, and blamed on the nearer buffer.  Before,
+ *    the gap's last 64 bytes were the next buffer's and the rest was not
+ *    looked at: 28 bytes past a 64-byte buffer were reported at the next
+ *    buffer's free as its underflow, and a write 31 bytes past a
+ *    4096-byte buffer was not seen at all.
  *
  * 3. States.  Buffers in slabs and magazines are free: filled with
  *    0xdeadbeef (cache_verify bytes, limited by maxverify) and tagged FREE.
@@ -296,17 +298,18 @@ kmem_redzone_find(const uint8_t *p, const uint8_t *end)
 /*
  * The leading redzone of buf, a chunk of slab sp (section 2): [*lop, buf),
  * the second half of the gap before it, its last KMEM_LEAD_CHECK bytes at
- * most (an underflow starts right before the buffer; kmem_alloc_4096's
- * chunks have 4072 bytes of padding).
+ * most unless `whole` (an underflow starts right before the buffer, and a
+ * free checks only there; kmem_alloc_4096's chunks have 4072 bytes of
+ * padding).
  * NULL if intact, else the first byte of it that was written.
  */
 static const uint8_t *
 kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
-    const void *buf, const uint8_t **lop)
+    const void *buf, int whole, const uint8_t **lop)
 {
 	const uint8_t *b = buf, *first = (const uint8_t *)sp->slab_base +
 	    sp->slab_color, *p;
-	uint64_t n = kmem_lead_len(cp, sp->slab_color, b == first, 1);
+	uint64_t n = kmem_lead_len(cp, sp->slab_color, b == first, 1, whole);
 
 	*lop = p = b - n;
 	/* Whole words (gaps and colours are), but for a lite-tag cache's. */
@@ -323,25 +326,21 @@ kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
 void
 kmem_debug_slab_init(kmem_cache_t *cp, kmem_slab_t *sp)
 {
-	uint64_t pad = ST_MIN(kmem_gap(cp), KMEM_LEAD_CHECK), tag_end =
-	    kmem_tag_end(cp), color = ST_MIN(sp->slab_color, KMEM_LEAD_CHECK);
+	uint64_t gap = kmem_gap(cp), tag_end = kmem_tag_end(cp),
+	    color = ST_MIN(sp->slab_color, KMEM_LEAD_CHECK);
 	char *first = (char *)sp->slab_base + sp->slab_color;
 	uint32_t i;
 	kmem_bufctl_t *bcp;
 
 	/*
-	 * The redzones in the gaps (what is checked of them): the first and
-	 * the last `pad` bytes of each, the buffer's trailing and the next
-	 * one's leading halves within them; and before the first chunk.
+	 * The redzones: every gap whole (the buffer's trailing and the next
+	 * one's leading halves; a gap lies in its tag's page, which is
+	 * written below anyway), and before the first chunk.
 	 */
 	memset(first - color, KMEM_REDZONE_BYTE, color);
-	for (i = 0; pad > 0 && i < sp->slab_chunks; i++) {
-		char *chunk = first + (uint64_t)i * cp->cache_chunksize;
-
-		memset(chunk + tag_end, KMEM_REDZONE_BYTE, pad);
-		memset(chunk + cp->cache_chunksize - pad, KMEM_REDZONE_BYTE,
-		    pad);
-	}
+	for (i = 0; gap > 0 && i < sp->slab_chunks; i++)
+		memset(first + (uint64_t)i * cp->cache_chunksize + tag_end,
+		    KMEM_REDZONE_BYTE, gap);
 
 	if (cp->cache_flags & KMF_HASH) {
 		for (bcp = sp->slab_head; bcp != NULL; bcp = bcp->bc_next) {
@@ -630,12 +629,12 @@ static __thread struct {
 
 /* An underflow: the leading redzone was written. */
 static int
-kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
+kmem_lead_error(kmem_cache_t *cp, void *buf, int whole, kmem_errinfo_t *ei)
 {
 	kmem_slab_t *sp = (kmem_slab_t *)pagemap_lookup((uintptr_t)buf);
 	const uint8_t *lo, *bad;
 
-	bad = kmem_lead_check(cp, sp, buf, &lo);
+	bad = kmem_lead_check(cp, sp, buf, whole, &lo);
 	if (bad == NULL)
 		return (0);
 	(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
@@ -649,9 +648,9 @@ kmem_lead_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
 
 /* An overrun that jumped the tag: the trailing redzone was written. */
 static int
-kmem_trail_error(kmem_cache_t *cp, void *buf, kmem_errinfo_t *ei)
+kmem_trail_error(kmem_cache_t *cp, void *buf, int whole, kmem_errinfo_t *ei)
 {
-	uint64_t n = kmem_trail_len(cp, 1);
+	uint64_t n = kmem_trail_len(cp, 1, whole);
 	const uint8_t *p = (const uint8_t *)buf + kmem_tag_end(cp), *bad;
 
 	if (ST_LIKELY(n == 0 || (((n | (uintptr_t)p) & 7) == 0 &&
@@ -675,8 +674,8 @@ kmem_debug_check_lead(kmem_cache_t *cp, void *buf)
 {
 	kmem_errinfo_t ei;
 
-	if (ST_LIKELY(!kmem_lead_error(cp, buf, &ei) &&
-	    !kmem_trail_error(cp, buf, &ei)))
+	if (ST_LIKELY(!kmem_lead_error(cp, buf, 0, &ei) &&
+	    !kmem_trail_error(cp, buf, 0, &ei)))
 		return (0);
 	kmem_error(&ei);
 	return (-1);
@@ -853,14 +852,14 @@ kmem_debug_verify_buf(kmem_cache_t *cp, void *buf, int free_only,
 
 	if (buf == kmem_panic_buf)
 		return (0);             /* being reported already */
-	if (!free_only && kmem_lead_error(cp, buf, ei))
+	if (!free_only && kmem_lead_error(cp, buf, 1, ei))
 		return (1);
 	if (btp->bt_bxstat == (bcp ^ (intptr_t)KMEM_BUFTAG_ALLOC))
 		return (free_only ? 0 : kmem_verify_allocated(cp, buf, btp,
-		    ei) || kmem_trail_error(cp, buf, ei));
+		    ei) || kmem_trail_error(cp, buf, 1, ei));
 	if (btp->bt_bxstat != (bcp ^ (intptr_t)KMEM_BUFTAG_FREE))
 		return (kmem_errinfo_init(ei, KMERR_BADBUFTAG, cp, buf));
-	if (!free_only && kmem_trail_error(cp, buf, ei))
+	if (!free_only && kmem_trail_error(cp, buf, 1, ei))
 		return (1);
 	if (!(cp->cache_flags & KMF_DEADBEEF))
 		return (0);

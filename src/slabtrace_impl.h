@@ -1152,8 +1152,11 @@ kmem_tag_end(const kmem_cache_t *cp)
  * The halves are whole words (checked a word at a time), the odd word to
  * the next buffer: an 8-byte gap (kmem_alloc_16) is all its leading
  * redzone, as a one-byte underflow is the likelier bug there.
+ * A free checks KMEM_LEAD_CHECK bytes of each half, next to the tag and
+ * next to the buffer; the exit verify and the debugger check them whole.
  * Heaps before ST_TRAIL_VERSION had no trailing redzones (`trails` 0):
- * the whole gap, up to KMEM_LEAD_CHECK, was the next buffer's.
+ * the gap's last KMEM_LEAD_CHECK bytes were the next buffer's, the rest
+ * unchecked (and not filled).
  */
 static inline uint64_t
 kmem_gap(const kmem_cache_t *cp)
@@ -1168,23 +1171,33 @@ kmem_gap_lead(const kmem_cache_t *cp)
 	return (ST_P2ROUNDUP(kmem_gap(cp) / 2, 8));
 }
 
-/* The bytes after a chunk's tag that are its trailing redzone, as checked. */
+/*
+ * The bytes after a chunk's tag that are its trailing redzone, as checked:
+ * KMEM_LEAD_CHECK at most where a free checks them, the whole half where
+ * the whole heap is verified (`whole`: the exit verify, the debugger).
+ */
 static inline uint64_t
-kmem_trail_len(const kmem_cache_t *cp, int trails)
+kmem_trail_len(const kmem_cache_t *cp, int trails, int whole)
 {
-	return (trails ? ST_MIN(kmem_gap(cp) - kmem_gap_lead(cp),
-	    KMEM_LEAD_CHECK) : 0);
+	uint64_t n = kmem_gap(cp) - kmem_gap_lead(cp);
+
+	return (!trails ? 0 : whole ? n : ST_MIN(n, KMEM_LEAD_CHECK));
 }
 
-/* The bytes before a chunk that are its leading redzone, as checked. */
+/*
+ * The bytes before a chunk that are its leading redzone, as checked (the
+ * same bounds; a slab's first chunk has KMEM_LEAD_CHECK bytes of colour).
+ */
 static inline uint64_t
 kmem_lead_len(const kmem_cache_t *cp, uint32_t color, int first_chunk,
-    int trails)
+    int trails, int whole)
 {
-	uint64_t n = first_chunk ? color : trails ? kmem_gap_lead(cp) :
-	    kmem_gap(cp);
-
-	return (ST_MIN(n, KMEM_LEAD_CHECK));
+	if (first_chunk)
+		return (ST_MIN(color, KMEM_LEAD_CHECK));
+	if (!trails)
+		return (ST_MIN(kmem_gap(cp), KMEM_LEAD_CHECK));
+	return (whole ? kmem_gap_lead(cp) : ST_MIN(kmem_gap_lead(cp),
+	    KMEM_LEAD_CHECK));
 }
 
 /* What kmem_chunk_verify found. */

@@ -97,9 +97,9 @@ ex_integrity(mdb_heap_t *h, const mdb_buf_t *b)
 	}
 	if (mdb_tgt_vread(h->mh_tgt, b->mb_slab, &sl, sizeof (sl)) == 0)
 		lead = kmem_lead_len(cp, sl.slab_color, b->mb_addr ==
-		    (uint64_t)(uintptr_t)sl.slab_base + sl.slab_color, trails);
+		    (uint64_t)(uintptr_t)sl.slab_base + sl.slab_color, trails, 1);
 	len = ST_MIN(cp->cache_chunksize, EX_MAXCHUNK);
-	trail = kmem_trail_len(cp, trails);
+	trail = kmem_trail_len(cp, trails, 1);
 	if (kmem_tag_end(cp) + trail > len)
 		trail = 0;              /* past what is read */
 	if (len < cp->cache_buftag + sizeof (kmem_buftag_t) ||

@@ -165,9 +165,9 @@ kv_buf(void *arg, const mdb_buf_t *b)
 	trails = kv->kv_heap->mh_root.sr_version >= ST_TRAIL_VERSION;
 	lead = kmem_lead_len(cp, kv->kv_sl.slab_color, b->mb_addr ==
 	    (uint64_t)(uintptr_t)kv->kv_sl.slab_base + kv->kv_sl.slab_color,
-	    trails);
-	if (kmem_chunk_verify(cp, b->mb_data, lead, kmem_trail_len(cp, trails),
-	    &ce) == KMERR_NERRORS) {
+	    trails, 1);
+	if (kmem_chunk_verify(cp, b->mb_data, lead, kmem_trail_len(cp, trails,
+	    1), &ce) == KMERR_NERRORS) {
 		if (!ce.ce_alloc || kv_bufctl_ok(kv->kv_heap, b))
 			return (0);
 		ce.ce_error = KMERR_BADBUFCTL;

@@ -15,10 +15,16 @@
  *   exit   the same, never freed: the exit verify finds it.
  *   first  an 8-byte buffer, the first of its slab, written 32 bytes
  *          before its start, then freed.
+ *   far    a 4096-byte buffer written 2000 bytes past its end (the middle
+ *          of the gap's first half), then freed: a free checks only 64
+ *          bytes at each end of a gap, so the exit verify finds it.
+ *   farunder  the second of two 4096-byte buffers written 1500 bytes
+ *          before its start (the gap's second half): the exit verify
+ *          blames it, not the first buffer.
  *
  * -O2, under 0xf and UMEM_DEBUG=default.
  *
- * variants: field page exit first
+ * variants: field page exit first far farunder
  * flags: 0xf default
  * expect: slabtrace: redzone violation: write (past end|before start) of buffer
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
@@ -31,6 +37,11 @@
  * expect-exit: found by the exit verify \(the whole heap, at exit\)
  * expect-first: write at offset -0x20, before the start of the 8-byte buffer \(0xbb replaced by 0x2a\)
  * expect-first: at main\+0x[0-9a-f]+  (.+/)?gap_overrun\.c:[0-9]+
+ * expect-far: write at offset 0x17cf, byte 2000 past the end of the 4096-byte buffer \(0xbb replaced by 0x2a\)
+ * expect-far: found by the exit verify \(the whole heap, at exit\)
+ * expect-farunder: slabtrace: redzone violation: write before start of buffer
+ * expect-farunder: write at offset -0x5dc, before the start of the 4096-byte buffer \(0xbb replaced by 0x2a\)
+ * expect-farunder: found by the exit verify \(the whole heap, at exit\)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,6 +84,19 @@ main(int argc, char **argv)
 		((volatile char *)p)[4096 + 31] = 0x2a;         /* the bug */
 		if (strcmp(v, "page") == 0)
 			free(p);
+	} else if (strcmp(v, "far") == 0) {
+		char *volatile p = go_alloc(4096);
+
+		memset(p, 1, 4096);
+		((volatile char *)p)[4096 + 1999] = 0x2a;       /* the bug */
+		free(p);
+	} else if (strcmp(v, "farunder") == 0) {
+		char *volatile a = go_alloc(4096);
+		char *volatile p = go_alloc(4096);
+
+		memset(a, 1, 4096);
+		memset(p, 1, 4096);
+		((volatile char *)p)[-1500] = 0x2a;             /* the bug */
 	} else {
 		char *volatile p = go_alloc(8);
 
