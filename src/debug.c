@@ -312,7 +312,7 @@ kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
 	uint64_t n = kmem_lead_len(cp, sp->slab_color, b == first, 1, whole);
 
 	*lop = p = b - n;
-	/* Whole words (gaps and colours are), but for a lite-tag cache's. */
+	/* Gaps and colours are whole words: one vector pass, then bytes. */
 	if ((n & 7) == 0 && ((uintptr_t)p & 7) == 0 &&
 	    find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n) == NULL)
 		return (NULL);

@@ -39,8 +39,9 @@
  *    the key and the free goes on.  New slabs of up to two pages put the
  *    key in every chunk (slab.c, kmem_slab_keyed), so that free() of a
  *    chunk never handed out (a pointer one buffer too far) is caught the
- *    same way instead of making the slab's free buffer a magazine's too.  Cost: a load and a store per free and
- *    a store per malloc, on a line the program has usually just touched.
+ *    same way instead of making the slab's free buffer a magazine's too.
+ *    Cost: a load and a store per free and a store per malloc, on a line
+ *    the program has usually just touched.
  *
  * 5. Debugging.  With kmem_flags or a firewall in force (kmem_debugging),
  *    the fast paths always fail (they use kmem_thread_fast, which is then

@@ -117,7 +117,6 @@ highbit64(uint64_t x)
  * Creating and destroying caches.
  */
 
-
 /* The least colour of cp's slabs (section 4). */
 static uint64_t
 kmem_min_color(const kmem_cache_t *cp)
