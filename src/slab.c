@@ -418,6 +418,20 @@ kmem_slab_keyed(const kmem_cache_t *cp)
 	    cp->cache_keyoff + sizeof (uint64_t) <= cp->cache_bufctl);
 }
 
+/*
+ * A bigger slab's chunks get the key one at a time instead: the chunk at
+ * its free list's head, the next to be handed out, whose page is about
+ * to be committed anyway.  Chunks are first handed out in address order,
+ * so free() of the chunk after the last one handed out is caught.
+ */
+static int
+kmem_slab_keys_head(const kmem_cache_t *cp)
+{
+	return (cp->cache_cc_off != 0 && (cp->cache_flags & KMF_HASH) &&
+	    !(cp->cache_flags & KMF_BUFTAG) &&
+	    cp->cache_slabsize > 2 * ST_PAGESIZE);
+}
+
 static kmem_slab_t *
 kmem_slab_init_small(kmem_cache_t *cp, char *base, uint64_t color)
 {
@@ -474,6 +488,9 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 		next = bcp;
 	}
 	sp->slab_head = next;
+	if (next != NULL && kmem_slab_keys_head(cp))
+		*(uint64_t *)(void *)((char *)next->bc_addr +
+		    cp->cache_keyoff) = kmem_free_key;
 	return (sp);
 }
 
@@ -601,6 +618,9 @@ kmem_slab_alloc_locked(kmem_cache_t *cp, kmem_slab_t *sp)
 		bcp->bc_next = *bucket;
 		*bucket = bcp;
 		buf = bcp->bc_addr;
+		if (sp->slab_head != NULL && kmem_slab_keys_head(cp))
+			*(uint64_t *)(void *)((char *)sp->slab_head->bc_addr +
+			    cp->cache_keyoff) = kmem_free_key;
 	} else {
 		buf = (char *)bcp - cp->cache_bufctl;
 	}

@@ -8,16 +8,19 @@
  *
  *   small  64-byte buffers (a one-page slab, the link in the chunk)
  *   large  640-byte buffers (a two-page slab with external bufctls)
+ *   page   4096-byte buffers (an eight-page slab: only the chunk at its
+ *          free list's head has the key, the next one to be handed out)
  *
  * After the bad free the program checks that three new buffers are
  * distinct: it exits 3 if one was handed out twice.
  *
- * variants: small large
+ * variants: small large page
  * env: ST_MODE=plain
  * dump: no
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * expect-small: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_64\)
  * expect-large: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_640\)
+ * expect-page: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_4096\)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +34,10 @@ release(void *p)
 int
 main(int argc, char **argv)
 {
-	size_t n = argc > 1 && strcmp(argv[1], "large") == 0 ? 600 : 64;
-	size_t step = n == 64 ? 64 : 640;       /* the chunk */
+	const char *v = argc > 1 ? argv[1] : "small";
+	size_t n = strcmp(v, "large") == 0 ? 600 : strcmp(v, "page") == 0 ?
+	    4096 : 64;
+	size_t step = n == 600 ? 640 : n;       /* the chunk */
 	char *volatile p = malloc(n);
 	char *a, *b, *c;
 
