@@ -308,18 +308,10 @@ kmem_lead_check(const kmem_cache_t *cp, const kmem_slab_t *sp,
     const void *buf, int whole, const uint8_t **lop)
 {
 	const uint8_t *b = buf, *first = (const uint8_t *)sp->slab_base +
-	    sp->slab_color, *p;
-	uint64_t n = kmem_lead_len(cp, sp->slab_color, b == first, 1, whole);
+	    sp->slab_color;
 
-	*lop = p = b - n;
-	/* Gaps and colours are whole words: one vector pass, then bytes. */
-	if ((n & 7) == 0 && ((uintptr_t)p & 7) == 0 &&
-	    find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n) == NULL)
-		return (NULL);
-	for (; p < b; p++)
-		if (*p != KMEM_REDZONE_BYTE)
-			return (p);
-	return (NULL);
+	*lop = b - kmem_lead_len(cp, sp->slab_color, b == first, 1, whole);
+	return (kmem_redzone_find(*lop, b));
 }
 
 /* Called by slab.c for each buffer of a new slab. */
@@ -650,13 +642,10 @@ kmem_lead_error(kmem_cache_t *cp, void *buf, int whole, kmem_errinfo_t *ei)
 static int
 kmem_trail_error(kmem_cache_t *cp, void *buf, int whole, kmem_errinfo_t *ei)
 {
-	uint64_t n = kmem_trail_len(cp, 1, whole);
 	const uint8_t *p = (const uint8_t *)buf + kmem_tag_end(cp), *bad;
 
-	if (ST_LIKELY(n == 0 || (((n | (uintptr_t)p) & 7) == 0 &&
-	    find_nonpattern(0xbbbbbbbbbbbbbbbbULL, p, n) == NULL)))
-		return (0);
-	if ((bad = kmem_trail_find(cp, buf, n)) == NULL)
+	bad = kmem_redzone_find(p, p + kmem_trail_len(cp, 1, whole));
+	if (ST_LIKELY(bad == NULL))
 		return (0);
 	(void) kmem_errinfo_init(ei, KMERR_REDZONE, cp, buf);
 	ei->ei_off = (uint64_t)(bad - (const uint8_t *)buf);

@@ -37,8 +37,8 @@
  *    the free ones (kmem_buf_is_free: magazines, depot, slab) and reports
  *    a double free if it is one; otherwise the program happened to store
  *    the key and the free goes on.  New slabs of up to two pages put the
- *    key in every chunk (slab.c, kmem_slab_keyed), bigger ones in the
- *    chunk at their free list's head (kmem_slab_keys_head), so that
+ *    key in every chunk (slab.c, kmem_slab_keying: KEY_ALL), bigger ones
+ *    in the chunk at their free list's head (KEY_HEAD), so that
  *    free() of a chunk never handed out (a pointer one buffer too far) is
  *    caught the same way instead of making the slab's free buffer a
  *    magazine's too.

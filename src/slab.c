@@ -399,37 +399,39 @@ kmem_next_color(kmem_cache_t *cp)
 }
 
 /*
- * Does a new slab of cp get malloc's free key (malloc.c, section 4) in
- * each chunk?  Then a chunk never handed out looks freed, and free() of
- * it (a pointer one buffer too far) is reported, where it used to go into
- * a magazine while the slab still had it, to be handed out twice.  Only
- * kmem_alloc_N caches without debugging (which has its tags), where the
- * small layout's link leaves the word free, and slabs of two pages at
- * most, whose pages the first buffers commit anyway (a large slab's are
- * committed as its buffers are used).  malloc clears the word.
+ * Which chunks of cp's slabs carry malloc's free key (malloc.c, section 4)
+ * while free: then a chunk never handed out looks freed, and free() of it
+ * (a pointer one buffer too far) is reported, where it used to go into a
+ * magazine while the slab still had it, to be handed out twice.  Only
+ * kmem_alloc_N caches without debugging (which has its tags).
+ *   KEY_ALL   every chunk, when the slab is made: slabs of two pages at
+ *             most, whose pages the first buffers commit anyway, where
+ *             the small layout's link leaves the word free;
+ *   KEY_HEAD  bigger slabs: only the chunk at the free list's head, the
+ *             next to be handed out, whose page is about to be committed
+ *             anyway.  Chunks are first handed out in address order, so
+ *             free() of the chunk after the last one handed out is caught.
+ * malloc clears the word.
  */
+#define KEY_NONE        0
+#define KEY_ALL         1
+#define KEY_HEAD        2
+
 static int
-kmem_slab_keyed(const kmem_cache_t *cp)
+kmem_slab_keying(const kmem_cache_t *cp)
 {
-	if (cp->cache_cc_off == 0 || (cp->cache_flags & KMF_BUFTAG) ||
-	    cp->cache_slabsize > 2 * ST_PAGESIZE)
-		return (0);
-	return ((cp->cache_flags & KMF_HASH) ||
-	    cp->cache_keyoff + sizeof (uint64_t) <= cp->cache_bufctl);
+	if (cp->cache_cc_off == 0 || (cp->cache_flags & KMF_BUFTAG))
+		return (KEY_NONE);
+	if (cp->cache_slabsize > 2 * ST_PAGESIZE)
+		return ((cp->cache_flags & KMF_HASH) ? KEY_HEAD : KEY_NONE);
+	return ((cp->cache_flags & KMF_HASH) || cp->cache_keyoff +
+	    sizeof (uint64_t) <= cp->cache_bufctl ? KEY_ALL : KEY_NONE);
 }
 
-/*
- * A bigger slab's chunks get the key one at a time instead: the chunk at
- * its free list's head, the next to be handed out, whose page is about
- * to be committed anyway.  Chunks are first handed out in address order,
- * so free() of the chunk after the last one handed out is caught.
- */
-static int
-kmem_slab_keys_head(const kmem_cache_t *cp)
+static void
+kmem_chunk_key(const kmem_cache_t *cp, void *buf)
 {
-	return (cp->cache_cc_off != 0 && (cp->cache_flags & KMF_HASH) &&
-	    !(cp->cache_flags & KMF_BUFTAG) &&
-	    cp->cache_slabsize > 2 * ST_PAGESIZE);
+	*(uint64_t *)(void *)((char *)buf + cp->cache_keyoff) = kmem_free_key;
 }
 
 static kmem_slab_t *
@@ -439,15 +441,14 @@ kmem_slab_init_small(kmem_cache_t *cp, char *base, uint64_t color)
 	    sizeof (kmem_slab_t));
 	kmem_bufctl_t *next = NULL;
 	uint32_t i;
-	int keyed = kmem_slab_keyed(cp);
+	int keyed = kmem_slab_keying(cp) == KEY_ALL;
 
 	for (i = cp->cache_chunks; i-- > 0; ) {
 		char *buf = base + color + i * cp->cache_chunksize;
 		kmem_bufctl_t *bcp = (kmem_bufctl_t *)(buf + cp->cache_bufctl);
 
 		if (keyed)
-			*(uint64_t *)(void *)(buf + cp->cache_keyoff) =
-			    kmem_free_key;
+			kmem_chunk_key(cp, buf);
 		bcp->bc_next = next;
 		next = bcp;
 	}
@@ -462,7 +463,7 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 	kmem_slab_t *sp = kmem_cache_alloc(kmem_slab_cache, kmflag);
 	kmem_bufctl_t *next = NULL;
 	uint32_t i;
-	int keyed = kmem_slab_keyed(cp);
+	int keying = kmem_slab_keying(cp);
 
 	if (sp == NULL)
 		return (NULL);
@@ -480,17 +481,15 @@ kmem_slab_init_large(kmem_cache_t *cp, char *base, uint64_t color,
 			return (NULL);
 		}
 		bcp->bc_addr = base + color + i * cp->cache_chunksize;
-		if (keyed)
-			*(uint64_t *)(void *)((char *)bcp->bc_addr +
-			    cp->cache_keyoff) = kmem_free_key;
+		if (keying == KEY_ALL)
+			kmem_chunk_key(cp, bcp->bc_addr);
 		bcp->bc_slab = sp;
 		bcp->bc_next = next;
 		next = bcp;
 	}
 	sp->slab_head = next;
-	if (next != NULL && kmem_slab_keys_head(cp))
-		*(uint64_t *)(void *)((char *)next->bc_addr +
-		    cp->cache_keyoff) = kmem_free_key;
+	if (next != NULL && keying == KEY_HEAD)
+		kmem_chunk_key(cp, next->bc_addr);
 	return (sp);
 }
 
@@ -618,9 +617,8 @@ kmem_slab_alloc_locked(kmem_cache_t *cp, kmem_slab_t *sp)
 		bcp->bc_next = *bucket;
 		*bucket = bcp;
 		buf = bcp->bc_addr;
-		if (sp->slab_head != NULL && kmem_slab_keys_head(cp))
-			*(uint64_t *)(void *)((char *)sp->slab_head->bc_addr +
-			    cp->cache_keyoff) = kmem_free_key;
+		if (sp->slab_head != NULL && kmem_slab_keying(cp) == KEY_HEAD)
+			kmem_chunk_key(cp, sp->slab_head->bc_addr);
 	} else {
 		buf = (char *)bcp - cp->cache_bufctl;
 	}
