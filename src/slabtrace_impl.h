@@ -893,6 +893,8 @@ int st_options_parse(st_options_t *so, st_getenv_t *getenv_fn, char *msg,
 
 /* unwind.c: stacks, from here or from a signal's ucontext_t. */
 uint32_t st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip);
+/* The same, kept in the depot (below): its id (0: none), frames in *np. */
+uint32_t st_stack_capture_id(uint32_t max, uint32_t skip, uint32_t *np);
 /* The stack depot (depot.c): an id for pcs (0: not kept); its frames. */
 extern st_depot_t st_depot;
 uint32_t st_depot_put(const uintptr_t *pcs, uint32_t depth);
@@ -915,10 +917,9 @@ kmem_bc_stack(const kmem_bufctl_audit_t *bcp, uint32_t *np)
 static inline __attribute__((always_inline)) void
 kmem_bc_capture(kmem_bufctl_audit_t *bcp)
 {
-	uintptr_t pcs[KMEM_STACK_MAX];
-	uint32_t n = st_stack_capture(pcs, st_opts.so_stack_depth, 1);
+	uint32_t n;
 
-	bcp->bc_stackid = st_depot_put(pcs, n);
+	bcp->bc_stackid = st_stack_capture_id(st_opts.so_stack_depth, 1, &n);
 	bcp->bc_depth = bcp->bc_stackid != 0 ? n : 0;
 }
 uint32_t st_stack_capture_uc(const void *uc, uintptr_t *pcs, uint32_t max);

@@ -77,6 +77,18 @@
  *    captures go to the shared cache, which is slower, never wrong.  An
  *    entry is still written pc 0 first, then the rule, then the pc.
  *
+ *    The audit keeps each stack in the depot (depot.c) by id, and hashing
+ *    a stack to find its id cost as much as a fifth of the walk.  The memo
+ *    answers that too (st_stack_capture_id, uw_walk_id): a capture whose
+ *    every frame was found in the memo, in one way (or in the other way
+ *    up to some depth, where the two agree), has that way's entries for
+ *    frames.  Each way remembers the id of the last such capture (uw_last),
+ *    forgotten whenever one of the way's entries is rewritten; a capture
+ *    that visits as many frames with the same skip and max and ends on
+ *    the same pc (the outermost frame is not looked up when max ends the
+ *    walk) has the same stack, and takes that id.  A malloc/free loop's
+ *    captures (two chains, in turn, one a way) then skip the depot.
+ *
  * 4. Modules.  Only a cache miss looks for the object holding pc (its
  *    readable PT_LOAD segments, executable span and PT_GNU_EH_FRAME).
  *    With glibc 2.35 or later that is _dl_find_object, which takes no lock,
@@ -1709,6 +1721,23 @@ static __thread uint32_t uw_memo_mru	/* the way last used */
     __attribute__((tls_model("initial-exec")));
 
 /*
+ * The depot id of the last capture that read a way of the memo whole
+ * (section 3): valid while no entry of that way has been rewritten since.
+ * A capture that reads the same way whole again, visits as many frames
+ * (ul_n) and ends on the same pc has the same frames: it takes ul_id.
+ */
+typedef struct uw_last {
+	uint32_t ul_id;		/* 0: none */
+	uint32_t ul_n;		/* frames visited, the skipped ones included */
+	uint32_t ul_skip;
+	uint32_t ul_limit;
+	uintptr_t ul_lastpc;	/* the outermost frame's pc */
+} uw_last_t;
+
+static __thread uw_last_t uw_last[UW_MEMO_WAYS]
+    __attribute__((tls_model("initial-exec")));
+
+/*
  * Only the outermost capture on a thread writes the memo (section 3); one
  * in a signal handler that interrupted it only reads, and sees each entry
  * whole, or empty while it is being written.
@@ -1754,6 +1783,8 @@ uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
 	if (ST_LIKELY(uw_memo_epoch == epoch))
 		return (UW_MEMO_DEPTH);
 	/* The modules changed: forget every rule, then relabel. */
+	for (i = 0; i < UW_MEMO_WAYS; i++)
+		__atomic_store_n(&uw_last[i].ul_id, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < UW_MEMO_WAYS * UW_MEMO_DEPTH; i++)
 		__atomic_store_n(&uw_memo[i].mo_pc, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -1949,6 +1980,57 @@ uw_rule_get(uintptr_t pc, uint64_t exact, uint32_t epoch, uw_memo_t *mo)
 }
 
 /*
+ * The depot id of the n pcs just captured.  w: the memo way the capture
+ * ended in, having found each of its frames in the memo (UW_MEMO_WAYS if
+ * not): its first `before` frames in the other way, the rest in w.  If
+ * the two ways agree on those first frames, the capture's pcs are w's
+ * entries.  Then if w's last capture visited as many frames, with the same
+ * skip and limit, and ended on the same pc, the frames are the same: its
+ * id, without hashing them.  Else the depot's, kept in uw_last[w] for the
+ * next capture.  Runs while the capture owns the memo, so no handler's
+ * capture rewrites it meanwhile; a handler that jumps out leaves ul_id 0,
+ * which is no id.
+ */
+static uint32_t
+uw_walk_id(const uintptr_t *pcs, uint32_t n, uint32_t w, uint32_t before,
+    uint32_t walked, uint32_t skip, uint32_t limit, uintptr_t lastpc)
+{
+	uw_last_t *lp = w < UW_MEMO_WAYS ? &uw_last[w] : NULL;
+	const uw_memo_t *o;
+	uw_memo_t *m;
+	uint32_t id, j;
+
+	if (lp != NULL) {
+		m = &uw_memo[w * UW_MEMO_DEPTH];
+		o = &uw_memo[(w ^ 1) * UW_MEMO_DEPTH];
+		for (j = 0; j < before; j++) {
+			if (m[j].mo_pc == o[j].mo_pc)
+				continue;
+			/* Make w's entries this capture's frames. */
+			__atomic_store_n(&lp->ul_id, 0, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			uw_memo_put(&m[j], o[j].mo_pc, o[j].mo_rule);
+		}
+	}
+	if (lp != NULL && lp->ul_id != 0 && lp->ul_n == walked &&
+	    lp->ul_lastpc == lastpc && lp->ul_skip == skip &&
+	    lp->ul_limit == limit)
+		return (lp->ul_id);
+	id = st_depot_put(pcs, n);
+	if (lp != NULL && id != 0) {
+		lp->ul_id = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		lp->ul_n = walked;
+		lp->ul_skip = skip;
+		lp->ul_limit = limit;
+		lp->ul_lastpc = lastpc;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		lp->ul_id = id;
+	}
+	return (id);
+}
+
+/*
  * Record frames from f outwards (section 7).  The common frames (CFA from
  * rsp or rbp, the return address just below it, rbp unchanged or saved at
  * CFA + off: the rule says so with UW_FLAG_FASTSP or UW_FLAG_FASTFP) are
@@ -1961,7 +2043,8 @@ uw_rule_get(uintptr_t pc, uint64_t exact, uint32_t epoch, uw_memo_t *mo)
 __attribute__((optimize("no-tree-slp-vectorize")))
 #endif
 static uint32_t
-uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
+uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
+    uint32_t *idp)
 {
 	uintptr_t pc = f0->uf_pc, sp = f0->uf_sp, fp = f0->uf_fp;
 	uintptr_t lo = f0->uf_lo, span = f0->uf_hi - sizeof (uintptr_t) - lo;
@@ -1970,9 +2053,10 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 	volatile uintptr_t cookie;
 	uintptr_t *out;
 	uint64_t rule, exact, fpok;
-	uint32_t walked, limit, epoch, nmemo, own, way, e;
-	int32_t mi, alt;
-	uw_memo_t *mo;
+	uint32_t walked, limit, epoch, nmemo, own, way, e, whole, sw;
+	uintptr_t lastpc;
+	int32_t alt;
+	uw_memo_t *mo, *mp;	/* mp: the memo entry for this depth */
 
 	/* Frames to visit: the skipped ones, then up to max recorded. */
 	limit = skip < UW_MAXFRAMES && max < UW_MAXFRAMES - skip ?
@@ -1984,9 +2068,13 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 	nmemo = uw_memo_begin(epoch, &cookie, lo, lo + span +
 	    sizeof (uintptr_t), &own);
 	way = uw_memo_mru & 1;
-	mi = way ? UW_MEMO_DEPTH : 0;
+	mp = &uw_memo[way ? UW_MEMO_DEPTH : 0];
 	alt = way ? -UW_MEMO_DEPTH : UW_MEMO_DEPTH;
-	for (walked = 0, out = pcs; ; mi++) {
+	/* Every frame found in the memo so far; sw - 1 in the first way. */
+	whole = 1;
+	sw = 0;
+	for (walked = 0, out = pcs; ; mp++) {
+		lastpc = pc;
 		if (walked >= skip)
 			*out++ = pc;
 		if (++walked >= limit)
@@ -1994,22 +2082,30 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 
 		/* The rule: from the memo, else the shared cache. */
 		if (ST_LIKELY(walked <= nmemo &&
-		    uw_memo[mi].mo_pc == (pc | exact))) {
-			rule = uw_memo[mi].mo_rule;
+		    mp->mo_pc == (pc | exact))) {
+			rule = mp->mo_rule;
 		} else if (walked <= nmemo &&
-		    uw_memo[mi + alt].mo_pc == (pc | exact)) {
-			mi += alt;		/* the other chain, from here */
+		    mp[alt].mo_pc == (pc | exact)) {
+			mp += alt;		/* the other chain, from here */
 			alt = -alt;
-			rule = uw_memo[mi].mo_rule;
+			rule = mp->mo_rule;
+			/* One switch, at most, for uw_walk_id. */
+			whole = whole && sw == 0;
+			sw = walked;
 		} else {
 			mo = NULL;
+			whole = 0;
 			if (own && walked <= nmemo) {
 				if ((uint32_t)(alt < 0) == way) {
 					/* Into the way not used last. */
-					mi += alt;
+					mp += alt;
 					alt = -alt;
 				}
-				mo = &uw_memo[mi];
+				mo = mp;
+				/* Its way's entries no longer match uw_last. */
+				__atomic_store_n(&uw_last[alt < 0].ul_id, 0,
+				    __ATOMIC_RELAXED);
+				__atomic_signal_fence(__ATOMIC_SEQ_CST);
 			}
 			rule = uw_rule_get(pc, exact, epoch, mo);
 			e = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
@@ -2027,6 +2123,8 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 			cfa = fp + (uintptr_t)UW_RULE_CFAOFF(rule);
 			if (cfa <= sp)
 				break;
+		} else if (UW_RULE_KIND(rule) == UW_K_END) {
+			break;		/* _start, a thread's start: done */
 		} else {
 			f.uf_pc = pc;
 			f.uf_sp = sp;
@@ -2064,19 +2162,24 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip)
 		if (pc < UW_MINPC)
 			break;
 	}
+	if (idp != NULL)
+		*idp = uw_walk_id(pcs, (uint32_t)(out - pcs), own && whole ?
+		    alt < 0 : UW_MEMO_WAYS, sw > 0 ? sw - 1 : 0, walked, skip,
+		    limit, lastpc);
 	uw_memo_end(own, alt < 0);
 	return ((uint32_t)(out - pcs));
 }
 
 /*
- * Our own frame has a frame pointer (__builtin_frame_address makes one):
- * fp[0] is the caller's rbp, fp[1] the return address, fp + 2 the caller's
- * rsp.
+ * From the entry point's own frame, fp, which has a frame pointer
+ * (__builtin_frame_address makes one): fp[0] is the caller's rbp, fp[1]
+ * the return address, fp + 2 the caller's rsp.  Inlined, so that pcs[0]
+ * is the return into the entry point's caller.
  */
-uint32_t
-st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
+static inline __attribute__((always_inline)) uint32_t
+uw_capture(uintptr_t *fp, uintptr_t *pcs, uint32_t max, uint32_t skip,
+    uint32_t *idp)
 {
-	uintptr_t *fp = __builtin_frame_address(0);
 	uw_frame_t f;
 	uw_range_t r;
 
@@ -2092,11 +2195,34 @@ st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
 		if (skip > 0)
 			return (0);
 		pcs[0] = f.uf_pc;	/* our own frame needs no check */
+		if (idp != NULL)
+			*idp = st_depot_put(pcs, 1);
 		return (1);
 	}
 	f.uf_lo = r.ur_lo;
 	f.uf_hi = r.ur_hi;
-	return (uw_walk(&f, pcs, max, skip));
+	return (uw_walk(&f, pcs, max, skip, idp));
+}
+
+uint32_t
+st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
+{
+	return (uw_capture(__builtin_frame_address(0), pcs, max, skip, NULL));
+}
+
+/*
+ * As st_stack_capture, into the depot: the stack's id (0: none kept), its
+ * frame count in *np.  A call chain captured again costs no hashing.
+ */
+uint32_t
+st_stack_capture_id(uint32_t max, uint32_t skip, uint32_t *np)
+{
+	uintptr_t pcs[KMEM_STACK_MAX];
+	uint32_t id = 0;
+
+	*np = uw_capture(__builtin_frame_address(0), pcs, ST_MIN(max,
+	    KMEM_STACK_MAX), skip, &id);
+	return (id);
 }
 
 uint32_t
@@ -2122,7 +2248,7 @@ st_stack_capture_uc(const void *ucp, uintptr_t *pcs, uint32_t max)
 	}
 	f.uf_lo = r.ur_lo;
 	f.uf_hi = r.ur_hi;
-	return (uw_walk(&f, pcs, max, 0));
+	return (uw_walk(&f, pcs, max, 0, NULL));
 }
 
 /*
@@ -2231,6 +2357,18 @@ st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip)
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
 	return (uw_walk_fp(fp, fp, pcs, 0, max, skip));
+}
+
+uint32_t
+st_stack_capture_id(uint32_t max, uint32_t skip, uint32_t *np)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t pcs[KMEM_STACK_MAX];
+
+	if (max > KMEM_STACK_MAX)
+		max = KMEM_STACK_MAX;
+	*np = uw_walk_fp(fp, fp, pcs, 0, max, skip);
+	return (st_depot_put(pcs, *np));
 }
 
 uint32_t

@@ -80,6 +80,12 @@ uint32_t memo_c(uintptr_t *pcs, int d);
 uint32_t memo_run(int c, uintptr_t *pcs, int d);
 void memo_handler(int sig);
 void test_memo(void);
+uint32_t id_leaf(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
+uint32_t id_x(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
+uint32_t id_y(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
+uint32_t id_one(uint64_t x);
+void id_handler(int sig);
+void test_memo_id(void);
 int main(void);
 
 static void handler(int sig, siginfo_t *si, void *uc);
@@ -94,7 +100,8 @@ static const struct {
 	K(test_signal), K(thread_main), K(test_thread), K(test_max_skip),
 	K(rec), K(stress_main), K(main), K(handler), K(capture_here),
 	K(prof_work), K(memo_a), K(memo_b), K(memo_c), K(memo_run),
-	K(test_memo), K(memo_handler),
+	K(test_memo), K(memo_handler), K(id_leaf), K(id_x), K(id_y),
+	K(id_one), K(id_handler), K(test_memo_id),
 #undef K
 };
 #define NKNOWN	(sizeof (known) / sizeof (known[0]))
@@ -632,31 +639,47 @@ prof_work(uint64_t until)
 	    until);
 }
 
-static void
-test_profile(void)
+/*
+ * A SIGPROF every ns nanoseconds (a high-resolution timer, wherever the
+ * CPU is), to handler or, with its siginfo, to action; until timer_delete.
+ */
+static timer_t
+prof_timer(void (*handler)(int), void (*action)(int, siginfo_t *, void *),
+    long ns)
 {
 	struct sigaction sa;
 	struct itimerspec it;
 	struct sigevent sev;
-	struct timespec ts;
 	timer_t tid;
-	uint32_t i;
 
 	memset(&sa, 0, sizeof (sa));
-	sa.sa_sigaction = prof_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	if (action != NULL)
+		sa.sa_sigaction = action;
+	else
+		sa.sa_handler = handler;
+	sa.sa_flags = (action != NULL ? SA_SIGINFO : 0) | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	REQUIRE(sigaction(SIGPROF, &sa, NULL) == 0);
-	/* A high-resolution timer: 50 us apart, wherever the CPU is. */
 	memset(&sev, 0, sizeof (sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGPROF;
 	REQUIRE(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0);
 	memset(&it, 0, sizeof (it));
-	it.it_interval.tv_nsec = 50000;
-	it.it_value.tv_nsec = 50000;
-	qs_taken = 1;
+	it.it_interval.tv_nsec = ns;
+	it.it_value.tv_nsec = ns;
 	REQUIRE(timer_settime(tid, 0, &it, NULL) == 0);
+	return (tid);
+}
+
+static void
+test_profile(void)
+{
+	struct timespec ts;
+	timer_t tid;
+	uint32_t i;
+
+	qs_taken = 1;
+	tid = prof_timer(NULL, prof_handler, 50000);	/* 50 us apart */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	prof_work((uint64_t)ts.tv_sec * 1000000000ULL +
 	    (uint64_t)ts.tv_nsec + 1000000000ULL);
@@ -760,9 +783,6 @@ memo_handler(int sig)
 NOFP void
 test_memo(void)
 {
-	struct sigaction sa;
-	struct itimerspec it;
-	struct sigevent sev;
 	uintptr_t pcs[DEPTH], badpcs[DEPTH];
 	uint64_t x = 0x2545f4914f6cdd1dULL;
 	volatile unsigned long bad = 0, i;
@@ -785,19 +805,7 @@ test_memo(void)
 			    "memo: chain %d depth %d: %u frames", c, d, s.n);
 		}
 	}
-	memset(&sa, 0, sizeof (sa));
-	sa.sa_handler = memo_handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	REQUIRE(sigaction(SIGPROF, &sa, NULL) == 0);
-	memset(&sev, 0, sizeof (sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGPROF;
-	REQUIRE(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0);
-	memset(&it, 0, sizeof (it));
-	it.it_interval.tv_nsec = 20000;
-	it.it_value.tv_nsec = 20000;
-	REQUIRE(timer_settime(tid, 0, &it, NULL) == 0);
+	tid = prof_timer(memo_handler, NULL, 20000);
 	for (i = 0; i < 2 * MEMO_CAPTURES; i++) {
 		/* From the middle, out of the captures too. */
 		memo_jump = 0;
@@ -846,6 +854,148 @@ test_memo(void)
 	CHECK(memo_sigs > 100 && memo_jumps > 10);
 }
 
+/*
+ * st_stack_capture_id: a call chain captured again takes the id of the
+ * last capture that read the same memo way whole (unwind.c, uw_walk_id).
+ * The traps: the same leaf chain at the same depth under two callers
+ * whose frames have the same size (all frames but an outer one alike),
+ * and a max that ends the capture on the very frame that differs (the
+ * one the walk does not look up).  Plain captures in between rewrite the
+ * memo, and a timer's handler captures, with and without an id, in the
+ * middle of them.  Each id's stack must be the plain capture's.
+ */
+#define ID_CAPTURES	200000
+
+static volatile int id_in_handler;
+static unsigned long id_bad, id_hits;
+
+NOFP uint32_t
+id_leaf(uintptr_t *ref, uint32_t *refn, uint32_t max, int d)
+{
+	uint32_t r, n = 0;
+
+	if (d > 0) {
+		r = id_leaf(ref, refn, max, d - 1);
+		sink += (int)r;
+		return (r);
+	}
+	*refn = st_stack_capture(ref, DEPTH, 0);
+	if (max == 0) {
+		/* To the caller's frame: the one that differs, the last. */
+		int k = find_func(ref, *refn, 0, "id_x");
+
+		if (k < 0)
+			k = find_func(ref, *refn, 0, "id_y");
+		max = k < 0 ? 1 : (uint32_t)k + 1;
+	}
+	if (*refn > max)
+		*refn = max;
+	r = st_stack_capture_id(max, 0, &n);
+	sink += (int)n;
+	return (r);
+}
+
+/* Identical but for their constants: the same frame size. */
+NOFP uint32_t
+id_x(uintptr_t *ref, uint32_t *refn, uint32_t max, int d)
+{
+	uint32_t r = id_leaf(ref, refn, max, d);
+
+	sink += (int)r * 7;
+	return (r);
+}
+
+NOFP uint32_t
+id_y(uintptr_t *ref, uint32_t *refn, uint32_t max, int d)
+{
+	uint32_t r = id_leaf(ref, refn, max, d);
+
+	sink += (int)r * 11;
+	return (r);
+}
+
+/* Does id's stack match ref (but for pc 0: two call sites in id_leaf)? */
+static int
+id_same(uint32_t id, const uintptr_t *ref, uint32_t refn)
+{
+	uint32_t n;
+	const uintptr_t *pcs = st_depot_get(id, &n);
+
+	return (pcs != NULL && n == refn && n > 0 &&
+	    in_func(pcs[0], "id_leaf") &&
+	    memcmp(pcs + 1, ref + 1, (n - 1) * sizeof (uintptr_t)) == 0);
+}
+
+NOFP uint32_t
+id_one(uint64_t x)
+{
+	uintptr_t ref[DEPTH];
+	/* max 0: to the caller's frame (id_leaf) */
+	uint32_t refn = 0, id, max = (uint32_t)(x >> 16) % 24;
+	int d = (int)((x >> 8) % 3);
+
+	id = (x & 1) ? id_x(ref, &refn, max, d) : id_y(ref, &refn, max, d);
+	if (!id_same(id, ref, refn) && id_bad++ == 0) {
+		uint32_t n;
+		const uintptr_t *pcs = st_depot_get(id, &n);
+
+		check_say("memo id: max %u depth %d, id %u%s\n", max, d, id,
+		    id_in_handler ? " (in the handler)" : "");
+		dump("expected", ref, refn);
+		if (pcs != NULL)
+			dump("id's", pcs, n);
+	}
+	return (id);
+}
+
+void
+id_handler(int sig)
+{
+	static uint64_t hx = 0x9e3779b97f4a7c15ULL;
+
+	(void) sig;
+	hx ^= hx << 13;
+	hx ^= hx >> 7;
+	hx ^= hx << 17;
+	id_in_handler = 1;
+	(void) id_one(hx);
+	id_in_handler = 0;
+}
+
+NOFP void
+test_memo_id(void)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	uint32_t last = 0, id;
+	unsigned long i;
+	timer_t tid;
+
+	tid = prof_timer(id_handler, NULL, 50000);
+	for (i = 0; i < ID_CAPTURES; i++) {
+		/*
+		 * Runs of the same chain (ids reused), then a change; every
+		 * other run ends on the caller's frame, which is all that
+		 * tells id_x's stack from id_y's.
+		 */
+		if (i % 4 == 0) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (i % 8 == 0)
+				x &= ~(uint64_t)0xffff0000;
+		}
+		id = id_one(x);
+		id_hits += id == last;
+		last = id;
+	}
+	timer_delete(tid);
+	signal(SIGPROF, SIG_DFL);
+	check_say("memo id: %lu captures, %lu the same as the last\n", i,
+	    id_hits);
+	CHECKF(id_bad == 0, "memo id: %lu ids name another stack", id_bad);
+	CHECK(id_hits > ID_CAPTURES / 2);
+}
+
 int
 main(void)
 {
@@ -857,6 +1007,7 @@ main(void)
 	test_max_skip();
 	test_profile();
 	test_memo();
+	test_memo_id();
 	test_stress();
 	return (check_status());
 }
