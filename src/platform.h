@@ -56,6 +56,9 @@ void *st_os_remap(void *addr, size_t oldsize, size_t newsize);
  */
 int st_os_mapped_by_us(uintptr_t start, uintptr_t end);
 
+/* Can the pattern loops use 32-byte vectors (AVX2, enabled by the OS)? */
+int st_os_cpu_wide(void);
+
 /* Time and identity. */
 uint64_t st_os_now_ns(void);            /* CLOCK_MONOTONIC nanoseconds */
 uint64_t st_os_stamp_ns(uint64_t after); /* the same, unfenced, > after */

@@ -879,6 +879,26 @@ st_os_stamp_ns(uint64_t after)
 
 #endif /* __x86_64__ */
 
+int
+st_os_cpu_wide(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d, lo, hi;
+
+	/* AVX and OSXSAVE, then the OS saves the YMM state, then AVX2. */
+	if (!__get_cpuid(1, &a, &b, &c, &d) || (c & (3U << 27)) != (3U << 27))
+		return (0);
+	__asm__ volatile ("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	(void) hi;
+	if ((lo & 6) != 6 || __get_cpuid_max(0, NULL) < 7)
+		return (0);
+	__cpuid_count(7, 0, a, b, c, d);
+	return ((b >> 5) & 1);
+#else
+	return (0);
+#endif
+}
+
 /* getrandom(2), or, where it cannot answer, the clock and addresses. */
 uint64_t
 st_os_random(void)
