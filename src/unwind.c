@@ -78,7 +78,7 @@
  *    entry is still written pc 0 first, then the rule, then the pc.
  *
  *    The audit keeps each stack in the depot (depot.c) by id, and hashing
- *    a stack to find its id cost as much as a fifth of the walk.  The memo
+ *    a stack to find its id cost a quarter as much as the walk.  The memo
  *    answers that too (st_stack_capture_id, uw_walk_id): a capture whose
  *    every frame was found in the memo, in one way (or in the other way
  *    up to some depth, where the two agree), has that way's entries for
