@@ -84,6 +84,11 @@ uint32_t id_leaf(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
 uint32_t id_x(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
 uint32_t id_y(uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
 uint32_t id_one(uint64_t x);
+uint32_t id_g(uint32_t (*fn)(uintptr_t *, uint32_t *, uint32_t, int),
+    uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
+uint32_t id_h(uint32_t (*fn)(uintptr_t *, uint32_t *, uint32_t, int),
+    uintptr_t *ref, uint32_t *refn, uint32_t max, int d);
+void id_switches(void);
 void id_handler(int sig);
 void test_memo_id(void);
 int main(void);
@@ -101,7 +106,8 @@ static const struct {
 	K(rec), K(stress_main), K(main), K(handler), K(capture_here),
 	K(prof_work), K(memo_a), K(memo_b), K(memo_c), K(memo_run),
 	K(test_memo), K(memo_handler), K(id_leaf), K(id_x), K(id_y),
-	K(id_one), K(id_handler), K(test_memo_id),
+	K(id_one), K(id_handler), K(test_memo_id), K(id_g), K(id_h),
+	K(id_switches),
 #undef K
 };
 #define NKNOWN	(sizeof (known) / sizeof (known[0]))
@@ -926,15 +932,11 @@ id_same(uint32_t id, const uintptr_t *ref, uint32_t refn)
 	    memcmp(pcs + 1, ref + 1, (n - 1) * sizeof (uintptr_t)) == 0);
 }
 
-NOFP uint32_t
-id_one(uint64_t x)
+/* Count and show (the first) an id whose stack is not ref's. */
+static void
+id_check(uint32_t id, const uintptr_t *ref, uint32_t refn, uint32_t max,
+    int d)
 {
-	uintptr_t ref[DEPTH];
-	/* max 0: to the caller's frame (id_leaf) */
-	uint32_t refn = 0, id, max = (uint32_t)(x >> 16) % 24;
-	int d = (int)((x >> 8) % 3);
-
-	id = (x & 1) ? id_x(ref, &refn, max, d) : id_y(ref, &refn, max, d);
 	if (!id_same(id, ref, refn) && id_bad++ == 0) {
 		uint32_t n;
 		const uintptr_t *pcs = st_depot_get(id, &n);
@@ -945,7 +947,67 @@ id_one(uint64_t x)
 		if (pcs != NULL)
 			dump("id's", pcs, n);
 	}
+}
+
+NOFP uint32_t
+id_one(uint64_t x)
+{
+	uintptr_t ref[DEPTH];
+	/* max 0: to the caller's frame (id_leaf) */
+	uint32_t refn = 0, id, max = (uint32_t)(x >> 16) % 24;
+	int d = (int)((x >> 8) % 3);
+
+	id = (x & 1) ? id_x(ref, &refn, max, d) : id_y(ref, &refn, max, d);
+	id_check(id, ref, refn, max, d);
 	return (id);
+}
+
+/* g and h call fn from one call site, whatever fn is. */
+typedef uint32_t id_fn_t(uintptr_t *, uint32_t *, uint32_t, int);
+
+NOFP uint32_t
+id_g(id_fn_t *fn, uintptr_t *ref, uint32_t *refn, uint32_t max, int d)
+{
+	id_fn_t *volatile f = fn;
+	uint32_t r = f(ref, refn, max, d);
+
+	sink += (int)r * 13;
+	return (r);
+}
+
+NOFP uint32_t
+id_h(id_fn_t *fn, uintptr_t *ref, uint32_t *refn, uint32_t max, int d)
+{
+	id_fn_t *volatile f = fn;
+	uint32_t r = f(ref, refn, max, d);
+
+	sink += (int)r * 17;
+	return (r);
+}
+
+/*
+ * Two switches between the memo's ways in one capture: A = g(x), B =
+ * h(y), A again, then C = g(y), whose frame 1 is in y as B's, and whose
+ * frames from 2 on are A's (g calls x and y from one call site).  C must
+ * not take A's id.
+ */
+NOFP void
+id_switches(void)
+{
+	static id_fn_t *const inner[4] = { id_x, id_y, id_x, id_y };
+	uintptr_t ref[DEPTH];
+	uint32_t refn, i, k, id;
+
+	for (i = 0; i < 3000; i++) {
+		for (k = 0; k < 4; k++) {
+			int d = (int)(i % 3);
+
+			refn = 0;
+			id = k == 1 ? id_h(inner[k], ref, &refn, 24, d) :
+			    id_g(inner[k], ref, &refn, 24, d);
+			id_check(id, ref, refn, 24, d);
+		}
+	}
 }
 
 void
@@ -993,6 +1055,9 @@ test_memo_id(void)
 	check_say("memo id: %lu captures, %lu the same as the last\n", i,
 	    id_hits);
 	CHECKF(id_bad == 0, "memo id: %lu ids name another stack", id_bad);
+	id_switches();
+	CHECKF(id_bad == 0, "memo id: %lu ids name another stack, with two "
+	    "switches", id_bad);
 	CHECK(id_hits > ID_CAPTURES / 2);
 }
 
