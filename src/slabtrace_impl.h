@@ -895,6 +895,9 @@ int st_options_parse(st_options_t *so, st_getenv_t *getenv_fn, char *msg,
 uint32_t st_stack_capture(uintptr_t *pcs, uint32_t max, uint32_t skip);
 /* The same, kept in the depot (below): its id (0: none), frames in *np. */
 uint32_t st_stack_capture_id(uint32_t max, uint32_t skip, uint32_t *np);
+/* Replaying the last walks (unwind.c, section 3): on by default.  For
+ * tests: set, the old setting returned. */
+int st_stack_replay(int on);
 /* The stack depot (depot.c): an id for pcs (0: not kept); its frames. */
 extern st_depot_t st_depot;
 uint32_t st_depot_put(const uintptr_t *pcs, uint32_t depth);

@@ -36,6 +36,7 @@
 
 #include "slabtrace_impl.h"
 #include "check.h"
+#include "proftimer.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define NOFP __attribute__((noinline, noclone, optimize("omit-frame-pointer")))
@@ -643,38 +644,6 @@ prof_work(uint64_t until)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 	} while ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec <
 	    until);
-}
-
-/*
- * A SIGPROF every ns nanoseconds (a high-resolution timer, wherever the
- * CPU is), to handler or, with its siginfo, to action; until timer_delete.
- */
-static timer_t
-prof_timer(void (*handler)(int), void (*action)(int, siginfo_t *, void *),
-    long ns)
-{
-	struct sigaction sa;
-	struct itimerspec it;
-	struct sigevent sev;
-	timer_t tid;
-
-	memset(&sa, 0, sizeof (sa));
-	if (action != NULL)
-		sa.sa_sigaction = action;
-	else
-		sa.sa_handler = handler;
-	sa.sa_flags = (action != NULL ? SA_SIGINFO : 0) | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	REQUIRE(sigaction(SIGPROF, &sa, NULL) == 0);
-	memset(&sev, 0, sizeof (sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGPROF;
-	REQUIRE(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0);
-	memset(&it, 0, sizeof (it));
-	it.it_interval.tv_nsec = ns;
-	it.it_value.tv_nsec = ns;
-	REQUIRE(timer_settime(tid, 0, &it, NULL) == 0);
-	return (tid);
 }
 
 static void
