@@ -497,8 +497,9 @@ kmem_audit(kmem_log_t *lp, kmem_cache_t *cp, kmem_bufctl_audit_t *bcp,
 	if (alloc) {
 		bcp->bc_astackid = bcp->bc_stackid;
 		bcp->bc_athread = (uint32_t)bcp->bc_thread;
+		bcp->bc_atime = bcp->bc_timestamp;
 	}
-	bcp->bc_lastlog = kmem_log_enter(lp, bcp, sizeof (*bcp));
+	bcp->bc_lastlog = kmem_log_enter(lp, bcp, KMEM_LOG_RECSIZE);
 }
 
 __thread uintptr_t kmem_caller __attribute__((tls_model("initial-exec")));
@@ -1426,11 +1427,15 @@ kmem_print_transaction(const char *what, const kmem_bufctl_audit_t *bcap,
 
 /*
  * The allocation of a buffer whose last transaction (bcap) was a free,
- * when the log lost its record: the stack and thread its bufctl kept.
+ * when the log lost its record: the stack, thread and time its bufctl
+ * kept, printed as the log's record would have been (the transaction
+ * before a free is its allocation).  Without the time (a bufctl from
+ * before bc_atime): what there is.
  */
 static void
 kmem_print_allocation(const kmem_bufctl_audit_t *bcap, const void *buf)
 {
+	kmem_bufctl_audit_t a;
 	const uintptr_t *pcs;
 	uint32_t n;
 
@@ -1439,6 +1444,15 @@ kmem_print_allocation(const kmem_bufctl_audit_t *bcap, const void *buf)
 	pcs = st_depot_get(bcap->bc_astackid, &n);
 	if (n == 0)
 		return;
+	if (bcap->bc_atime != 0) {
+		a = *bcap;
+		a.bc_timestamp = bcap->bc_atime;
+		a.bc_thread = bcap->bc_athread;
+		a.bc_stackid = bcap->bc_astackid;
+		a.bc_depth = n;
+		kmem_print_transaction("transaction before that", &a, buf);
+		return;
+	}
 	st_msg("allocation of buffer %lx (its bufctl kept the stack; the "
 	    "transaction log no longer holds the record, so no time):\n",
 	    (unsigned long)(uintptr_t)buf);

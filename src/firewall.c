@@ -551,6 +551,7 @@ fw_audit(st_fwhdr_t *hp, int which)
 	if (which == 0) {	/* the allocation, as kmem_audit keeps it */
 		bcp->bc_astackid = bcp->bc_stackid;
 		bcp->bc_athread = (uint32_t)bcp->bc_thread;
+		bcp->bc_atime = bcp->bc_timestamp;
 	}
 	bcp->bc_lastlog = kmem_transaction_log.lh_base != NULL ?
 	    kmem_log_enter(&kmem_transaction_log, bcp, fw_audit_size) : NULL;

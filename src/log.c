@@ -36,8 +36,9 @@
  *    st_msgbuf, a ring of text in the library's own data, which ::msgbuf
  *    prints from a dump.  Writers claim bytes with fetch-and-add too.
  *
- * 5. The contents log grows with the heap.  Unless UMEM_LOGGING sized it,
- *    the contents log (8 MiB of 256-byte records with KMEM_FLAGS=0xf) has
+ * 5. The transaction and contents logs grow with the heap.  Unless
+ *    UMEM_LOGGING sized it, such a log (4 MiB of 80-byte records and 8 MiB
+ *    of 256-byte ones with KMEM_FLAGS=0xf) has
  *    its whole ring mapped at start-up, but writers use only its first
  *    lh_nchunks chunks: KMEM_LOG_MIN bytes at first, raised as the heap
  *    grows to keep the ring at 1/2^KMEM_LOG_HEAP_SHIFT of the heap's
@@ -49,11 +50,15 @@
  *    through memory that no cache holds.  The check is made when a
  *    thread claims a chunk; lh_nchunks only grows, so every record ever
  *    written stays inside the first lh_nchunks chunks, which is all the
- *    readers (the debugger, kmem_log_find) look at.  The transaction log
- *    keeps its whole size from the start: its history is what a report
- *    shows (the allocation before the free), and a few busy threads
- *    overwrite a 512 KiB one within 30 ms (tests/wrong/seed_kbad needs
- *    0.2 s of it).
+ *    readers (the debugger, kmem_log_find) look at.  The whole rings had
+ *    been 4.5 of the 7.6 MiB that bench/tight kept under 0xf (glibc's:
+ *    1.3).  What a report needs of the transaction log does not depend
+ *    on its size: a freed buffer's allocation (the transaction before the
+ *    free) is printed from its bufctl's bc_astackid, bc_athread and
+ *    bc_atime when a busy program has overwritten the record (a few busy
+ *    threads overwrite 512 KiB within 30 ms; tests/wrong/seed_kbad). The
+ *    debugger's history of a buffer (::bufctl -h) is then shorter in a
+ *    small program; UMEM_LOGGING=transaction=SIZE keeps a fixed one.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -119,11 +124,13 @@ kmem_log_create(kmem_log_t *lp, uint64_t size, uint64_t recsize, int grows)
 void
 kmem_log_init(void)
 {
-	uint64_t audit = sizeof (kmem_bufctl_audit_t);
+	uint64_t audit = KMEM_LOG_RECSIZE;
 
+	kmem_log_grows[0] = !(st_opts.so_log_fixed &
+	    ST_LOG_FIXED_TRANSACTION);
 	kmem_log_grows[1] = !(st_opts.so_log_fixed & ST_LOG_FIXED_CONTENTS);
 	kmem_log_create(&kmem_transaction_log, st_opts.so_log_transaction,
-	    audit, 0);
+	    audit, kmem_log_grows[0]);
 	kmem_log_create(&kmem_contents_log, st_opts.so_log_contents,
 	    ST_MAX(st_opts.so_contents, 16), kmem_log_grows[1]);
 	kmem_log_create(&kmem_failure_log, st_opts.so_log_fail, audit, 0);

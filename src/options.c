@@ -534,6 +534,8 @@ st_opt_apply(st_opt_parse_t *sp, const st_opt_t *op, const char *val,
 		/* A size given is kept; a default one grows (log.c). */
 		if (hasval && op->op_offset == OFF(so_log_contents))
 			so->so_log_fixed |= ST_LOG_FIXED_CONTENTS;
+		if (hasval && op->op_offset == OFF(so_log_transaction))
+			so->so_log_fixed |= ST_LOG_FIXED_TRANSACTION;
 		break;
 	case OT_CLEAR:
 	case OT_BOOL:

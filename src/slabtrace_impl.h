@@ -246,6 +246,10 @@ struct kmem_bufctl {
  * busy program overwrites the log in a fraction of a second).  They were
  * added in ST_ASTACK_VERSION; older dumps' bufctls end before them
  * (KMEM_BUFCTL_AUDIT_V2SIZE bytes), and log records were 80 bytes already.
+ * The allocation's time (bc_atime) came later: it is not copied into the
+ * log (its records stop before it, KMEM_LOG_RECSIZE) and the debugger
+ * does not read it; a report on a freed buffer prints the allocation
+ * from it as the log would have (debug.c, kmem_print_allocation).
  */
 typedef struct kmem_bufctl_audit {
 	kmem_bufctl_t *bc_next;
@@ -260,7 +264,11 @@ typedef struct kmem_bufctl_audit {
 	uint32_t bc_stackid;            /* its frames in the depot (depot.c) */
 	uint32_t bc_astackid;           /* the last allocation's stack, */
 	uint32_t bc_athread;            /* ... and its thread (0: none) */
+	uint64_t bc_atime;              /* ... and its time (0: none) */
 } kmem_bufctl_audit_t;
+
+/* A transaction log record: an audit bufctl, up to bc_atime. */
+#define KMEM_LOG_RECSIZE        offsetof(kmem_bufctl_audit_t, bc_atime)
 
 #define KMEM_BUFCTL_AUDIT_V2SIZE        offsetof(kmem_bufctl_audit_t, \
 	bc_astackid)
@@ -716,6 +724,7 @@ typedef struct st_dump_note {
  */
 /* so_log_fixed: the logs whose size UMEM_LOGGING gave (log.c, 5.) */
 #define ST_LOG_FIXED_CONTENTS           0x1
+#define ST_LOG_FIXED_TRANSACTION        0x2
 
 typedef struct st_options {
 	uint32_t so_kmem_flags;         /* KMF_* for every cache */

@@ -217,8 +217,14 @@ cd "$work/d.long" || exit 1
 mdb -e '::msgbuf' ../uaf_long 0
 lbuf=$(sed -n 's/^buffer=\([0-9a-f]*\)  bufctl=.*/\1/p' out | head -1)
 lbc=$(sed -n 's/^buffer=[0-9a-f]*  bufctl=\([0-9a-f]*\) .*/\1/p' out | head -1)
+# The log lost the allocation: the report prints it from the bufctl
+# (its stack, thread and time), as the log's record would have been.
+grep -A 8 '^transaction before that on buffer' out >before
 check "uaf_long: the report's allocation from the bufctl" grep -q \
-    '^allocation of buffer .*(its bufctl kept the stack' out
+    "^transaction before that on buffer $lbuf:" before
+check "uaf_long: ... with its time" grep -q \
+    '^thread=[0-9]*  time=T-[0-9]*\.[0-9]\{9\}  slab=' before
+check "uaf_long: ... and its stack" grep -q 'uaf_alloc+' before
 mdb -e "$lbuf::kmalog" ../uaf_long 0
 check "uaf_long: ::kmalog has the free only ($(grep -c '^T-' out))" \
     test "$(grep -c '^T-' out)" = 1

@@ -2,8 +2,8 @@
  * alloc_kept: a buffer allocated long before it is freed (200,000
  * allocations and frees in between, more than the transaction log holds),
  * then written after its free: the report still names who allocated it,
- * from the stack its bufctl kept (bc_astackid), where the log's record of
- * the allocation was overwritten long ago.  Variants: "exit", the program
+ * and when, from what its bufctl kept (bc_astackid, bc_athread, bc_atime),
+ * where the log's record of the allocation was overwritten long ago.  Variants: "exit", the program
  * exits right after the write (the exit verify finds it); "next", the
  * buffer's size is allocated again, which finds it.  Under 0xf and
  * UMEM_DEBUG=default.
@@ -15,8 +15,8 @@
  * expect: previous transaction on buffer [0-9a-f]+:
  * expect: \s*free\+0x[0-9a-f]+(  .*)?
  * expect: \s*kept_free_it\+0x[0-9a-f]+  (.+/)?alloc_kept\.c:[0-9]+
- * expect: allocation of buffer [0-9a-f]+ \(its bufctl kept the stack; the transaction log no longer holds the record, so no time\):
- * expect: thread=[0-9]+  cache: kmem_alloc_[0-9]+
+ * expect: transaction before that on buffer [0-9a-f]+:
+ * expect: thread=[0-9]+  time=T-[0-9]+\.[0-9]{9}  slab=[0-9a-f]+  cache: kmem_alloc_[0-9]+
  * expect: \s*malloc\+0x[0-9a-f]+(  .*)?
  * expect: \s*kept_alloc_it\+0x[0-9a-f]+  (.+/)?alloc_kept\.c:[0-9]+
  * expect: \s*main\+0x[0-9a-f]+  (.+/)?alloc_kept\.c:[0-9]+

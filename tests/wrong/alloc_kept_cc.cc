@@ -3,15 +3,15 @@
  * thread that frees the object then goes idle): an object allocated
  * long before it is deleted (200,000 news and deletes in between, more
  * than the transaction log holds), then written after its delete; the
- * report names who allocated it from its bufctl's kept stack.
+ * report names who allocated it, and when, from what its bufctl kept.
  *
  * cflags: -O0
  * flags: 0xf
  * expect: slabtrace: buffer modified after being freed
  * expect: previous transaction on buffer [0-9a-f]+:
  * expect: \s*kept_delete_it\(Node\*\)\+0x[0-9a-f]+  (.+/)?alloc_kept_cc\.cc:[0-9]+
- * expect: allocation of buffer [0-9a-f]+ \(its bufctl kept the stack; the transaction log no longer holds the record, so no time\):
- * expect: thread=[0-9]+  cache: kmem_alloc_[0-9]+
+ * expect: transaction before that on buffer [0-9a-f]+:
+ * expect: thread=[0-9]+  time=T-[0-9]+\.[0-9]{9}  slab=[0-9a-f]+  cache: kmem_alloc_[0-9]+
  * expect: \s*kept_new_it\(\)\+0x[0-9a-f]+  (.+/)?alloc_kept_cc\.cc:[0-9]+
  * expect: \s*main\+0x[0-9a-f]+  (.+/)?alloc_kept_cc\.cc:[0-9]+
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
