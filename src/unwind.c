@@ -54,15 +54,17 @@
  *    a flag, UW_FLAG_FASTSP or UW_FLAG_FASTFP, and are applied in the walk's
  *    loop after one bit test; the others go through uw_step_slow.
  *
- *    Most lookups do not reach the cache: an allocation loop captures the
- *    same few call chains over and over, so each thread keeps a memo of
- *    them (UW_MEMO_WAYS chains of UW_MEMO_DEPTH {pc, rule} entries, by
- *    depth).  The pc at depth k is compared with entry k of the chain in
- *    use, then with that of the other chain (which is then in use); only if
- *    neither matches is the cache searched, and a hit there is copied to
- *    entry k of the chain not used by the last capture.  A memo hit is one
- *    compare, and as its rule's address does not depend on the pc, the
- *    walk waits only for its stack loads.  The memo holds the rules of one
+ *    Most lookups do not reach the cache: each thread keeps a memo of
+ *    the rules it used last, UW_MEMO_SLOTS {pc, rule} entries,
+ *    direct-mapped by a multiplicative hash of the pc.  A memo hit is a
+ *    multiply, a compare and a load, with no lock and no sequence to
+ *    check; only a miss searches the cache, and copies a hit there into
+ *    the pc's memo slot.  (It used to be two chains of entries by depth,
+ *    the last two call chains' frames: cheaper when a program captures
+ *    the same two chains in turn, which replay now does better, and a
+ *    miss at every frame of a program whose chains vary.  A Python
+ *    interpreter's allocations missed at 4.3 of their 11 frames walked;
+ *    with 256 slots by pc, at 1.7.)  The memo holds the rules of one
  *    epoch (uw_memo_epoch): a capture that sees another empties it first,
  *    and stops using it when a miss changes the epoch.  Exact pcs are not
  *    memoised (their lookups set UW_KEY_EXACT, which no memoised pc has).
@@ -79,17 +81,15 @@
  *    captures go to the shared cache, which is slower, never wrong.  An
  *    entry is still written pc 0 first, then the rule, then the pc.
  *
- *    The audit keeps each stack in the depot (depot.c) by id, and hashing
- *    a stack to find its id cost a quarter as much as the walk.  The memo
- *    answers that too (st_stack_capture_id, uw_walk_id): a capture whose
- *    every frame was found in the memo, in one way (or in the other way
- *    up to some depth, where the two agree), has that way's entries for
- *    frames.  Each way remembers the id of the last such capture (uw_last),
- *    forgotten whenever one of the way's entries is rewritten; a capture
- *    that visits as many frames with the same skip and max and ends on
- *    the same pc (the outermost frame is not looked up when max ends the
- *    walk) has the same stack, and takes that id.  A malloc/free loop's
- *    captures (two chains, in turn, one a way) then skip the depot.
+ *    The walk's loop handles every case (skipped frames, exact pcs, slow
+ *    steps, misses, the epoch moving on, starting a trace), and with that
+ *    many variables live, the compiler kept the frame's state on the
+ *    stack: a memo hit's fast step cost about 80 instructions.  So once a
+ *    walk is past those cases, its fast steps run in uw_fast, a loop with
+ *    nothing else to hold (about 50), which hands the walk back at the
+ *    first step it cannot take.  The audit keeps each stack in the depot
+ *    (depot.c) by id: a walk not replayed whole (below) hashes its pcs
+ *    there.
  *
  *    Replay.  Even with every rule in the memo, a frame cost about 38
  *    instructions (the rule, the bounds, the loads), 40% of KMEM_FLAGS=0xf
@@ -192,8 +192,9 @@
 /* Tunables. */
 #define UW_CACHE_SHIFT		15	/* 2^15 cached rules, 16 bytes each */
 #define UW_CACHE_PROBE		8	/* slots searched per lookup */
-#define UW_MEMO_DEPTH		32	/* frames memoised per thread, */
-#define UW_MEMO_WAYS		2	/* for each of two call chains */
+#define UW_MEMO_SHIFT		8	/* 2^8 rules memoised per thread */
+#define UW_TRACES		2	/* walks kept per thread for replay, */
+#define UW_TRACE_DEPTH		32	/* of up to 32 states each */
 #define UW_MAXMOD		1024	/* loaded objects tracked */
 #define UW_MAXSEG		8	/* readable PT_LOAD segments kept */
 #define UW_NRANGES		4	/* stack ranges cached per thread */
@@ -1736,12 +1737,14 @@ uw_key(uintptr_t pc, uint32_t exact, uint32_t epoch)
  * The per-thread memo of the last captures (section 3).
  */
 
+#define UW_MEMO_SLOTS	(1U << UW_MEMO_SHIFT)
+
 typedef struct uw_memo {
 	uintptr_t mo_pc;	/* a return address, 0 if empty */
 	uint64_t mo_rule;
 } uw_memo_t;
 
-static __thread uw_memo_t uw_memo[UW_MEMO_WAYS * UW_MEMO_DEPTH]
+static __thread uw_memo_t uw_memo[UW_MEMO_SLOTS]
     __attribute__((tls_model("initial-exec")));
 static __thread uint32_t uw_memo_epoch	/* what uw_memo's rules are for */
     __attribute__((tls_model("initial-exec")));
@@ -1749,47 +1752,35 @@ static __thread uintptr_t uw_memo_owner	/* the capture writing uw_memo */
     __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t uw_memo_token	/* what its frame holds */
     __attribute__((tls_model("initial-exec")));
-static __thread uint32_t uw_memo_mru	/* the way last used */
-    __attribute__((tls_model("initial-exec")));
 
-/*
- * The depot id of the last capture that read a way of the memo whole
- * (section 3): valid while no entry of that way has been rewritten since.
- * A capture that reads the same way whole again, visits as many frames
- * (ul_n) and ends on the same pc has the same frames: it takes ul_id.
- */
-typedef struct uw_last {
-	uint32_t ul_id;		/* 0: none */
-	uint32_t ul_n;		/* frames visited, the skipped ones included */
-	uint32_t ul_skip;
-	uint32_t ul_limit;
-	uintptr_t ul_lastpc;	/* the outermost frame's pc */
-} uw_last_t;
-
-static __thread uw_last_t uw_last[UW_MEMO_WAYS]
-    __attribute__((tls_model("initial-exec")));
+/* The memo's slot for pc: direct-mapped, by a multiplicative hash. */
+static inline uw_memo_t *
+uw_memo_slot(uintptr_t pc)
+{
+	return (&uw_memo[(uint64_t)pc * 0x9e3779b97f4a7c15ULL >>
+	    (64 - UW_MEMO_SHIFT)]);
+}
 
 /*
  * The replay traces (section 3): the states of the last captures' walks,
  * innermost first.  State j is {tr_pc[j], sp, tr_fp[j] (rbp)}; its sp is
  * tr_sp for j = 0, else tr_ra[j - 1] + 8 (the CFA of a fast step).  For
  * j < tr_n - 1 the walk went from state j to j + 1 by a fast step, which
- * loaded the caller's pc from tr_ra[j] (bit 0 set: its CFA came from
- * rbp, tr_fpuse is the first such step) and its rbp from tr_fa[j] (0:
- * rbp unchanged).  tr_end: after the last state the walk stopped on its
+ * loaded the caller's pc from tr_ra[j] and its rbp from tr_fa[j] (0:
+ * rbp unchanged); tr_fpuse is the first step whose CFA came from rbp
+ * (tr_n - 1: none).  tr_end: after the last state the walk stopped on its
  * rule alone (the outermost frame).  The states are one walk's, in the
  * stack [tr_lo, tr_lo + tr_span] and under the rules of tr_epoch; tr_id
  * is that walk's depot id (0: none, or it went on past the last state),
  * with its skip and limit.  tr_n is 0 while the trace is written.
- * The rbp values (tr_fp, tr_fa) and sp and lo are kept XOR UW_TX_MASK
+ * The rbp values (tr_fp, tr_fa) and sp and lo are kept complemented
  * (UW_TX): in the thread's TLS, a saved rbp (any value, a heap pointer
  * too) would be a reference to its buffer for the leak check, which scans
  * TLS, and hide the buffer's leak.  Kept so, none is a user-space
- * address.  The pcs and return-address slots, read on every step, are
+ * address (each has the top bit set).  The pcs and return-address slots, read on every step, are
  * kept plain: code and stack addresses, like the memo's pcs.
  */
-#define UW_TX_MASK	((uintptr_t)1 << (sizeof (uintptr_t) * 8 - 1))
-#define UW_TX(x)	((uintptr_t)(x) ^ UW_TX_MASK)
+#define UW_TX(x)	(~(uintptr_t)(x))
 typedef struct uw_trace {
 	uint32_t tr_n;		/* states kept */
 	uint32_t tr_epoch;
@@ -1801,13 +1792,13 @@ typedef struct uw_trace {
 	uint32_t tr_id;
 	uint32_t tr_skip;
 	uint32_t tr_limit;
-	uintptr_t tr_pc[UW_MEMO_DEPTH];
-	uintptr_t tr_ra[UW_MEMO_DEPTH];
-	uintptr_t tr_fa[UW_MEMO_DEPTH];
-	uintptr_t tr_fp[UW_MEMO_DEPTH];
+	uintptr_t tr_pc[UW_TRACE_DEPTH];
+	uintptr_t tr_ra[UW_TRACE_DEPTH];
+	uintptr_t tr_fa[UW_TRACE_DEPTH];
+	uintptr_t tr_fp[UW_TRACE_DEPTH];
 } uw_trace_t;
 
-static __thread uw_trace_t uw_trace[UW_MEMO_WAYS]
+static __thread uw_trace_t uw_trace[UW_TRACES]
     __attribute__((tls_model("initial-exec")));
 static __thread uint32_t uw_trace_used	/* the traces last used, 2 bits */
     __attribute__((tls_model("initial-exec")));
@@ -1836,51 +1827,43 @@ uw_memo_put(uw_memo_t *mo, uintptr_t pc, uint64_t rule)
 
 /*
  * Start a capture at epoch, with a word of its frame at cookie, on the stack
- * [lo, hi): the number of memo entries it may use, 0 unless it owns the memo
- * (*ownp).  A live owner on this stack is an outer capture, so its cookie
+ * [lo, hi): 1 if it owns the memo (and the traces), else 0.  A live owner on this stack is an outer capture, so its cookie
  * lies above ours and still holds uw_memo_token; one at or below ours, or
  * whose cookie changed, was left by a siglongjmp: take over.  An owner on
  * another stack may be live (we are in a handler on the alternate stack).
  */
 static inline uint32_t
 uw_memo_begin(uint32_t epoch, volatile uintptr_t *cookie, uintptr_t lo,
-    uintptr_t hi, uint32_t *ownp)
+    uintptr_t hi)
 {
 	uintptr_t owner = uw_memo_owner;
 	uint32_t i;
 
-	*ownp = 0;
-	if (owner == 0 || (owner - lo <= hi - lo - sizeof (uintptr_t) &&
-	    (owner <= (uintptr_t)cookie ||
-	    *(volatile const uintptr_t *)owner != uw_memo_token))) {
-		*cookie = uw_memo_token + 1;
-		uw_memo_token = *cookie;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		uw_memo_owner = (uintptr_t)cookie;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		*ownp = 1;
-	}
-	if (!*ownp)
+	if (owner != 0 && (owner - lo > hi - lo - sizeof (uintptr_t) ||
+	    (owner > (uintptr_t)cookie &&
+	    *(volatile const uintptr_t *)owner == uw_memo_token)))
 		return (0);
+	*cookie = uw_memo_token + 1;
+	uw_memo_token = *cookie;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uw_memo_owner = (uintptr_t)cookie;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (ST_LIKELY(uw_memo_epoch == epoch))
-		return (UW_MEMO_DEPTH);
+		return (1);
 	/* The modules changed: forget every rule, then relabel. */
-	for (i = 0; i < UW_MEMO_WAYS; i++) {
-		__atomic_store_n(&uw_last[i].ul_id, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < UW_TRACES; i++)
 		__atomic_store_n(&uw_trace[i].tr_n, 0, __ATOMIC_RELAXED);
-	}
-	for (i = 0; i < UW_MEMO_WAYS * UW_MEMO_DEPTH; i++)
+	for (i = 0; i < UW_MEMO_SLOTS; i++)
 		__atomic_store_n(&uw_memo[i].mo_pc, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	uw_memo_epoch = epoch;
-	return (UW_MEMO_DEPTH);
+	return (1);
 }
 
 static inline void
-uw_memo_end(uint32_t own, uint32_t way)
+uw_memo_end(uint32_t own)
 {
 	if (own) {
-		uw_memo_mru = way;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		uw_memo_owner = 0;
 	}
@@ -2064,57 +2047,6 @@ uw_rule_get(uintptr_t pc, uint64_t exact, uint32_t epoch, uw_memo_t *mo)
 }
 
 /*
- * The depot id of the n pcs just captured.  w: the memo way the capture
- * ended in, having found each of its frames in the memo (UW_MEMO_WAYS if
- * not): its first `before` frames in the other way, the rest in w.  If
- * the two ways agree on those first frames, the capture's pcs are w's
- * entries.  Then if w's last capture visited as many frames, with the same
- * skip and limit, and ended on the same pc, the frames are the same: its
- * id, without hashing them.  Else the depot's, kept in uw_last[w] for the
- * next capture.  Runs while the capture owns the memo, so no handler's
- * capture rewrites it meanwhile; a handler that jumps out leaves ul_id 0,
- * which is no id.
- */
-static uint32_t
-uw_walk_id(const uintptr_t *pcs, uint32_t n, uint32_t w, uint32_t before,
-    uint32_t walked, uint32_t skip, uint32_t limit, uintptr_t lastpc)
-{
-	uw_last_t *lp = w < UW_MEMO_WAYS ? &uw_last[w] : NULL;
-	const uw_memo_t *o;
-	uw_memo_t *m;
-	uint32_t id, j;
-
-	if (lp != NULL) {
-		m = &uw_memo[w * UW_MEMO_DEPTH];
-		o = &uw_memo[(w ^ 1) * UW_MEMO_DEPTH];
-		for (j = 0; j < before; j++) {
-			if (m[j].mo_pc == o[j].mo_pc)
-				continue;
-			/* Make w's entries this capture's frames. */
-			__atomic_store_n(&lp->ul_id, 0, __ATOMIC_RELAXED);
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			uw_memo_put(&m[j], o[j].mo_pc, o[j].mo_rule);
-		}
-	}
-	if (lp != NULL && lp->ul_id != 0 && lp->ul_n == walked &&
-	    lp->ul_lastpc == lastpc && lp->ul_skip == skip &&
-	    lp->ul_limit == limit)
-		return (lp->ul_id);
-	id = st_depot_put(pcs, n);
-	if (lp != NULL && id != 0) {
-		lp->ul_id = 0;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		lp->ul_n = walked;
-		lp->ul_skip = skip;
-		lp->ul_limit = limit;
-		lp->ul_lastpc = lastpc;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		lp->ul_id = id;
-	}
-	return (id);
-}
-
-/*
  * The trace to try first: the one used last, unless the last two captures
  * used both (a malloc/free loop), then the other.
  */
@@ -2173,7 +2105,7 @@ uw_replay(const uw_trace_t *t, const uw_frame_t *f0, uint32_t epoch,
 	if (UW_TX(uw_trace_fp(t, f0->uf_fp, j)) != t->tr_fp[j])
 		return (j + 1);
 	for (; j + 1 < n; j++) {
-		if (uw_load(t->tr_ra[j] & ~(uintptr_t)1) != t->tr_pc[j + 1])
+		if (uw_load(t->tr_ra[j]) != t->tr_pc[j + 1])
 			return (j + 1);
 		if (t->tr_fa[j] != UW_TX(0) &&
 		    UW_TX(uw_load(UW_TX(t->tr_fa[j]))) != t->tr_fp[j + 1])
@@ -2218,16 +2150,15 @@ uw_trace_start(const uw_frame_t *f0, const uw_trace_t *t, uint32_t k,
 	return (v);
 }
 
-/* Publish trace v, of n states; id: its walk's depot id (0: none). */
+/*
+ * Publish trace v, of n states, whose first step taking its CFA from rbp
+ * is fpuse (n - 1: none); id: its walk's depot id (0: none).
+ */
 static void
-uw_trace_end(uw_trace_t *v, uint32_t n, uint32_t end, uint32_t id,
-    uint32_t skip, uint32_t limit)
+uw_trace_end(uw_trace_t *v, uint32_t n, uint32_t fpuse, uint32_t end,
+    uint32_t id, uint32_t skip, uint32_t limit)
 {
-	uint32_t j;
-
-	for (j = 0; j + 1 < n && !(v->tr_ra[j] & 1); j++)
-		continue;
-	v->tr_fpuse = j;
+	v->tr_fpuse = fpuse;
 	v->tr_end = end;
 	v->tr_id = id;
 	v->tr_skip = skip;
@@ -2235,6 +2166,125 @@ uw_trace_end(uw_trace_t *v, uint32_t n, uint32_t end, uint32_t id,
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->tr_n, n, __ATOMIC_RELAXED);
 	uw_trace_note((uint32_t)(v - uw_trace));
+}
+
+/*
+ * The second half of a fast step (section 2): from the CFA, the return
+ * address at CFA - 8 (its slot into *ap) and rbp unchanged or saved at
+ * CFA + off (its slot into *fap, 0 if unchanged).  0: the walk ends here
+ * (a slot outside the stack, a return address below UW_MINPC).
+ */
+static inline __attribute__((always_inline)) int
+uw_step_fast(uint64_t rule, uintptr_t cfa, uintptr_t lo, uintptr_t span,
+    uintptr_t *pcp, uintptr_t *spp, uintptr_t *fpp, uint64_t *fpokp,
+    uintptr_t *ap, uintptr_t *fap)
+{
+	uintptr_t a = cfa - sizeof (uintptr_t), slot, pc;
+
+	if (a - lo > span)
+		return (0);
+	*fap = 0;
+	if (rule & ((uint64_t)UW_F_CFA << 3)) {		/* or SAME */
+		slot = cfa + (uintptr_t)UW_RULE_FPOFF(rule);
+		if (slot - lo > span)
+			return (0);
+		*fpp = uw_load(slot);
+		*fpokp = UW_FLAG_FASTFP;
+		*fap = slot;
+	}
+	pc = uw_load(a);
+	*pcp = pc;
+	*spp = cfa;
+	*ap = a;
+	return (pc >= UW_MINPC);
+}
+
+/* Into trace rec: the step from state walked - 1, and state walked. */
+static inline __attribute__((always_inline)) void
+uw_trace_put(uw_trace_t *rec, uint32_t walked, uintptr_t a, uintptr_t fa,
+    uintptr_t pc, uintptr_t fp)
+{
+	rec->tr_ra[walked - 1] = a;
+	rec->tr_fa[walked - 1] = UW_TX(fa);
+	rec->tr_pc[walked] = pc;
+	rec->tr_fp[walked] = UW_TX(fp);
+}
+
+/*
+ * The walk's inner loop: a walk's state, in and out of uw_fast.  The walk
+ * is at its step from state ws_walked - 1, {ws_pc, ws_sp, ws_fp}, whose
+ * pc is in the output already (ws_out is where the next goes).
+ */
+typedef struct uw_ws {
+	uintptr_t ws_pc;
+	uintptr_t ws_sp;
+	uintptr_t ws_fp;
+	uintptr_t *ws_out;
+	uint64_t ws_fpok;	/* as uw_walk's fpok */
+	uint32_t ws_walked;
+	uint32_t ws_fpuse;	/* as uw_walk's fpuse */
+} uw_ws_t;
+
+/*
+ * Take fast steps (section 3: a rule in the memo, UW_FLAG_FASTSP, or
+ * UW_FLAG_FASTFP with rbp known) while they last, recording each pc and,
+ * while rec is not NULL, the trace's states: the walk's loop with its
+ * state in registers, which uw_walk, with all its other cases, cannot
+ * keep there (a frame cost 80 instructions there, 40 here).  For the
+ * memo's owner only, past the skipped frames, with no exact pc, and with
+ * the trace started if the walk writes one.  Returns 1 when the walk is
+ * over (limit, or a frame that ends it), 0 at a step it leaves to
+ * uw_walk: a rule not in the memo or not fast, or the trace's depth.
+ */
+static __attribute__((noinline)) int
+uw_fast(uw_ws_t *ws, uintptr_t lo, uintptr_t span, uint32_t limit,
+    uw_trace_t *rec)
+{
+	uintptr_t pc = ws->ws_pc, sp = ws->ws_sp, fp = ws->ws_fp;
+	uintptr_t *out = ws->ws_out, cfa, a, fa;
+	uint64_t rule, fpok = ws->ws_fpok;
+	uint32_t walked = ws->ws_walked, fpuse = ws->ws_fpuse;
+	const uw_memo_t *mo;
+	int over = 1;
+
+	for (;;) {
+		if (rec != NULL && walked >= UW_TRACE_DEPTH)
+			goto step;
+		mo = uw_memo_slot(pc);
+		if (ST_UNLIKELY(mo->mo_pc != pc))
+			goto step;
+		rule = mo->mo_rule;
+		if (ST_LIKELY((rule & UW_FLAG_FASTSP) != 0)) {
+			cfa = sp + (uintptr_t)UW_RULE_CFAOFF(rule);
+		} else if ((rule & fpok) != 0) {
+			cfa = fp + (uintptr_t)UW_RULE_CFAOFF(rule);
+			if (cfa <= sp)
+				break;
+			fpuse = ST_MIN(fpuse, walked - 1);
+		} else {
+			goto step;
+		}
+		if (!uw_step_fast(rule, cfa, lo, span, &pc, &sp, &fp, &fpok,
+		    &a, &fa))
+			break;
+		if (rec != NULL)
+			uw_trace_put(rec, walked, a, fa, pc, fp);
+		*out++ = pc;
+		if (++walked >= limit)
+			break;
+	}
+	if (0) {
+step:
+		over = 0;
+	}
+	ws->ws_pc = pc;
+	ws->ws_sp = sp;
+	ws->ws_fp = fp;
+	ws->ws_out = out;
+	ws->ws_fpok = fpok;
+	ws->ws_walked = walked;
+	ws->ws_fpuse = fpuse;
+	return (over);
 }
 
 /*
@@ -2255,16 +2305,14 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 {
 	uintptr_t pc = f0->uf_pc, sp = f0->uf_sp, fp = f0->uf_fp;
 	uintptr_t lo = f0->uf_lo, span = f0->uf_hi - sizeof (uintptr_t) - lo;
-	uintptr_t cfa, a, slot, fa, uses;
+	uintptr_t cfa, a, fa;
 	uw_frame_t f;
 	volatile uintptr_t cookie;
 	uintptr_t *out;
-	uint64_t rule, exact, fpok;
-	uint32_t walked, limit, epoch, nmemo, own, way, e, whole, sw;
-	uint32_t k, rn, want, end;
-	uintptr_t lastpc;
-	int32_t alt;
-	uw_memo_t *mo, *mp;	/* mp: the memo entry for this depth */
+	uint64_t rule, exact, fpok, xk;
+	uint32_t walked, limit, epoch, own, e;
+	uint32_t k, rn, want, end, fpuse, over;
+	uw_memo_t *mo, *memo;	/* memo: the thread's, NULL if not ours */
 	uw_trace_t *t, *v;	/* the trace replayed, the one written */
 	uw_trace_t *rec;	/* v while the walk writes it */
 
@@ -2275,17 +2323,17 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 	fpok = f0->uf_fpok ? UW_FLAG_FASTFP : 0;
 	f.uf_nsig = f0->uf_nsig;
 	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
-	nmemo = uw_memo_begin(epoch, &cookie, lo, lo + span +
-	    sizeof (uintptr_t), &own);
-	way = uw_memo_mru & 1;
-	mp = &uw_memo[way ? UW_MEMO_DEPTH : 0];
-	alt = way ? -UW_MEMO_DEPTH : UW_MEMO_DEPTH;
-	/* Every frame found in the memo so far; sw - 1 in the first way. */
-	whole = 1;
-	sw = 0;
+	own = uw_memo_begin(epoch, &cookie, lo, lo + span +
+	    sizeof (uintptr_t));
+	memo = own ? uw_memo : NULL;	/* NULL once the epoch moves on */
+	/*
+	 * xk: or'ed into a pc, it makes the pc match no memo entry (exact
+	 * pcs are not memoised; nor is anything when the memo is not ours).
+	 * Then the memo's slot is read but never believed.
+	 */
+	xk = memo != NULL ? exact : UW_KEY_EXACT;
 	walked = 0;
 	out = pcs;
-	lastpc = pc;
 
 	/*
 	 * Replay the first k states from a trace (section 3), else write one
@@ -2293,7 +2341,8 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 	 */
 	t = v = rec = NULL;
 	k = rn = end = 0;
-	want = nmemo != 0 && exact == 0 && fpok != 0 && f0->uf_nsig == 0 &&
+	fpuse = UW_TRACE_DEPTH;	/* the first step of the trace taking rbp */
+	want = own && exact == 0 && fpok != 0 && f0->uf_nsig == 0 &&
 	    !__atomic_load_n(&uw_replay_off, __ATOMIC_RELAXED);
 	if (want) {
 		uint32_t g = uw_trace_guess(), k2;
@@ -2308,7 +2357,7 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 				k = k2;
 			}
 		}
-		want = k < UW_MEMO_DEPTH;
+		want = k < UW_TRACE_DEPTH;
 	}
 	if (k > 0) {
 		/* The trace's walk, whole: its id, no pcs needed. */
@@ -2317,7 +2366,7 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 		    t->tr_limit == limit) {
 			*idp = t->tr_id;
 			uw_trace_note((uint32_t)(t - uw_trace));
-			uw_memo_end(own, way);
+			uw_memo_end(own);
 			return (k > skip ? k - skip : 0);
 		}
 		if (k > skip) {
@@ -2326,19 +2375,18 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 			out += k - skip;
 		}
 		walked = k;
-		pc = lastpc = t->tr_pc[k - 1];
-		whole = 0;
+		pc = t->tr_pc[k - 1];
 		if (walked >= limit || (k == t->tr_n && t->tr_end))
 			goto done;
-		sp = k == 1 ? sp : (t->tr_ra[k - 2] & ~(uintptr_t)1) + 8;
+		sp = k == 1 ? sp : t->tr_ra[k - 2] + 8;
 		fp = uw_trace_fp(t, fp, k - 1);
-		mp += k - 1;
+		if (t->tr_fpuse < k - 1)
+			fpuse = t->tr_fpuse;
 		goto step;
 	}
 	t = NULL;
 
-	for (;; mp++) {
-		lastpc = pc;
+	for (;;) {
 		if (walked >= skip)
 			*out++ = pc;
 		if (++walked >= limit)
@@ -2346,38 +2394,18 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 step:
 
 		/* The rule: from the memo, else the shared cache. */
-		if (ST_LIKELY(walked <= nmemo &&
-		    mp->mo_pc == (pc | exact))) {
-			rule = mp->mo_rule;
-		} else if (walked <= nmemo &&
-		    mp[alt].mo_pc == (pc | exact)) {
-			mp += alt;		/* the other chain, from here */
-			alt = -alt;
-			rule = mp->mo_rule;
-			/* One switch, at most, for uw_walk_id. */
-			whole = whole && sw == 0;
-			sw = walked;
+		mo = uw_memo_slot(pc);
+		if (ST_LIKELY(mo->mo_pc == (pc | xk))) {
+			rule = mo->mo_rule;
 		} else {
-			mo = NULL;
-			whole = 0;
-			if (own && walked <= nmemo) {
-				if ((uint32_t)(alt < 0) == way) {
-					/* Into the way not used last. */
-					mp += alt;
-					alt = -alt;
-				}
-				mo = mp;
-				/* Its way's entries no longer match uw_last. */
-				__atomic_store_n(&uw_last[alt < 0].ul_id, 0,
-				    __ATOMIC_RELAXED);
-				__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			}
-			rule = uw_rule_get(pc, exact, epoch, mo);
+			rule = uw_rule_get(pc, exact, epoch, memo != NULL ?
+			    mo : NULL);
 			e = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
 			if (ST_UNLIKELY(e != epoch)) {
 				/* The memo is for the old epoch. */
 				epoch = e;
-				nmemo = 0;
+				memo = NULL;
+				xk = UW_KEY_EXACT;
 				/* And the trace, of the old epoch's rules. */
 				rec = NULL;
 				v = NULL;
@@ -2388,12 +2416,11 @@ step:
 		/* Step. */
 		if (ST_LIKELY((rule & UW_FLAG_FASTSP) != 0)) {
 			cfa = sp + (uintptr_t)UW_RULE_CFAOFF(rule);
-			uses = 0;
 		} else if ((rule & fpok) != 0) {
 			cfa = fp + (uintptr_t)UW_RULE_CFAOFF(rule);
 			if (cfa <= sp)
 				break;
-			uses = 1;
+			fpuse = ST_MIN(fpuse, walked - 1);
 		} else if (UW_RULE_KIND(rule) == UW_K_END) {
 			end = 1;
 			break;		/* _start, a thread's start: done */
@@ -2408,12 +2435,15 @@ step:
 			if (!uw_step_slow(&f, rule))
 				break;
 			/* The trace ends here: it keeps fast steps only. */
+			if (rec != NULL)
+				rn = walked;
 			rec = NULL;
 			want = 0;
 			pc = f.uf_pc;
 			sp = f.uf_sp;
 			fp = f.uf_fp;
 			exact = f.uf_exact ? UW_KEY_EXACT : 0;
+			xk = memo != NULL ? exact : UW_KEY_EXACT;
 			fpok = f.uf_fpok ? UW_FLAG_FASTFP : 0;
 			lo = f.uf_lo;
 			span = f.uf_hi - sizeof (uintptr_t) - lo;
@@ -2421,23 +2451,13 @@ step:
 				break;
 			continue;
 		}
-		a = cfa - sizeof (uintptr_t);
-		if (a - lo > span)
+		if (!uw_step_fast(rule, cfa, lo, span, &pc, &sp, &fp, &fpok,
+		    &a, &fa))
 			break;
-		fa = 0;
-		if (rule & ((uint64_t)UW_F_CFA << 3)) {		/* or SAME */
-			slot = cfa + (uintptr_t)UW_RULE_FPOFF(rule);
-			if (slot - lo > span)
-				break;
-			fp = uw_load(slot);
-			fpok = UW_FLAG_FASTFP;
-			fa = slot;
+		if (ST_UNLIKELY(exact != 0)) {
+			exact = 0;
+			xk = memo != NULL ? 0 : UW_KEY_EXACT;
 		}
-		pc = uw_load(a);
-		sp = cfa;
-		exact = 0;
-		if (pc < UW_MINPC)
-			break;
 
 		/* Into the trace: this state's step, the new state. */
 		if (ST_UNLIKELY(rec == NULL) && want) {
@@ -2446,29 +2466,54 @@ step:
 			want = 0;
 		}
 		if (rec != NULL) {
-			if (walked < UW_MEMO_DEPTH) {
-				rec->tr_ra[walked - 1] = a | uses;
-				rec->tr_fa[walked - 1] = UW_TX(fa);
-				rec->tr_pc[walked] = pc;
-				rec->tr_fp[walked] = UW_TX(fp);
-				rn = walked + 1;
+			if (walked < UW_TRACE_DEPTH) {
+				uw_trace_put(rec, walked, a, fa, pc, fp);
 			} else {
+				rn = walked;
 				rec = NULL;
 			}
+		}
+
+		/* The next steps in uw_fast, if they may go there. */
+		if (memo != NULL && walked >= skip && (rec != NULL || !want)) {
+			uw_ws_t ws;
+
+			*out++ = pc;
+			if (++walked >= limit)
+				break;
+			ws.ws_pc = pc;
+			ws.ws_sp = sp;
+			ws.ws_fp = fp;
+			ws.ws_out = out;
+			ws.ws_fpok = fpok;
+			ws.ws_walked = walked;
+			ws.ws_fpuse = fpuse;
+			over = uw_fast(&ws, lo, span, limit, rec);
+			pc = ws.ws_pc;
+			sp = ws.ws_sp;
+			fp = ws.ws_fp;
+			out = ws.ws_out;
+			fpok = ws.ws_fpok;
+			walked = ws.ws_walked;
+			fpuse = ws.ws_fpuse;
+			if (over)
+				break;
+			goto step;
 		}
 	}
 done:
 	if (idp != NULL)
-		*idp = uw_walk_id(pcs, (uint32_t)(out - pcs), own && whole ?
-		    alt < 0 : UW_MEMO_WAYS, sw > 0 ? sw - 1 : 0, walked, skip,
-		    limit, lastpc);
+		*idp = st_depot_put(pcs, (uint32_t)(out - pcs));
+	/* States 0 .. walked - 1 were written, if rec is still on. */
+	if (rec != NULL)
+		rn = walked;
 	/* A trace written whole (to the walk's end) keeps its id. */
 	if (v != NULL && rn >= 2)
-		uw_trace_end(v, rn, end && rec != NULL, rec != NULL &&
-		    idp != NULL ? *idp : 0, skip, limit);
+		uw_trace_end(v, rn, ST_MIN(fpuse, rn - 1), end && rec != NULL,
+		    rec != NULL && idp != NULL ? *idp : 0, skip, limit);
 	else if (t != NULL)
 		uw_trace_note((uint32_t)(t - uw_trace));
-	uw_memo_end(own, alt < 0);
+	uw_memo_end(own);
 	return ((uint32_t)(out - pcs));
 }
 
