@@ -1286,7 +1286,7 @@ kmem_lite_free(kmem_slab_t *sp, void *buf, size_t size, st_kind_t kind,
 	kmem_lite_push(btlp, caller);
 	*(uint64_t *)buf = KMEM_FREE_PATTERN;
 	cc->cc_free++;
-	cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+	kmem_round_push(cc->cc_loaded, &cc->cc_rounds, buf);
 	return (0);
 }
 

@@ -506,13 +506,41 @@ kmem_depot_purge(kmem_cache_t *cp)
  * The per-thread layer's slow paths.
  */
 
+/*
+ * Load mp, with rounds rounds; the loaded magazine becomes the previous
+ * one, and the previous one is dropped (given to the depot already, or
+ * mp itself).  The stores are ordered for a debugger that reads them with
+ * the thread stopped between any two (kmem_round_pop): a magazine with
+ * rounds is never left out of both pairs, and no pair counts more rounds
+ * than its magazine holds (a stale round would pass for free).  Loading
+ * the previous magazine, full, into an empty loaded one (an allocation)
+ * takes one order; everything else (an empty one loaded, the loaded one
+ * full; a magazine from the depot) the other.
+ */
 static void
 kmem_cpu_reload(kmem_cpu_cache_t *cc, kmem_magazine_t *mp, int32_t rounds)
 {
-	cc->cc_ploaded = cc->cc_loaded;
-	cc->cc_prounds = cc->cc_rounds;
-	cc->cc_loaded = mp;
-	cc->cc_rounds = rounds;
+	kmem_magazine_t *lp = cc->cc_loaded;
+	int32_t lr = cc->cc_rounds;
+
+#define	KMEM_CC_SET(field, v)	do {					\
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);			\
+	cc->field = (v);						\
+} while (0)
+	if (mp == cc->cc_ploaded && lr <= 0) {
+		KMEM_CC_SET(cc_loaded, mp);	/* in both pairs */
+		KMEM_CC_SET(cc_rounds, rounds);
+		KMEM_CC_SET(cc_prounds, lr);
+		KMEM_CC_SET(cc_ploaded, lp);
+	} else {
+		KMEM_CC_SET(cc_prounds, 0);	/* the old previous goes */
+		KMEM_CC_SET(cc_ploaded, lp);	/* in both pairs */
+		KMEM_CC_SET(cc_prounds, lr);
+		KMEM_CC_SET(cc_rounds, 0);
+		KMEM_CC_SET(cc_loaded, mp);
+		KMEM_CC_SET(cc_rounds, rounds);
+	}
+#undef	KMEM_CC_SET
 }
 
 /* Hand cc's magazines back and set it up for the cache's magazine size. */
@@ -577,11 +605,11 @@ kmem_idle_sweep(kmem_cache_t *self)
 			continue;
 		}
 		while (cc->cc_loaded != NULL && cc->cc_rounds > 0)
-			kmem_round_release(cp,
-			    cc->cc_loaded->mag_round[--cc->cc_rounds]);
+			kmem_round_release(cp, kmem_round_pop(cc->cc_loaded,
+			    &cc->cc_rounds));
 		while (cc->cc_ploaded != NULL && cc->cc_prounds > 0)
-			kmem_round_release(cp,
-			    cc->cc_ploaded->mag_round[--cc->cc_prounds]);
+			kmem_round_release(cp, kmem_round_pop(cc->cc_ploaded,
+			    &cc->cc_prounds));
 	}
 }
 
@@ -632,7 +660,7 @@ kmem_cache_alloc_slow_cc(kmem_cache_t *cp, int kmflag)
 
 		if (cc->cc_rounds > 0) {
 			cc->cc_alloc++;
-			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+			return (kmem_round_pop(cc->cc_loaded, &cc->cc_rounds));
 		}
 		if (cc->cc_prounds > 0) {
 			kmem_cpu_reload(cc, cc->cc_ploaded, cc->cc_prounds);
@@ -667,7 +695,7 @@ kmem_cache_free_slow_cc(kmem_cache_t *cp, void *buf)
 
 		if ((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize) {
 			cc->cc_free++;
-			cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+			kmem_round_push(cc->cc_loaded, &cc->cc_rounds, buf);
 			return;
 		}
 		if (cc->cc_prounds == 0) {
@@ -738,7 +766,7 @@ kmem_cache_alloc_nodebug(kmem_cache_t *cp, int kmflag)
 	if (cp->cache_ccidx < KMEM_NCACHE_ALLOC) {
 		if (cc != NULL && cc->cc_rounds > 0) {
 			cc->cc_alloc++;
-			return (cc->cc_loaded->mag_round[--cc->cc_rounds]);
+			return (kmem_round_pop(cc->cc_loaded, &cc->cc_rounds));
 		}
 		return (kmem_cache_alloc_slow(cp, kmflag));
 	}
@@ -761,7 +789,7 @@ kmem_cache_free_nodebug(kmem_cache_t *cp, void *buf)
 		if (cc != NULL && (uint32_t)cc->cc_rounds <
 		    (uint32_t)cc->cc_magsize) {
 			cc->cc_free++;
-			cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+			kmem_round_push(cc->cc_loaded, &cc->cc_rounds, buf);
 			return;
 		}
 		kmem_cache_free_slow(cp, buf);

@@ -296,8 +296,8 @@ st_alloc_slow(size_t size, size_t align)
 		/* Then the countdown to a sampled malloc (section 6). */ \
 		if (ST_LIKELY(cc_->cc_rounds > 0) &&			\
 		    ST_LIKELY(--kt_->kt_sample_left != 0)) {		\
-			void *buf_ =					\
-			    cc_->cc_loaded->mag_round[--cc_->cc_rounds];	\
+			void *buf_ = kmem_round_pop(cc_->cc_loaded,	\
+			    &cc_->cc_rounds);				\
 									\
 			cc_->cc_alloc++;				\
 			ST_FREE_KEY(buf_, 1) = 0;  /* section 4 */	\
@@ -443,7 +443,7 @@ st_free(void *buf, const char *routine)
 	*key = kmem_free_key;
 	if (ST_LIKELY((uint32_t)cc->cc_rounds < (uint32_t)cc->cc_magsize)) {
 		cc->cc_free++;
-		cc->cc_loaded->mag_round[cc->cc_rounds++] = buf;
+		kmem_round_push(cc->cc_loaded, &cc->cc_rounds, buf);
 		return;
 	}
 	kmem_cache_free_slow(cp, buf);

@@ -385,6 +385,39 @@ typedef struct kmem_cpu_cache {
 	uint64_t cc_free;               /* frees to this cache */
 } kmem_cpu_cache_t;
 
+/*
+ * A round out of, or into, a magazine whose count is *roundsp.  The order
+ * is for a debugger that reads the magazines of a process stopped at any
+ * instruction (::findleaks on a live process, mdb -S): a buffer leaving
+ * is loaded into a register before the count lets it go, and a buffer
+ * coming in is in its slot before the count takes it.  So a buffer is
+ * always in a magazine or in the thread's registers, and no slot past a
+ * count's buffers (a buffer allocated since: live) is ever taken for a
+ * free round.  (The count first let a scan of a thread stopped between
+ * the two, by a signal, call the buffer a leak.)  A compiler barrier: the
+ * thread's own stores are seen in order by a debugger that stops it.
+ */
+static inline void *
+kmem_round_pop(kmem_magazine_t *mp, int32_t *roundsp)
+{
+	int32_t r = *roundsp - 1;
+	void *buf = mp->mag_round[r];
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	*roundsp = r;
+	return (buf);
+}
+
+static inline void
+kmem_round_push(kmem_magazine_t *mp, int32_t *roundsp, void *buf)
+{
+	int32_t r = *roundsp;
+
+	mp->mag_round[r] = buf;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	*roundsp = r + 1;
+}
+
 /* A thread's state: its caches, on the global thread list. */
 typedef struct kmem_thread {
 	struct kmem_thread *kt_next;    /* global thread list */
