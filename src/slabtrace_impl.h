@@ -400,22 +400,22 @@ typedef struct kmem_cpu_cache {
 static inline void *
 kmem_round_pop(kmem_magazine_t *mp, int32_t *roundsp)
 {
-	int32_t r = *roundsp - 1;
+	uint32_t r = (uint32_t)*roundsp - 1;	/* > 0: no sign to extend */
 	void *buf = mp->mag_round[r];
 
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	*roundsp = r;
+	*roundsp = (int32_t)r;
 	return (buf);
 }
 
 static inline void
 kmem_round_push(kmem_magazine_t *mp, int32_t *roundsp, void *buf)
 {
-	int32_t r = *roundsp;
+	uint32_t r = (uint32_t)*roundsp;
 
 	mp->mag_round[r] = buf;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	*roundsp = r + 1;
+	*roundsp = (int32_t)(r + 1);
 }
 
 /* A thread's state: its caches, on the global thread list. */
