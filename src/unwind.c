@@ -2293,7 +2293,8 @@ step:
  * CFA + off: the rule says so with UW_FLAG_FASTSP or UW_FLAG_FASTFP) are
  * stepped here, with the frame in registers; the rest by uw_step_slow.
  * fpok is UW_FLAG_FASTFP while rbp is known to be right, else 0; exact is
- * UW_KEY_EXACT or 0: or'ed into a pc, it makes the pc match no memo entry.
+ * UW_KEY_EXACT or 0 (the pc is exact, section 5), and xk what is or'ed
+ * into a pc to look it up in the memo (UW_KEY_EXACT: it matches no entry).
  */
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc would pack pc and sp into one vector register, at a cost. */
@@ -2310,9 +2311,9 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 	volatile uintptr_t cookie;
 	uintptr_t *out;
 	uint64_t rule, exact, fpok, xk;
-	uint32_t walked, limit, epoch, own, e;
+	uint32_t walked, limit, epoch, own, memo, e;
 	uint32_t k, rn, want, end, fpuse, over;
-	uw_memo_t *mo, *memo;	/* memo: the thread's, NULL if not ours */
+	uw_memo_t *mo;
 	uw_trace_t *t, *v;	/* the trace replayed, the one written */
 	uw_trace_t *rec;	/* v while the walk writes it */
 
@@ -2325,13 +2326,13 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
 	own = uw_memo_begin(epoch, &cookie, lo, lo + span +
 	    sizeof (uintptr_t));
-	memo = own ? uw_memo : NULL;	/* NULL once the epoch moves on */
+	memo = own;		/* the memo usable: 0 once the epoch moves on */
 	/*
 	 * xk: or'ed into a pc, it makes the pc match no memo entry (exact
 	 * pcs are not memoised; nor is anything when the memo is not ours).
 	 * Then the memo's slot is read but never believed.
 	 */
-	xk = memo != NULL ? exact : UW_KEY_EXACT;
+	xk = memo ? exact : UW_KEY_EXACT;
 	walked = 0;
 	out = pcs;
 
@@ -2398,13 +2399,13 @@ step:
 		if (ST_LIKELY(mo->mo_pc == (pc | xk))) {
 			rule = mo->mo_rule;
 		} else {
-			rule = uw_rule_get(pc, exact, epoch, memo != NULL ?
+			rule = uw_rule_get(pc, exact, epoch, memo ?
 			    mo : NULL);
 			e = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
 			if (ST_UNLIKELY(e != epoch)) {
 				/* The memo is for the old epoch. */
 				epoch = e;
-				memo = NULL;
+				memo = 0;
 				xk = UW_KEY_EXACT;
 				/* And the trace, of the old epoch's rules. */
 				rec = NULL;
@@ -2443,7 +2444,7 @@ step:
 			sp = f.uf_sp;
 			fp = f.uf_fp;
 			exact = f.uf_exact ? UW_KEY_EXACT : 0;
-			xk = memo != NULL ? exact : UW_KEY_EXACT;
+			xk = memo ? exact : UW_KEY_EXACT;
 			fpok = f.uf_fpok ? UW_FLAG_FASTFP : 0;
 			lo = f.uf_lo;
 			span = f.uf_hi - sizeof (uintptr_t) - lo;
@@ -2456,7 +2457,7 @@ step:
 			break;
 		if (ST_UNLIKELY(exact != 0)) {
 			exact = 0;
-			xk = memo != NULL ? 0 : UW_KEY_EXACT;
+			xk = memo ? 0 : UW_KEY_EXACT;
 		}
 
 		/* Into the trace: this state's step, the new state. */
@@ -2475,7 +2476,7 @@ step:
 		}
 
 		/* The next steps in uw_fast, if they may go there. */
-		if (memo != NULL && walked >= skip && (rec != NULL || !want)) {
+		if (memo && walked >= skip && (rec != NULL || !want)) {
 			uw_ws_t ws;
 
 			*out++ = pc;
