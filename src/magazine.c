@@ -142,9 +142,12 @@ __thread kmem_thread_t *kmem_thread_fast
  * A sentinel whose caches are all disabled (zero rounds, zero size), so that
  * the fast paths fail on it without a test of their own.  A thread points
  * at it before its first allocation and after its exit;
- * kmem_thread_exited tells the two apart.
+ * kmem_thread_exited tells the two apart.  It and kmem_thread_list are
+ * zero until kmem_magazine_init (the fast paths need only the zero
+ * rounds), so that they are in .bss: as initialised data, their 14 KiB
+ * were file pages that every process mapped whole.
  */
-kmem_thread_t kmem_thread_dead = { .kt_flags = KT_DEAD };
+kmem_thread_t kmem_thread_dead;
 static __thread int kmem_thread_exited
     __attribute__((tls_model("initial-exec")));
 
@@ -159,8 +162,7 @@ static __thread uint32_t kmem_cc_depth
     __attribute__((tls_model("initial-exec")));
 
 static st_lock_t kmem_thread_lock = ST_LOCK_INITIALIZER;
-kmem_thread_t kmem_thread_list = {
-	.kt_next = &kmem_thread_list, .kt_prev = &kmem_thread_list };
+kmem_thread_t kmem_thread_list;        /* made empty by kmem_magazine_init */
 static kmem_cache_t *kmem_thread_cache;
 static kmem_cache_t *kmem_cc_cache[KMEM_CC_MAX]; /* ccidx -> cache */
 static uint64_t kmem_frees_dead;        /* kt_frees of exited threads */
@@ -206,6 +208,9 @@ kmem_magazine_init(void)
 {
 	size_t i;
 	char name[KMEM_CACHE_NAMELEN];
+
+	kmem_thread_dead.kt_flags = KT_DEAD;
+	kmem_thread_list.kt_next = kmem_thread_list.kt_prev = &kmem_thread_list;
 
 	for (i = 0; i < KMEM_NMAGTYPE; i++) {
 		kmem_magtype_t *mtp = &kmem_magtype[i];
