@@ -119,7 +119,14 @@
  *    end, the other too.  Only the memo's owner reads and writes traces,
  *    and a trace's tr_n is 0 while it is written (a handler that jumps
  *    out leaves it empty).  On a malloc/free loop under 0xf this took a
- *    capture from about 570 instructions to 270 (bench/tight, callgrind).
+ *    capture from about 570 instructions to 330 (bench/tight, callgrind).
+ *    Then the walk's entry was most of what was left: the replay runs
+ *    in uw_walk, inlined into the capture's entry point, and only a walk
+ *    that goes on past the replay calls uw_walk_on, whose entry (the
+ *    registers it saves, the frame of its state) a capture replayed
+ *    whole no longer pays: 264 instructions, of which the replay's loop
+ *    (2 loads and a compare a frame) is 70.  A walk not replayed whole
+ *    pays about 28 more for the call (a Python interpreter's: 1%).
  *
  * 4. Modules.  Only a cache miss looks for the object holding pc (its
  *    readable PT_LOAD segments, executable span and PT_GNU_EH_FRAME).
@@ -2288,7 +2295,10 @@ step:
 }
 
 /*
- * Record frames from f outwards (section 7).  The common frames (CFA from
+ * Record frames from f0 outwards (section 7), at most limit visited, the
+ * first skip not recorded; its first k states (k > 0) were replayed from
+ * trace t by uw_walk, which holds the memo (own) for epoch, and want says
+ * whether the walk is to write a trace.  The common frames (CFA from
  * rsp or rbp, the return address just below it, rbp unchanged or saved at
  * CFA + off: the rule says so with UW_FLAG_FASTSP or UW_FLAG_FASTFP) are
  * stepped here, with the frame in registers; the rest by uw_step_slow.
@@ -2300,32 +2310,26 @@ step:
 /* gcc would pack pc and sp into one vector register, at a cost. */
 __attribute__((optimize("no-tree-slp-vectorize")))
 #endif
-static uint32_t
-uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
-    uint32_t *idp)
+static __attribute__((noinline)) uint32_t
+uw_walk_on(const uw_frame_t *f0, uintptr_t *pcs, uint32_t limit,
+    uint32_t skip, uint32_t *idp, uint32_t epoch, uint32_t own,
+    uint32_t want, uw_trace_t *t, uint32_t k)
 {
 	uintptr_t pc = f0->uf_pc, sp = f0->uf_sp, fp = f0->uf_fp;
 	uintptr_t lo = f0->uf_lo, span = f0->uf_hi - sizeof (uintptr_t) - lo;
 	uintptr_t cfa, a, fa;
 	uw_frame_t f;
-	volatile uintptr_t cookie;
 	uintptr_t *out;
 	uint64_t rule, exact, fpok, xk;
-	uint32_t walked, limit, epoch, own, memo, e;
-	uint32_t k, rn, want, end, fpuse, over;
+	uint32_t walked, memo, e;
+	uint32_t rn, end, fpuse, over;
 	uw_memo_t *mo;
-	uw_trace_t *t, *v;	/* the trace replayed, the one written */
+	uw_trace_t *v;		/* the trace written */
 	uw_trace_t *rec;	/* v while the walk writes it */
 
-	/* Frames to visit: the skipped ones, then up to max recorded. */
-	limit = skip < UW_MAXFRAMES && max < UW_MAXFRAMES - skip ?
-	    skip + max : UW_MAXFRAMES;
 	exact = f0->uf_exact ? UW_KEY_EXACT : 0;
 	fpok = f0->uf_fpok ? UW_FLAG_FASTFP : 0;
 	f.uf_nsig = f0->uf_nsig;
-	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
-	own = uw_memo_begin(epoch, &cookie, lo, lo + span +
-	    sizeof (uintptr_t));
 	memo = own;		/* the memo usable: 0 once the epoch moves on */
 	/*
 	 * xk: or'ed into a pc, it makes the pc match no memo entry (exact
@@ -2335,41 +2339,10 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 	xk = memo ? exact : UW_KEY_EXACT;
 	walked = 0;
 	out = pcs;
-
-	/*
-	 * Replay the first k states from a trace (section 3), else write one
-	 * of this walk: only the memo's owner, from a frame of ours.
-	 */
-	t = v = rec = NULL;
-	k = rn = end = 0;
+	v = rec = NULL;
+	rn = end = 0;
 	fpuse = UW_TRACE_DEPTH;	/* the first step of the trace taking rbp */
-	want = own && exact == 0 && fpok != 0 && f0->uf_nsig == 0 &&
-	    !__atomic_load_n(&uw_replay_off, __ATOMIC_RELAXED);
-	if (want) {
-		uint32_t g = uw_trace_guess(), k2;
-
-		t = &uw_trace[g];
-		k = uw_replay(t, f0, epoch, limit);
-		if (k == 0 || k < ST_MIN(t->tr_n, limit)) {
-			/* Not the whole trace: the other may do better. */
-			k2 = uw_replay(&uw_trace[g ^ 1], f0, epoch, limit);
-			if (k2 > k) {
-				t = &uw_trace[g ^ 1];
-				k = k2;
-			}
-		}
-		want = k < UW_TRACE_DEPTH;
-	}
 	if (k > 0) {
-		/* The trace's walk, whole: its id, no pcs needed. */
-		if (idp != NULL && k == t->tr_n && (k == limit ||
-		    t->tr_end) && t->tr_id != 0 && t->tr_skip == skip &&
-		    t->tr_limit == limit) {
-			*idp = t->tr_id;
-			uw_trace_note((uint32_t)(t - uw_trace));
-			uw_memo_end(own);
-			return (k > skip ? k - skip : 0);
-		}
 		if (k > skip) {
 			memcpy(out, t->tr_pc + skip, (k - skip) *
 			    sizeof (uintptr_t));
@@ -2514,8 +2487,62 @@ done:
 		    rec != NULL && idp != NULL ? *idp : 0, skip, limit);
 	else if (t != NULL)
 		uw_trace_note((uint32_t)(t - uw_trace));
-	uw_memo_end(own);
 	return ((uint32_t)(out - pcs));
+}
+
+/*
+ * The walk from f0: its replay (section 3), and if a trace is replayed to
+ * its end, the trace's id; else uw_walk_on goes on from there.  Kept
+ * apart so that the common capture (replayed whole) pays none of
+ * uw_walk_on's entry: the registers it saves, its frame, its state.
+ */
+static inline __attribute__((always_inline)) uint32_t
+uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
+    uint32_t *idp)
+{
+	volatile uintptr_t cookie;
+	uw_trace_t *t = NULL;
+	uint32_t limit, epoch, own, want, k = 0, n;
+
+	/* Frames to visit: the skipped ones, then up to max recorded. */
+	limit = skip < UW_MAXFRAMES && max < UW_MAXFRAMES - skip ?
+	    skip + max : UW_MAXFRAMES;
+	epoch = __atomic_load_n(&uw_epoch, __ATOMIC_ACQUIRE);
+	own = uw_memo_begin(epoch, &cookie, f0->uf_lo, f0->uf_hi);
+
+	/*
+	 * Replay the first k states from a trace (section 3), else write one
+	 * of this walk: only the memo's owner, from a frame of ours.
+	 */
+	want = own && !f0->uf_exact && f0->uf_fpok && f0->uf_nsig == 0 &&
+	    !__atomic_load_n(&uw_replay_off, __ATOMIC_RELAXED);
+	if (want) {
+		uint32_t g = uw_trace_guess(), k2;
+
+		t = &uw_trace[g];
+		k = uw_replay(t, f0, epoch, limit);
+		if (k == 0 || k < ST_MIN(t->tr_n, limit)) {
+			/* Not the whole trace: the other may do better. */
+			k2 = uw_replay(&uw_trace[g ^ 1], f0, epoch, limit);
+			if (k2 > k) {
+				t = &uw_trace[g ^ 1];
+				k = k2;
+			}
+		}
+		want = k < UW_TRACE_DEPTH;
+		/* The trace's walk, whole: its id, no pcs needed. */
+		if (k > 0 && idp != NULL && k == t->tr_n && (k == limit ||
+		    t->tr_end) && t->tr_id != 0 && t->tr_skip == skip &&
+		    t->tr_limit == limit) {
+			*idp = t->tr_id;
+			uw_trace_note((uint32_t)(t - uw_trace));
+			uw_memo_end(own);
+			return (k > skip ? k - skip : 0);
+		}
+	}
+	n = uw_walk_on(f0, pcs, limit, skip, idp, epoch, own, want, t, k);
+	uw_memo_end(own);
+	return (n);
 }
 
 /*
