@@ -41,7 +41,9 @@
  *    in the chunk at their free list's head (KEY_HEAD), so that
  *    free() of a chunk never handed out (a pointer one buffer too far) is
  *    caught the same way instead of making the slab's free buffer a
- *    magazine's too.
+ *    magazine's too.  A chunk further on, which no key marks, is past
+ *    its slab's high-water mark (slab.c, section 5): free() checks that
+ *    bound where it checks that buf starts a chunk, for one shift more.
  *    Cost: a load and a store per free and a store per malloc, on a line
  *    the program has usually just touched.
  *
@@ -337,6 +339,18 @@ st_alloc_errno(size_t size)
 	    (uintptr_t)__builtin_return_address(0)));
 }
 
+/* free() of a free buffer: reported on one line. */
+static void
+st_free_dup(kmem_cache_t *cp, void *buf, const char *routine)
+{
+	kmem_errinfo_t ei;
+
+	(void) kmem_errinfo_init(&ei, KMERR_DUPFREE, cp, buf);
+	ei.ei_routine = routine;
+	ei.ei_oneline = 1;
+	kmem_error(&ei);
+}
+
 /*
  * free(buf) found the free key in buf (section 4): a double free if buf is
  * among the free buffers, else the program's own data; then free it.
@@ -344,16 +358,10 @@ st_alloc_errno(size_t size)
 static __attribute__((noinline)) void
 st_free_keyed(kmem_cache_t *cp, void *buf, const char *routine)
 {
-	if (kmem_buf_is_free(cp, buf)) {
-		kmem_errinfo_t ei;
-
-		(void) kmem_errinfo_init(&ei, KMERR_DUPFREE, cp, buf);
-		ei.ei_routine = routine;
-		ei.ei_oneline = 1;
-		kmem_error(&ei);
-		return;                 /* noabort: it is free already */
-	}
-	kmem_cache_free_slow(cp, buf);
+	if (kmem_buf_is_free(cp, buf))
+		st_free_dup(cp, buf, routine);  /* noabort: free already */
+	else
+		kmem_cache_free_slow(cp, buf);
 }
 
 /* free() of a pointer inside a buffer, or inside our own memory. */
@@ -374,6 +382,23 @@ st_free_interior(kmem_cache_t *cp, kmem_slab_t *sp, void *buf,
 		ei.ei_base = buf;
 	}
 	kmem_error(&ei);
+}
+
+/*
+ * free() of what is not one of sp's chunks ever handed out: inside one, or
+ * a chunk never handed out (slab.c, section 5), which is free: reported as
+ * a free of a free buffer, as the kernel's bufctl would say.
+ */
+static __attribute__((noinline)) void
+st_free_unhanded(kmem_cache_t *cp, kmem_slab_t *sp, void *buf,
+    const char *routine)
+{
+	if (!kmem_buf_is_base(cp, sp, (uintptr_t)buf))
+		st_free_interior(cp, sp, buf, routine);
+	else if (cp->cache_cflags & KMC_PRIVATE)        /* not a buffer */
+		st_error(KMERR_BADADDR, NULL, buf, routine);
+	else
+		st_free_dup(cp, buf, routine);
 }
 
 /* free() of a buffer of a cache other than kmem_alloc_N's. */
@@ -425,8 +450,8 @@ st_free(void *buf, const char *routine)
 		return;
 	}
 	cp = sp->slab_cache;
-	if (ST_UNLIKELY(!kmem_buf_is_base(cp, sp, (uintptr_t)buf))) {
-		st_free_interior(cp, sp, buf, routine);
+	if (ST_UNLIKELY(!kmem_buf_is_handed(cp, sp, (uintptr_t)buf))) {
+		st_free_unhanded(cp, sp, buf, routine);
 		return;
 	}
 	if (ST_UNLIKELY(cp->cache_cc_off == 0)) {   /* not kmem_alloc_N */

@@ -57,6 +57,15 @@
  *    slabs come from its oldest before the arena: freed buffers stay
  *    buffers, whose pattern the verifier can check (verify.c), for a while
  *    longer; the oldest is verified once more and destroyed.
+ *    A new slab's free list runs in address order and a freed buffer goes
+ *    back to its head, so the chunks a slab has ever handed out are its
+ *    first SLAB_HW(sp), a count kept above the flags in slab_flags
+ *    (raised as a chunk past it leaves the free list).  Without debugging
+ *    free() takes only those (malloc.c, kmem_buf_is_handed), at no cost
+ *    over its check of the chunk's start: free() of a chunk never handed
+ *    out is a free of a free buffer, where it used to go into a magazine
+ *    while the slab still had it, to be handed out twice (the free key,
+ *    malloc.c section 4, caught only the next chunk to be handed out).
  *
  * 6. The page map.  Every page of a slab maps to its kmem_slab_t
  *    (pagemap.c), which is how free() finds a buffer's cache.
@@ -344,7 +353,7 @@ slab_to_complete(kmem_cache_t *cp, kmem_slab_t *sp)
 	cp->cache_complete_count++;
 	if (sp->slab_flags & SLAB_DIRTY)        /* nothing free to verify */
 		cp->cache_dirty--;
-	sp->slab_flags = SLAB_COMPLETE;
+	sp->slab_flags = (SLAB_HW(sp) << SLAB_HW_SHIFT) | SLAB_COMPLETE;
 }
 
 /* The empty queue (section 5): in at the tail, out at the head. */
@@ -606,11 +615,10 @@ kmem_slab_alloc_locked(kmem_cache_t *cp, kmem_slab_t *sp)
 {
 	kmem_bufctl_t *bcp = sp->slab_head;
 	void *buf;
+	uint32_t i;
 
 	sp->slab_head = bcp->bc_next;
 	sp->slab_refcnt++;
-	if (sp->slab_head == NULL)
-		slab_to_complete(cp, sp);
 	if (cp->cache_flags & KMF_HASH) {
 		kmem_bufctl_t **bucket = kmem_hash(cp, bcp->bc_addr);
 
@@ -622,6 +630,16 @@ kmem_slab_alloc_locked(kmem_cache_t *cp, kmem_slab_t *sp)
 	} else {
 		buf = (char *)bcp - cp->cache_bufctl;
 	}
+	/* Its index; past the high-water mark, the mark moves (section 5). */
+	i = (uint32_t)(((unsigned __int128)((uintptr_t)buf -
+	    (uintptr_t)sp->slab_base - sp->slab_color) *
+	    cp->cache_chunkinv) >> 64);
+	if (i >= SLAB_HW(sp))
+		__atomic_store_n(&sp->slab_flags, (sp->slab_flags &
+		    ((1U << SLAB_HW_SHIFT) - 1)) | (i + 1) << SLAB_HW_SHIFT,
+		    __ATOMIC_RELAXED);
+	if (sp->slab_head == NULL)
+		slab_to_complete(cp, sp);
 	cp->cache_slab_alloc++;
 	cp->cache_buftotal_free--;
 	return (buf);

@@ -334,7 +334,7 @@ struct kmem_slab {
 	uint32_t slab_refcnt;           /* outstanding allocations */
 	uint32_t slab_chunks;           /* chunks (bufs) in this slab */
 	uint32_t slab_color;            /* colour offset of the first chunk */
-	uint32_t slab_flags;            /* SLAB_* */
+	uint32_t slab_flags;            /* SLAB_*, and SLAB_HW above them */
 };
 #define SLAB_COMPLETE           0x01    /* on the cache's complete list */
 #define SLAB_PARTIAL            0x02    /* on the cache's partial list */
@@ -342,6 +342,13 @@ struct kmem_slab {
 #define SLAB_LISTS              (SLAB_COMPLETE | SLAB_PARTIAL | SLAB_EMPTY)
 #define SLAB_DIRTY              0x04    /* a debugged buffer came back since
                                            the last sweep (verify.c) */
+/*
+ * Chunks ever handed out: the first SLAB_HW(sp) (slab.c, section 5).
+ * Written under cache_lock, read by free() without it.
+ */
+#define SLAB_HW_SHIFT           8
+#define SLAB_HW(sp)             (__atomic_load_n(&(sp)->slab_flags, \
+	__ATOMIC_RELAXED) >> SLAB_HW_SHIFT)
 
 /* A magazine: an array of constructed buffers. */
 struct kmem_magazine {
@@ -1157,6 +1164,21 @@ kmem_buf_is_base(const kmem_cache_t *cp, const kmem_slab_t *sp,
 	uint64_t off = buf - first;     /* huge if buf < first */
 
 	return (off < (uint64_t)sp->slab_chunks * cp->cache_chunksize &&
+	    off * cp->cache_chunkinv < cp->cache_chunkinv);
+}
+
+/*
+ * Is buf the start of one of sp's chunks that were ever handed out (the
+ * first SLAB_HW(sp))?  As kmem_buf_is_base, at the same cost.
+ */
+static inline int
+kmem_buf_is_handed(const kmem_cache_t *cp, const kmem_slab_t *sp,
+    uintptr_t buf)
+{
+	uintptr_t first = (uintptr_t)sp->slab_base + sp->slab_color;
+	uint64_t off = buf - first;     /* huge if buf < first */
+
+	return (off < (uint64_t)SLAB_HW(sp) * cp->cache_chunksize &&
 	    off * cp->cache_chunkinv < cp->cache_chunkinv);
 }
 

@@ -10,17 +10,25 @@
  *   large  640-byte buffers (a two-page slab with external bufctls)
  *   page   4096-byte buffers (an eight-page slab: only the chunk at its
  *          free list's head has the key, the next one to be handed out)
+ *   page2  the same, two buffers too far: a chunk without the key, caught
+ *          as past the slab's high-water mark (slab.c, section 5)
+ *   page7  the same, seven too far, the slab's last chunk
+ *   reused a buffer freed first, so that the free list's head is one
+ *          handed out before; then three too far
  *
  * After the bad free the program checks that three new buffers are
  * distinct: it exits 3 if one was handed out twice.
  *
- * variants: small large page
+ * variants: small large page page2 page7 reused
  * env: ST_MODE=plain
  * dump: no
  * expect: panic\[cpu[0-9]+\]/thread=[0-9]+: heap corruption detected
  * expect-small: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_64\)
  * expect-large: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_640\)
  * expect-page: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_4096\)
+ * expect-page2: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_4096\)
+ * expect-page7: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_4096\)
+ * expect-reused: slabtrace: free\(0x[0-9a-f]+\): duplicate free: buffer freed twice \(kmem_alloc_4096\)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +43,22 @@ int
 main(int argc, char **argv)
 {
 	const char *v = argc > 1 ? argv[1] : "small";
-	size_t n = strcmp(v, "large") == 0 ? 600 : strcmp(v, "page") == 0 ?
-	    4096 : 64;
+	size_t n = strcmp(v, "large") == 0 ? 600 : strncmp(v, "page", 4) ==
+	    0 || strcmp(v, "reused") == 0 ? 4096 : 64;
 	size_t step = n == 600 ? 640 : n;       /* the chunk */
+	size_t far = strcmp(v, "page2") == 0 ? 2 : strcmp(v, "page7") == 0 ?
+	    7 : strcmp(v, "reused") == 0 ? 3 : 1;
 	char *volatile p = malloc(n);
 	char *a, *b, *c;
 
 	memset(p, 1, n);
-	release(p + step);                      /* the bug */
+	if (strcmp(v, "reused") == 0) {
+		char *volatile q = malloc(n);
+
+		memset(q, 2, n);
+		free(q);
+	}
+	release(p + far * step);                /* the bug */
 	a = malloc(n);
 	b = malloc(n);
 	c = malloc(n);
