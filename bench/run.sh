@@ -414,7 +414,10 @@ EOF
 }
 
 write_md() {
-	local md=${BENCH_MD:-$ROOT/BENCHMARKS.md}
+	local md=${BENCH_MD:-$ROOT/BENCHMARKS.md} mach
+
+	# Before the file is opened: git would see it modified.
+	mach=$(machine)
 	{
 		echo "# slabtrace benchmarks"
 		echo
@@ -423,7 +426,7 @@ write_md() {
 		echo
 		echo "## Machine"
 		echo
-		machine
+		echo "$mach"
 		echo
 		cat "$OUT/results.md"
 		echo
