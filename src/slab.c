@@ -61,11 +61,12 @@
  *    back to its head, so the chunks a slab has ever handed out are its
  *    first SLAB_HW(sp), a count kept above the flags in slab_flags
  *    (raised as a chunk past it leaves the free list).  Without debugging
- *    free() takes only those (malloc.c, kmem_buf_is_handed), at no cost
- *    over its check of the chunk's start: free() of a chunk never handed
- *    out is a free of a free buffer, where it used to go into a magazine
- *    while the slab still had it, to be handed out twice (the free key,
- *    malloc.c section 4, caught only the next chunk to be handed out).
+ *    free() takes only those (malloc.c, kmem_buf_is_handed), for one
+ *    shift more than its check of the chunk's start: free() of a chunk
+ *    never handed out is a free of a free buffer, where it went into a
+ *    magazine while the slab still had it, to be handed out twice (the
+ *    free key, malloc.c section 4, caught only the next chunk to be
+ *    handed out).
  *
  * 6. The page map.  Every page of a slab maps to its kmem_slab_t
  *    (pagemap.c), which is how free() finds a buffer's cache.

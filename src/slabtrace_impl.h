@@ -1169,7 +1169,7 @@ kmem_buf_is_base(const kmem_cache_t *cp, const kmem_slab_t *sp,
 
 /*
  * Is buf the start of one of sp's chunks that were ever handed out (the
- * first SLAB_HW(sp))?  As kmem_buf_is_base, at the same cost.
+ * first SLAB_HW(sp))?  As kmem_buf_is_base, for one shift more.
  */
 static inline int
 kmem_buf_is_handed(const kmem_cache_t *cp, const kmem_slab_t *sp,
