@@ -2525,7 +2525,8 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 			/* Not the whole trace: the other may do better. */
 			k2 = uw_replay(&uw_trace[g ^ 1], f0, epoch, limit);
 			if (k2 > k) {
-				t = &uw_trace[g ^ 1];
+				g ^= 1;
+				t = &uw_trace[g];
 				k = k2;
 			}
 		}
@@ -2535,7 +2536,7 @@ uw_walk(const uw_frame_t *f0, uintptr_t *pcs, uint32_t max, uint32_t skip,
 		    t->tr_end) && t->tr_id != 0 && t->tr_skip == skip &&
 		    t->tr_limit == limit) {
 			*idp = t->tr_id;
-			uw_trace_note((uint32_t)(t - uw_trace));
+			uw_trace_note(g);
 			uw_memo_end(own);
 			return (k > skip ? k - skip : 0);
 		}
