@@ -42,7 +42,8 @@
  *    imports kmem_oversize_import bytes at a time and keeps its free spans
  *    (VMC_RETAIN) until a reap, so that neighbouring buffers' free space
  *    merges and a bigger buffer fits where two smaller ones were.  calloc
- *    of a big buffer decommits it rather than clearing it (malloc.c).
+ *    clears a big buffer only if its pages may hold data, and decommits
+ *    a huge one rather than clearing it (malloc.c, section 7).
  *
  * 4. Arenas.  heap_arena imports from the OS in chunks of at least
  *    kmem_heap_import bytes and retains entirely free spans until a reap
@@ -326,9 +327,17 @@ kmem_alloc_cache_for(size_t size, size_t align)
 	return (NULL);
 }
 
+/*
+ * A big buffer (section 3).  dirty, if not NULL: the part of its pages
+ * that may hold data; the rest was never written since the OS gave it
+ * or took it back, and reads as zeros (vmem.c, section 5), so that
+ * calloc need not clear it.
+ */
 void *
-kmem_oversize_alloc(size_t size, size_t align, int kmflag)
+kmem_oversize_alloc_dirty(size_t size, size_t align, int kmflag,
+    uintptr_t dirty[2])
 {
+	uintptr_t d[2];
 	size_t npages;
 	void *buf;
 
@@ -336,12 +345,15 @@ kmem_oversize_alloc(size_t size, size_t align, int kmflag)
 		return (NULL);
 	size = ST_P2ROUNDUP(size, ST_PAGESIZE);
 	npages = size >> ST_PAGESHIFT;
-	if (align <= ST_PAGESIZE)
-		buf = vmem_alloc(kmem_oversize_arena, size,
-		    VM_NOSLEEP | VM_BESTFIT);
-	else
+	if (align <= ST_PAGESIZE) {
+		buf = vmem_alloc_dirty(kmem_oversize_arena, size,
+		    VM_NOSLEEP | VM_BESTFIT, d);
+	} else {
 		buf = vmem_xalloc(kmem_oversize_arena, size, align, 0, 0,
 		    NULL, NULL, VM_NOSLEEP | VM_BESTFIT);
+		d[0] = (uintptr_t)buf;
+		d[1] = (uintptr_t)buf + size;
+	}
 	if (buf == NULL)
 		return (kmflag & KM_NOSLEEP ? NULL : kmem_nomem(size, kmflag));
 	if (pagemap_set((uintptr_t)buf, ST_PAGESIZE,
@@ -349,7 +361,17 @@ kmem_oversize_alloc(size_t size, size_t align, int kmflag)
 		vmem_xfree(kmem_oversize_arena, buf, size);
 		return (NULL);
 	}
+	if (dirty != NULL) {
+		dirty[0] = d[0];
+		dirty[1] = d[1];
+	}
 	return (buf);
+}
+
+void *
+kmem_oversize_alloc(size_t size, size_t align, int kmflag)
+{
+	return (kmem_oversize_alloc_dirty(size, align, kmflag, NULL));
 }
 
 size_t

@@ -70,6 +70,19 @@
  *    A sampled buffer's pages are PM_FW in the page map, so free() finds
  *    it on its slow branch (st_free_other), malloc_usable_size reads its
  *    header, and realloc always moves it.
+ *
+ * 7. calloc.  A big buffer (above KMEM_MAXBUF) is cleared only where
+ *    its pages may hold data: vmem knows which of a free segment's pages
+ *    were never written since the OS mapped them or since a purge gave
+ *    them back (vmem.c, section 5), and those read as zeros already, as
+ *    glibc relies on for a fresh mmap.  Clearing them would commit every
+ *    page: a Python interpreter callocs 256 KiB at start-up and touches
+ *    little of it.  The part that may hold data (a freed buffer's, most
+ *    often at the start of the segment, where best fit carves) is
+ *    cleared, or decommitted from kmem_oversize_decommit bytes up (one
+ *    system call; its pages fault in as zeros when touched).  Under
+ *    debugging a big buffer has a header and patterns (firewall.c,
+ *    section 6) and is always cleared.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -551,20 +564,38 @@ free(void *buf)
 ST_EXPORT void *
 calloc(size_t nmemb, size_t size)
 {
+	uintptr_t dirty[2];
 	size_t total;
-	void *buf;
+	char *buf;
 
 	if (__builtin_mul_overflow(nmemb, size, &total)) {
 		errno = ENOMEM;
 		return (NULL);
 	}
-	buf = st_alloc_errno(total);
-	if (buf == NULL)
-		return (NULL);
-	if (total >= kmem_oversize_decommit && total > KMEM_MAXBUF)
-		st_os_decommit(buf, ST_P2ROUNDUP(total, ST_PAGESIZE));
+	if (total <= KMEM_MAXBUF || total > PTRDIFF_MAX || !kmem_ready ||
+	    kmem_debugging) {
+		buf = st_alloc_errno(total);
+		if (buf == NULL)
+			return (NULL);
+		dirty[0] = (uintptr_t)buf;
+		dirty[1] = (uintptr_t)buf + total;
+	} else {
+		/* Only its pages that may hold data are cleared (7.). */
+		buf = kmem_oversize_alloc_dirty(total, 0, KM_NOSLEEP, dirty);
+		if (buf == NULL) {
+			errno = ENOMEM;
+			return (NULL);
+		}
+		dirty[1] = ST_MIN(dirty[1], (uintptr_t)buf + total);
+		if (dirty[0] >= dirty[1])
+			return (buf);
+	}
+	if (dirty[1] - dirty[0] >= kmem_oversize_decommit &&
+	    total > KMEM_MAXBUF)
+		st_os_decommit((void *)dirty[0], ST_P2ROUNDUP(dirty[1] -
+		    dirty[0], ST_PAGESIZE));
 	else
-		memset(buf, 0, total);
+		memset((void *)dirty[0], 0, dirty[1] - dirty[0]);
 	return (buf);
 }
 

@@ -143,8 +143,16 @@ struct vmem_seg {
 	vmem_seg_t *vs_kprev;           /* prev of kin */
 	vmem_seg_t *vs_anext;           /* next in arena */
 	vmem_seg_t *vs_aprev;           /* prev in arena */
-	vmem_seg_t *vs_tleft;           /* span: lower spans (vm_span_tree) */
-	vmem_seg_t *vs_tright;          /* span: higher spans */
+	union {
+		struct {
+			vmem_seg_t *vs_tleft;   /* span: lower spans */
+			vmem_seg_t *vs_tright;  /* ... higher (vm_span_tree) */
+		};
+		struct {
+			uintptr_t vs_dlo;       /* free and dirty: the pages */
+			uintptr_t vs_dhi;       /* that may be committed */
+		};
+	};
 	uint8_t vs_type;                /* alloc, free, span */
 	uint8_t vs_import;              /* non-zero if span was imported */
 	uint8_t vs_dirty;               /* free: may hold committed pages:
@@ -1037,6 +1045,8 @@ void *vmem_extend_try(vmem_t *vmp, void *addr, size_t oldsize,
     size_t newsize);
 size_t vmem_reap_spans(vmem_t *vmp);
 size_t vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes);
+void *vmem_alloc_dirty(vmem_t *vmp, size_t size, int vmflag,
+    uintptr_t dirty[2]);
 int vmem_verify(vmem_t *vmp);   /* 0 if consistent; prints what is not */
 int vmem_contains(vmem_t *vmp, void *addr, size_t size);
 void vmem_fork_prepare(void);
@@ -1147,6 +1157,8 @@ void kmem_periodic(uint64_t now);
 size_t kmem_reap_now(void);
 kmem_cache_t *kmem_alloc_cache_for(size_t size, size_t align);
 void *kmem_oversize_alloc(size_t size, size_t align, int kmflag);
+void *kmem_oversize_alloc_dirty(size_t size, size_t align, int kmflag,
+    uintptr_t dirty[2]);
 void kmem_oversize_free(void *buf, uintptr_t pm);
 size_t kmem_oversize_size(uintptr_t pm);
 void *kmem_nomem(size_t size, int kmflag);

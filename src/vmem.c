@@ -115,6 +115,16 @@
  *    space (the oversize arena takes 256 MiB at a time), and counting it
  *    let a purge that met one first stop there, with every freed page
  *    still committed.
+ *    Where: a dirty free segment's dirt lies in [vs_dlo, vs_dhi), the
+ *    hull of the dirty parts merged into it (a freed buffer merged with
+ *    the fresh space after it is dirty at its start only), cut down with
+ *    it when it is carved or shrunk; a part with none left is clean.  A
+ *    span imported from the OS is clean, and one imported from a source
+ *    arena dirty only where the source's segment was.  So
+ *    vmem_alloc_dirty can say which part of a new segment may hold data
+ *    (calloc clears that part only: malloc.c, section 7), and a purge
+ *    decommits only a segment's dirty pages.  The two words are the
+ *    span tree's links (section 2), which a free segment does not use.
  *
  * 6. Quantum caches.  Small allocations (up to vm_qcache_max, at most
  *    VMEM_NQCACHE_MAX quanta) are served by kmem caches of 1, 2, ...
@@ -194,6 +204,7 @@ typedef struct vmem_req {
 	uintptr_t vr_minaddr;           /* lowest acceptable address */
 	uintptr_t vr_maxaddr;           /* end must be <= this */
 	int vr_vmflag;
+	uintptr_t *vr_dirty;            /* out: its part that may hold data */
 } vmem_req_t;
 
 /* Segments reserved for one operation (section 7). */
@@ -867,20 +878,85 @@ vmem_search(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp)
  * Allocating and freeing segments, vm_lock held.
  */
 
+/* Free segment vsp is dirty (flags) all over. */
+static inline void
+vmem_dirty_all(vmem_seg_t *vsp, uint8_t flags)
+{
+	vsp->vs_dirty = flags;
+	vsp->vs_dlo = vsp->vs_start;
+	vsp->vs_dhi = vsp->vs_end;
+}
+
+/* Free segment vsp is clean. */
+static inline void
+vmem_dirty_none(vmem_seg_t *vsp)
+{
+	vsp->vs_dirty = 0;
+	vsp->vs_dlo = vsp->vs_dhi = 0;
+}
+
+/* vsp, cut from a free segment whose dirt was copied in, keeps its own. */
+static inline void
+vmem_dirty_clip(vmem_seg_t *vsp)
+{
+	if (vsp->vs_dirty == 0)
+		return;
+	vsp->vs_dlo = ST_MAX(vsp->vs_dlo, vsp->vs_start);
+	vsp->vs_dhi = ST_MIN(vsp->vs_dhi, vsp->vs_end);
+	if (vsp->vs_dlo >= vsp->vs_dhi)
+		vmem_dirty_none(vsp);
+}
+
+/* Free segment vsp takes in the dirt of its free neighbour from. */
+static inline void
+vmem_dirty_merge(vmem_seg_t *vsp, const vmem_seg_t *from)
+{
+	if (from->vs_dirty == 0)
+		return;
+	if (vsp->vs_dirty == 0) {
+		vsp->vs_dlo = from->vs_dlo;
+		vsp->vs_dhi = from->vs_dhi;
+	} else {
+		vsp->vs_dlo = ST_MIN(vsp->vs_dlo, from->vs_dlo);
+		vsp->vs_dhi = ST_MAX(vsp->vs_dhi, from->vs_dhi);
+	}
+	vsp->vs_dirty |= from->vs_dirty;
+}
+
+/* The part of [addr, addr + size), in free segment vsp, that is dirty. */
+static void
+vmem_dirty_of(const vmem_seg_t *vsp, uintptr_t addr, size_t size,
+    uintptr_t dirty[2])
+{
+	dirty[0] = dirty[1] = 0;
+	if (vsp->vs_dirty != 0 && vsp->vs_dlo < addr + size &&
+	    addr < vsp->vs_dhi) {
+		dirty[0] = ST_MAX(vsp->vs_dlo, addr);
+		dirty[1] = ST_MIN(vsp->vs_dhi, addr + size);
+	}
+}
+
 /* Carve [addr, addr + size) out of free segment vsp, which becomes it. */
 static void
 vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
     vmem_segres_t *res)
 {
 	vmem_freelist_delete(vmp, vsp);
-	if (vsp->vs_dirty & VS_FREED) /* most likely its freed part (5.) */
-		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, size);
+	if (vsp->vs_dirty & VS_FREED) {	/* most likely freed dirt (5.) */
+		uintptr_t d[2];
+
+		vmem_dirty_of(vsp, addr, size, d);
+		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, d[1] - d[0]);
+	}
 	if (addr > vsp->vs_start) {
 		vmem_seg_t *front = vmem_seg_take(res);
 
 		front->vs_start = vsp->vs_start;
 		front->vs_end = addr;
 		front->vs_dirty = vsp->vs_dirty;
+		front->vs_dlo = vsp->vs_dlo;
+		front->vs_dhi = vsp->vs_dhi;
+		vmem_dirty_clip(front);
 		vsp->vs_start = addr;
 		vmem_alist_insert_after(vsp->vs_aprev, front);
 		vmem_freelist_insert(vmp, front);
@@ -891,6 +967,9 @@ vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
 		back->vs_start = addr + size;
 		back->vs_end = vsp->vs_end;
 		back->vs_dirty = vsp->vs_dirty;
+		back->vs_dlo = vsp->vs_dlo;
+		back->vs_dhi = vsp->vs_dhi;
+		vmem_dirty_clip(back);
 		vsp->vs_end = addr + size;
 		vmem_alist_insert_after(vsp, back);
 		vmem_freelist_insert(vmp, back);
@@ -909,14 +988,14 @@ vmem_seg_coalesce(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res)
 	if (next->vs_type == VMEM_FREE_SEG) {
 		vmem_freelist_delete(vmp, next);
 		vsp->vs_end = next->vs_end;
-		vsp->vs_dirty |= next->vs_dirty;
+		vmem_dirty_merge(vsp, next);
 		vmem_alist_remove(next);
 		vmem_seg_give(res, next);
 	}
 	if (prev->vs_type == VMEM_FREE_SEG) {
 		vmem_freelist_delete(vmp, prev);
 		prev->vs_end = vsp->vs_end;
-		prev->vs_dirty |= vsp->vs_dirty;
+		vmem_dirty_merge(prev, vsp);
 		vmem_alist_remove(vsp);
 		vmem_seg_give(res, vsp);
 		vsp = prev;
@@ -935,7 +1014,7 @@ vmem_seg_free(vmem_t *vmp, vmem_seg_t *vsp, vmem_segres_t *res,
 	vmp->vm_kstat.vk_free++;
 	vmp->vm_kstat.vk_mem_inuse -= VS_SIZE(vsp);
 	vsp->vs_type = VMEM_FREE_SEG;
-	vsp->vs_dirty = VS_FREED; /* its pages may be committed (5.) */
+	vmem_dirty_all(vsp, VS_FREED); /* its pages may be committed (5.) */
 	vmp->vm_dirty += VS_SIZE(vsp);
 	/* The rotor must not sit between vsp and a neighbour it merges with. */
 	if (rotor_near)
@@ -958,6 +1037,8 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 	size_t q = vmp->vm_quantum;
 	size_t size = rq->vr_size + (rq->vr_align - q);
 	vmem_seg_t *vsp;
+	uintptr_t dirty[2] = { 0, 0 };
+	int known = 0;
 	void *va;
 
 	if (size < rq->vr_size)
@@ -966,8 +1047,18 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 	if (size == 0)
 		return (NULL);
 	st_unlock(&vmp->vm_lock);
-	va = vmp->vm_source_alloc(vmp->vm_source, size,
-	    rq->vr_vmflag & KM_VMFLAGS);
+	if (vmp->vm_source == NULL) {           /* the OS's: clean */
+		va = vmp->vm_source_alloc(NULL, size,
+		    rq->vr_vmflag & KM_VMFLAGS);
+		known = 1;
+	} else if (vmp->vm_source_alloc == vmem_alloc) {
+		va = vmem_alloc_dirty(vmp->vm_source, size,
+		    rq->vr_vmflag & KM_VMFLAGS, dirty);
+		known = 1;
+	} else {
+		va = vmp->vm_source_alloc(vmp->vm_source, size,
+		    rq->vr_vmflag & KM_VMFLAGS);
+	}
 	st_lock(&vmp->vm_lock);
 	if (va == NULL)
 		return (NULL);
@@ -977,8 +1068,17 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 		    "to quantum %zu", vmp->vm_name, va, q);
 	}
 	vsp = vmem_span_create(vmp, (uintptr_t)va, size, 1, res);
-	/* From another arena, its pages may be committed; the OS's are not. */
-	vsp->vs_dirty = vmp->vm_source != NULL ? VS_IMPORTED : 0;
+	/*
+	 * From the OS, its pages are not committed; from the source arena,
+	 * those the source knew may be; from elsewhere, any may be.
+	 */
+	if (!known) {
+		vmem_dirty_all(vsp, VS_IMPORTED);
+	} else if (dirty[0] < dirty[1]) {
+		vsp->vs_dirty = VS_IMPORTED;
+		vsp->vs_dlo = dirty[0];
+		vsp->vs_dhi = dirty[1];
+	}
 	if (vmem_seg_fit(vsp, rq, addrp))
 		return (vsp);
 	/* Constraints the new span cannot meet (e.g. nocross, a window). */
@@ -1005,6 +1105,8 @@ vmem_xalloc_impl(vmem_t *vmp, const vmem_req_t *rq)
 		vmp->vm_kstat.vk_populate_fail++;
 	}
 	if (vsp != NULL) {
+		if (rq->vr_dirty != NULL)       /* before the carve: its dirt */
+			vmem_dirty_of(vsp, addr, rq->vr_size, rq->vr_dirty);
 		vmem_seg_alloc(vmp, vsp, addr, rq->vr_size, &res);
 		if (rq->vr_vmflag & VM_NEXTFIT)
 			vmem_rotor_place(vmp, vsp);
@@ -1036,6 +1138,7 @@ vmem_req_init(const vmem_t *vmp, vmem_req_t *rq, size_t size, int vmflag)
 	rq->vr_minaddr = 0;
 	rq->vr_maxaddr = UINTPTR_MAX;
 	rq->vr_vmflag = vmflag;
+	rq->vr_dirty = NULL;
 	return (size != 0 && rq->vr_size >= size);
 }
 
@@ -1118,6 +1221,33 @@ vmem_xalloc(vmem_t *vmp, size_t size, size_t align, size_t phase,
 	return (vmem_xalloc_impl(vmp, &rq));
 }
 
+/*
+ * vmem_alloc, leaving in dirty[0..1] the part of the segment that may
+ * hold data (section 5; empty: dirty[0] == dirty[1]): the rest was never
+ * written since the OS gave it or took it back, and reads as zeros
+ * (calloc).  A size the quantum caches serve is all dirty.
+ */
+void *
+vmem_alloc_dirty(vmem_t *vmp, size_t size, int vmflag, uintptr_t dirty[2])
+{
+	vmem_req_t rq;
+	void *va;
+
+	if (vmem_qcache_get(vmp, size) != NULL) {  /* freed through it */
+		va = vmem_alloc(vmp, size, vmflag);
+		dirty[0] = (uintptr_t)va;
+		dirty[1] = (uintptr_t)va + (va != NULL ? size : 0);
+		return (va);
+	}
+	dirty[0] = dirty[1] = 0;
+	if (!vmem_req_init(vmp, &rq, size, vmflag)) {
+		vmem_fail(vmp);
+		return (NULL);
+	}
+	rq.vr_dirty = dirty;
+	return (vmem_xalloc_impl(vmp, &rq));
+}
+
 void
 vmem_xfree(vmem_t *vmp, void *vaddr, size_t size)
 {
@@ -1184,6 +1314,7 @@ vmem_seg_grow(vmem_t *vmp, vmem_seg_t *vsp, vmem_seg_t *next, size_t delta,
 	vmem_freelist_delete(vmp, next);
 	vsp->vs_end += delta;
 	next->vs_start += delta;
+	vmem_dirty_clip(next);
 	if (next->vs_start == next->vs_end) {
 		vmem_alist_remove(next);
 		vmem_seg_give(res, next);
@@ -1333,10 +1464,18 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
 		if (vsp->vs_type != VMEM_FREE_SEG || !vsp->vs_dirty ||
 		    end <= start || end - start < minsize)
 			continue;
-		st_os_decommit((void *)start, end - start);
-		if (vsp->vs_dirty & VS_FREED)
-			total += end - start;
-		vsp->vs_dirty = 0;
+		/* Its dirty pages, within its own. */
+		start = ST_MAX(start, ST_P2ALIGN(vsp->vs_dlo, ST_PAGESIZE));
+		end = ST_MIN(end, ST_P2ROUNDUP(vsp->vs_dhi, ST_PAGESIZE));
+		if (end > start) {
+			st_os_decommit((void *)start, end - start);
+			if (vsp->vs_dirty & VS_FREED)
+				total += end - start;
+		}
+		/* Clean, unless dirt lies in pages it shares. */
+		if (end >= start && start <= vsp->vs_dlo &&
+		    vsp->vs_dhi <= end)
+			vmem_dirty_none(vsp);
 	}
 	vmp->vm_dirty = vsp == &vmp->vm_seg0 ? 0 :
 	    vmp->vm_dirty - ST_MIN(vmp->vm_dirty, total);
@@ -1625,6 +1764,12 @@ vmem_verify_freelists(vmem_t *vmp, vmem_vstate_t *vv)
 			if (vsp->vs_kprev != prev)
 				return (vmem_bad(vmp, "freelist back link "
 				    "broken", vsp));
+			if (vsp->vs_dirty != 0 ? vsp->vs_dlo < vsp->vs_start ||
+			    vsp->vs_dhi > vsp->vs_end ||
+			    vsp->vs_dlo >= vsp->vs_dhi :
+			    vsp->vs_dlo != 0 || vsp->vs_dhi != 0)
+				return (vmem_bad(vmp, "dirty range outside "
+				    "its free segment", vsp));
 			prev = vsp;
 		}
 		if (fl->vs_kprev != prev)

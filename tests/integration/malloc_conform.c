@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -332,6 +333,113 @@ test_calloc(void)
 	errno = 0;
 	CHECK(calloc(1, max) == NULL);
 	CHECK(errno == ENOMEM);
+}
+
+/* Pages of [p, p + n) resident (p starts a page). */
+static size_t
+resident_pages(const void *p, size_t n)
+{
+	size_t j, npages = (n + 4095) / 4096, resident = 0;
+	unsigned char *vec = malloc(npages);
+
+	REQUIRE(vec != NULL);
+	REQUIRE(mincore((void *)p, n, vec) == 0);
+	for (j = 0; j < npages; j++)
+		resident += vec[j] & 1;
+	free(vec);
+	return (resident);
+}
+
+/*
+ * A big calloc'd buffer reads as zeros, but only the part of it that may
+ * hold a freed buffer's data is cleared: memory never written stays
+ * uncommitted (malloc.c, section 7), as glibc's fresh mmap does.
+ * slabtrace's choice.  Run first, while the big buffers' memory is fresh.
+ */
+static void
+test_calloc_clean(void)
+{
+	static const size_t sizes[] = { 200000, 1 << 20, 3 << 20 };
+	char *z[3], *d;
+	size_t i, r;
+
+	if (!check_expect_slabtrace())
+		return;
+	/* Fresh memory: nothing committed, all zeros. */
+	for (i = 0; i < 3; i++) {
+		z[i] = calloc(1, sizes[i]);
+		REQUIRE(z[i] != NULL);
+		r = resident_pages(z[i], sizes[i]);
+		CHECKF(r == 0, "calloc(1, %zu): %zu pages committed before "
+		    "any use", sizes[i], r);
+		CHECKF(is_zero(z[i], sizes[i]), "calloc(1, %zu) not zeroed",
+		    sizes[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		memset(z[i], 0xa5, sizes[i]);
+		free(z[i]);
+	}
+	/*
+	 * Freed dirty, then a bigger calloc over it and the fresh space
+	 * after: zeros throughout, and no more committed than was dirty.
+	 */
+	d = malloc(1 << 20);
+	REQUIRE(d != NULL);
+	memset(d, 0x3c, 1 << 20);
+	free(d);
+	z[0] = calloc(1, 12 << 20);
+	REQUIRE(z[0] != NULL);
+	r = resident_pages(z[0], 12 << 20);
+	CHECKF(r <= ((3 << 20) + 200000 + 8192) / 4096, "calloc(1, 12 MiB) "
+	    "over 4.2 MiB of freed buffers: %zu pages committed", r);
+	CHECKF(is_zero(z[0], 12 << 20), "calloc(1, 12 MiB) over freed "
+	    "buffers not zeroed");
+	free(z[0]);
+}
+
+/*
+ * Big buffers freed dirty next to clean space: every calloc, whatever
+ * mix of freed and fresh memory it is carved from, reads as zeros.
+ */
+static void
+test_calloc_mixed(void)
+{
+	enum { NLIVE = 8, NOPS = 600 };
+	unsigned char *live[NLIVE] = { NULL };
+	size_t size[NLIVE] = { 0 };
+	uint64_t r = 88172645463325252ULL;
+	int op, k;
+
+	for (op = 0; op < NOPS; op++) {
+		size_t n;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		k = (int)(r % NLIVE);
+		if (live[k] != NULL) {
+			memset(live[k], 0x5a, size[k]);
+			free(live[k]);
+			live[k] = NULL;
+			continue;
+		}
+		/* 128 KiB .. 1.5 MiB; one in ten 4 .. 6 MiB (decommitted). */
+		n = (r >> 8) % 10 == 0 ? (4 << 20) + (r >> 16) % (2 << 20) :
+		    131073 + (r >> 16) % (1408 << 10);
+		if ((r >> 40) & 1) {
+			live[k] = calloc(1, n);
+			REQUIRE(live[k] != NULL);
+			CHECKF(is_zero(live[k], n), "op %d: calloc(1, %zu) "
+			    "not zeroed", op, n);
+		} else {
+			live[k] = malloc(n);
+			REQUIRE(live[k] != NULL);
+		}
+		memset(live[k], 0xc3, n);
+		size[k] = n;
+	}
+	for (k = 0; k < NLIVE; k++)
+		free(live[k]);
 }
 
 /* realloc from size a to size b keeps min(a, b) bytes. */
@@ -738,11 +846,13 @@ int
 main(void)
 {
 	check_allocator_is_slabtrace();
+	test_calloc_clean();
 	test_malloc_zero_and_null();
 	test_small_sizes();
 	test_power_sizes();
 	test_huge_malloc();
 	test_calloc();
+	test_calloc_mixed();
 	test_realloc();
 	test_reallocarray();
 	test_posix_memalign();

@@ -618,6 +618,92 @@ test_random(void)
 }
 
 /* ------------------------------------------------------------------------
+ * Dirty tracking (vmem.c, section 5): the part of a segment that
+ * vmem_alloc_dirty says may hold data covers every quantum that was ever
+ * freed, whether carved from the arena's own free space or imported from
+ * its source.  A model marks each quantum once freed.
+ */
+
+#define DQ      4096UL
+#define DBASE   0x50000000UL
+#define DSIZE   (8 * MB)
+
+static void
+dirty_check(const uint8_t *model, uintptr_t a, size_t size,
+    const uintptr_t d[2], int op)
+{
+	uintptr_t q;
+
+	CHECKF(d[0] <= d[1] && (d[0] == d[1] || (d[0] >= a &&
+	    d[1] <= a + size)), "op %d: dirty range [%#lx, %#lx) outside "
+	    "[%#lx, %#lx)", op, (unsigned long)d[0], (unsigned long)d[1],
+	    (unsigned long)a, (unsigned long)(a + size));
+	for (q = a; q < a + size; q += DQ)
+		if (model[(q - DBASE) / DQ] && !(d[0] <= q && q + DQ <= d[1])) {
+			CHECKF(0, "op %d: freed quantum %#lx not in the dirty "
+			    "range [%#lx, %#lx)", op, (unsigned long)q,
+			    (unsigned long)d[0], (unsigned long)d[1]);
+			return;
+		}
+}
+
+static void
+test_dirty(void)
+{
+	static uint8_t model[DSIZE / DQ];
+	static xlive_t xl[2][256];
+	vmem_t *vmp[2];
+	int nlive[2] = { 0, 0 }, op, w, k;
+	uintptr_t d[2];
+	size_t clean = 0, allocs = 0;
+
+	vmp[0] = arena("t_dirty_src", DBASE, DSIZE, DQ);
+	vmp[1] = vmem_create("t_dirty", NULL, 0, DQ, vmem_alloc, vmem_free,
+	    vmp[0], 0, VM_SLEEP);
+	REQUIRE(vmp[1] != NULL);
+	vmp[1]->vm_min_import = 64 * DQ;
+	for (op = 0; op < 20000; op++) {
+		w = (int)(rng() % 2);
+		if (nlive[w] < 256 && (nlive[w] == 0 || rng() % 100 < 50)) {
+			size_t size = DQ * (1 + rng() % 48);
+			char *p = vmem_alloc_dirty(vmp[w], size, (rng() % 2 ?
+			    VM_BESTFIT : 0) | VM_NOSLEEP, d);
+
+			if (p == NULL)
+				continue;
+			dirty_check(model, (uintptr_t)p, size, d, op);
+			allocs++;
+			clean += d[0] == d[1];
+			xl[w][nlive[w]].xl_addr = p;
+			xl[w][nlive[w]++].xl_size = size;
+		} else {
+			uintptr_t a, q;
+
+			k = (int)(rng() % (uint64_t)nlive[w]);
+			a = (uintptr_t)xl[w][k].xl_addr;
+			for (q = a; q < a + xl[w][k].xl_size; q += DQ)
+				model[(q - DBASE) / DQ] = 1;
+			vmem_free(vmp[w], xl[w][k].xl_addr, xl[w][k].xl_size);
+			xl[w][k] = xl[w][--nlive[w]];
+		}
+		if (op % 100 == 0) {
+			VERIFY(vmp[0]);
+			VERIFY(vmp[1]);
+		}
+	}
+	/* Fresh space at first: some allocations were clean. */
+	CHECKF(clean > 0 && clean < allocs, "%zu of %zu allocations clean",
+	    clean, allocs);
+	for (w = 1; w >= 0; w--)
+		while (nlive[w] > 0) {
+			k = --nlive[w];
+			vmem_free(vmp[w], xl[w][k].xl_addr, xl[w][k].xl_size);
+		}
+	vmem_destroy(vmp[1]);
+	vmem_destroy(vmp[0]);
+}
+
+/* ------------------------------------------------------------------------
  * Importing from a source arena.
  */
 
@@ -1076,6 +1162,7 @@ main(void)
 	test_xalloc_exact();
 	test_xalloc_random();
 	test_random();
+	test_dirty();
 	test_import();
 	test_hash();
 	test_extend();
