@@ -115,16 +115,20 @@
  *    space (the oversize arena takes 256 MiB at a time), and counting it
  *    let a purge that met one first stop there, with every freed page
  *    still committed.
- *    Where: a dirty free segment's dirt lies in [vs_dlo, vs_dhi), the
- *    hull of the dirty parts merged into it (a freed buffer merged with
- *    the fresh space after it is dirty at its start only), cut down with
- *    it when it is carved or shrunk; a part with none left is clean.  A
- *    span imported from the OS is clean, and one imported from a source
- *    arena dirty only where the source's segment was.  So
- *    vmem_alloc_dirty can say which part of a new segment may hold data
- *    (calloc clears that part only: malloc.c, section 7), and a purge
- *    decommits only a segment's dirty pages.  The two words are the
- *    span tree's links (section 2), which a free segment does not use.
+ *    Where: the flags are coarse (a segment carved from a flagged one is
+ *    flagged, which is what vm_dirty's estimate, and so the purges'
+ *    timing, is tuned to: counted more exactly, bench/large faulted its
+ *    pages in twice as often), so a free segment also keeps the range
+ *    its dirt lies in, [vs_dlo, vs_dhi) (0, 0: none), the hull of the
+ *    dirty parts merged into it (a freed buffer merged with the fresh
+ *    space after it is dirty at its start only), cut down with it when
+ *    it is carved or shrunk.  A span imported from the OS has none, and
+ *    one imported from a source arena only where the source's segment
+ *    had.  So vmem_alloc_dirty can say which part of a new segment may
+ *    hold data: calloc clears that part only (malloc.c, section 7).  A
+ *    purge empties the range with the flags, unless some dirt lies in a
+ *    page the segment shares.  The two words are the span tree's links
+ *    (section 2), which a free segment does not use.
  *
  * 6. Quantum caches.  Small allocations (up to vm_qcache_max, at most
  *    VMEM_NQCACHE_MAX quanta) are served by kmem caches of 1, 2, ...
@@ -878,7 +882,12 @@ vmem_search(vmem_t *vmp, const vmem_req_t *rq, uintptr_t *addrp)
  * Allocating and freeing segments, vm_lock held.
  */
 
-/* Free segment vsp is dirty (flags) all over. */
+/*
+ * Section 5.  vs_dirty's flags feed vm_dirty's estimate, as they always
+ * have; [vs_dlo, vs_dhi) says where the dirt is (0, 0: nowhere).
+ */
+
+/* Free segment vsp was just freed or imported (flags): dirty all over. */
 static inline void
 vmem_dirty_all(vmem_seg_t *vsp, uint8_t flags)
 {
@@ -887,40 +896,32 @@ vmem_dirty_all(vmem_seg_t *vsp, uint8_t flags)
 	vsp->vs_dhi = vsp->vs_end;
 }
 
-/* Free segment vsp is clean. */
-static inline void
-vmem_dirty_none(vmem_seg_t *vsp)
-{
-	vsp->vs_dirty = 0;
-	vsp->vs_dlo = vsp->vs_dhi = 0;
-}
-
 /* vsp, cut from a free segment whose dirt was copied in, keeps its own. */
 static inline void
 vmem_dirty_clip(vmem_seg_t *vsp)
 {
-	if (vsp->vs_dirty == 0)
+	if (vsp->vs_dlo >= vsp->vs_dhi)
 		return;
 	vsp->vs_dlo = ST_MAX(vsp->vs_dlo, vsp->vs_start);
 	vsp->vs_dhi = ST_MIN(vsp->vs_dhi, vsp->vs_end);
 	if (vsp->vs_dlo >= vsp->vs_dhi)
-		vmem_dirty_none(vsp);
+		vsp->vs_dlo = vsp->vs_dhi = 0;
 }
 
 /* Free segment vsp takes in the dirt of its free neighbour from. */
 static inline void
 vmem_dirty_merge(vmem_seg_t *vsp, const vmem_seg_t *from)
 {
-	if (from->vs_dirty == 0)
+	vsp->vs_dirty |= from->vs_dirty;
+	if (from->vs_dlo >= from->vs_dhi)
 		return;
-	if (vsp->vs_dirty == 0) {
+	if (vsp->vs_dlo >= vsp->vs_dhi) {
 		vsp->vs_dlo = from->vs_dlo;
 		vsp->vs_dhi = from->vs_dhi;
 	} else {
 		vsp->vs_dlo = ST_MIN(vsp->vs_dlo, from->vs_dlo);
 		vsp->vs_dhi = ST_MAX(vsp->vs_dhi, from->vs_dhi);
 	}
-	vsp->vs_dirty |= from->vs_dirty;
 }
 
 /* The part of [addr, addr + size), in free segment vsp, that is dirty. */
@@ -929,8 +930,7 @@ vmem_dirty_of(const vmem_seg_t *vsp, uintptr_t addr, size_t size,
     uintptr_t dirty[2])
 {
 	dirty[0] = dirty[1] = 0;
-	if (vsp->vs_dirty != 0 && vsp->vs_dlo < addr + size &&
-	    addr < vsp->vs_dhi) {
+	if (vsp->vs_dlo < addr + size && addr < vsp->vs_dhi) {
 		dirty[0] = ST_MAX(vsp->vs_dlo, addr);
 		dirty[1] = ST_MIN(vsp->vs_dhi, addr + size);
 	}
@@ -942,12 +942,8 @@ vmem_seg_alloc(vmem_t *vmp, vmem_seg_t *vsp, uintptr_t addr, size_t size,
     vmem_segres_t *res)
 {
 	vmem_freelist_delete(vmp, vsp);
-	if (vsp->vs_dirty & VS_FREED) {	/* most likely freed dirt (5.) */
-		uintptr_t d[2];
-
-		vmem_dirty_of(vsp, addr, size, d);
-		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, d[1] - d[0]);
-	}
+	if (vsp->vs_dirty & VS_FREED) /* most likely its freed part (5.) */
+		vmp->vm_dirty -= ST_MIN(vmp->vm_dirty, size);
 	if (addr > vsp->vs_start) {
 		vmem_seg_t *front = vmem_seg_take(res);
 
@@ -1069,13 +1065,13 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 	}
 	vsp = vmem_span_create(vmp, (uintptr_t)va, size, 1, res);
 	/*
-	 * From the OS, its pages are not committed; from the source arena,
-	 * those the source knew may be; from elsewhere, any may be.
+	 * From another arena, its pages may be committed; the OS's are not.
+	 * Where: those the source knew may be, or any from elsewhere.
 	 */
+	vsp->vs_dirty = vmp->vm_source != NULL ? VS_IMPORTED : 0;
 	if (!known) {
 		vmem_dirty_all(vsp, VS_IMPORTED);
 	} else if (dirty[0] < dirty[1]) {
-		vsp->vs_dirty = VS_IMPORTED;
 		vsp->vs_dlo = dirty[0];
 		vsp->vs_dhi = dirty[1];
 	}
@@ -1464,18 +1460,13 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
 		if (vsp->vs_type != VMEM_FREE_SEG || !vsp->vs_dirty ||
 		    end <= start || end - start < minsize)
 			continue;
-		/* Its dirty pages, within its own. */
-		start = ST_MAX(start, ST_P2ALIGN(vsp->vs_dlo, ST_PAGESIZE));
-		end = ST_MIN(end, ST_P2ROUNDUP(vsp->vs_dhi, ST_PAGESIZE));
-		if (end > start) {
-			st_os_decommit((void *)start, end - start);
-			if (vsp->vs_dirty & VS_FREED)
-				total += end - start;
-		}
+		st_os_decommit((void *)start, end - start);
+		if (vsp->vs_dirty & VS_FREED)
+			total += end - start;
+		vsp->vs_dirty = 0;
 		/* Clean, unless dirt lies in pages it shares. */
-		if (end >= start && start <= vsp->vs_dlo &&
-		    vsp->vs_dhi <= end)
-			vmem_dirty_none(vsp);
+		if (start <= vsp->vs_dlo && vsp->vs_dhi <= end)
+			vsp->vs_dlo = vsp->vs_dhi = 0;
 	}
 	vmp->vm_dirty = vsp == &vmp->vm_seg0 ? 0 :
 	    vmp->vm_dirty - ST_MIN(vmp->vm_dirty, total);
@@ -1764,9 +1755,8 @@ vmem_verify_freelists(vmem_t *vmp, vmem_vstate_t *vv)
 			if (vsp->vs_kprev != prev)
 				return (vmem_bad(vmp, "freelist back link "
 				    "broken", vsp));
-			if (vsp->vs_dirty != 0 ? vsp->vs_dlo < vsp->vs_start ||
-			    vsp->vs_dhi > vsp->vs_end ||
-			    vsp->vs_dlo >= vsp->vs_dhi :
+			if (vsp->vs_dlo < vsp->vs_dhi ? vsp->vs_dlo <
+			    vsp->vs_start || vsp->vs_dhi > vsp->vs_end :
 			    vsp->vs_dlo != 0 || vsp->vs_dhi != 0)
 				return (vmem_bad(vmp, "dirty range outside "
 				    "its free segment", vsp));
