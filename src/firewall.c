@@ -338,7 +338,7 @@ fw_protect(uintptr_t addr, uint64_t len, int on)
 	if (fw_guards)
 		return (st_os_guard((void *)addr, len, on));
 	if (on) {
-		st_os_decommit((void *)addr, len);
+		(void) st_os_decommit((void *)addr, len);
 		return (st_os_protect((void *)addr, len, ST_PROT_NONE));
 	}
 	return (st_os_protect((void *)addr, len, ST_PROT_RW));
@@ -858,8 +858,8 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		if (keep < len && !(kmem_flags & KMF_LITE) &&
 		    st_opts.so_maxverify >= hp->fw_size) {
 			if (len >= fw_big_decommit)
-				st_os_decommit((void *)(hp->fw_base + keep),
-				    len - keep);
+				(void) st_os_decommit((void *)(hp->fw_base +
+				    keep), len - keep);
 			if (st_os_protect((void *)(hp->fw_base + keep),
 			    len - keep, ST_PROT_NONE) == 0) {
 				hp->fw_flags |= FW_PROTECTED;
@@ -874,10 +874,11 @@ st_firewall_free(void *buf, size_t size, st_kind_t kind, const char *routine)
 		    hp->fw_verify + 1, ST_PAGESIZE);   /* lead, pattern */
 		if (!(hp->fw_flags & FW_PROTECTED) && keep < len &&
 		    len >= fw_big_decommit)
-			st_os_decommit((void *)(hp->fw_base + keep), len - keep);
+			(void) st_os_decommit((void *)(hp->fw_base + keep),
+			    len - keep);
 	} else if (fw_protect(hp->fw_base, len, 1) != 0) {
 		/* Not guarded again (no memory for page tables): never reused. */
-		st_os_decommit((void *)hp->fw_base, len);
+		(void) st_os_decommit((void *)hp->fw_base, len);
 		(void) st_os_protect((void *)hp->fw_base, len, ST_PROT_NONE);
 		hp->fw_flags |= FW_LOST;
 	}

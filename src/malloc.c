@@ -80,9 +80,12 @@
  *    little of it.  The part that may hold data (a freed buffer's, most
  *    often at the start of the segment, where best fit carves) is
  *    cleared, or decommitted from kmem_oversize_decommit bytes up (one
- *    system call; its pages fault in as zeros when touched).  Under
- *    debugging a big buffer has a header and patterns (firewall.c,
- *    section 6) and is always cleared.
+ *    system call; its pages fault in as zeros when touched: st_zero).
+ *    Under debugging a big buffer has a header and patterns (firewall.c,
+ *    section 6) and is cleared whole the same way; it does not start a
+ *    page, so only the pages wholly inside it are decommitted, and the
+ *    partial ones at its ends cleared.  A decommit that fails (locked
+ *    pages) leaves them to be cleared, and vmem's segment dirty.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -561,6 +564,44 @@ free(void *buf)
 	st_free(buf, "free");
 }
 
+/*
+ * Zero [p, p + n) for calloc (section 7): from kmem_oversize_decommit
+ * bytes up, the pages wholly inside it are decommitted and only the
+ * partial pages at its ends cleared (a debugged or firewall buffer does
+ * not start a page; decommitting from an unaligned address failed, and
+ * calloc returned the uninitialised pattern); a failed decommit (locked
+ * pages) clears them too.
+ */
+static void
+st_zero(char *p, size_t n)
+{
+	char *lo = (char *)ST_P2ROUNDUP((uintptr_t)p, ST_PAGESIZE);
+	char *hi = (char *)ST_P2ALIGN((uintptr_t)p + n, ST_PAGESIZE);
+
+	if (n < kmem_oversize_decommit || hi <= lo ||
+	    st_os_decommit(lo, (size_t)(hi - lo)) != 0) {
+		memset(p, 0, n);
+		return;
+	}
+	memset(p, 0, (size_t)(lo - p));
+	memset(hi, 0, (size_t)(p + n - hi));
+}
+
+/*
+ * No copy of a buffer's address may stay in a dead stack slot: the leak
+ * check at exit reads the stack conservatively, and a live frame's
+ * unwritten slot would keep it, so that a buffer freed and handed out
+ * again at that address, then leaked, went unreported (corpus,
+ * leak_realloc_fail: libc's early calloc and the program's malloc share
+ * a chunk).
+ */
+static inline void
+st_wipe(uintptr_t range[2])
+{
+	*(volatile uintptr_t *)&range[0] = 0;
+	*(volatile uintptr_t *)&range[1] = 0;
+}
+
 ST_EXPORT void *
 calloc(size_t nmemb, size_t size)
 {
@@ -575,27 +616,20 @@ calloc(size_t nmemb, size_t size)
 	if (total <= KMEM_MAXBUF || total > PTRDIFF_MAX || !kmem_ready ||
 	    kmem_debugging) {
 		buf = st_alloc_errno(total);
-		if (buf == NULL)
-			return (NULL);
-		dirty[0] = (uintptr_t)buf;
-		dirty[1] = (uintptr_t)buf + total;
-	} else {
-		/* Only its pages that may hold data are cleared (7.). */
-		buf = kmem_oversize_alloc_dirty(total, 0, KM_NOSLEEP, dirty);
-		if (buf == NULL) {
-			errno = ENOMEM;
-			return (NULL);
-		}
-		dirty[1] = ST_MIN(dirty[1], (uintptr_t)buf + total);
-		if (dirty[0] >= dirty[1])
-			return (buf);
+		if (buf != NULL)
+			st_zero(buf, total);
+		return (buf);
 	}
-	if (dirty[1] - dirty[0] >= kmem_oversize_decommit &&
-	    total > KMEM_MAXBUF)
-		st_os_decommit((void *)dirty[0], ST_P2ROUNDUP(dirty[1] -
-		    dirty[0], ST_PAGESIZE));
-	else
-		memset((void *)dirty[0], 0, dirty[1] - dirty[0]);
+	/* Only its pages that may hold data are cleared (7.). */
+	buf = kmem_oversize_alloc_dirty(total, 0, KM_NOSLEEP, dirty);
+	if (buf == NULL) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	dirty[1] = ST_MIN(dirty[1], (uintptr_t)buf + total);
+	if (dirty[0] < dirty[1])
+		st_zero((char *)dirty[0], dirty[1] - dirty[0]);
+	st_wipe(dirty);
 	return (buf);
 }
 

@@ -43,8 +43,12 @@ void st_os_unmap_scratch(void *addr, size_t size);
 long st_os_read_self(void *dst, uintptr_t src, size_t len);
 /* Bytes of memory and swap: more cannot be used (UINT64_MAX: unknown). */
 uint64_t st_os_memory_total(void);
-/* The pages keep their addresses but their contents may be dropped. */
-void st_os_decommit(void *addr, size_t size);
+/*
+ * The pages keep their addresses and their contents are dropped: they
+ * read as zeros from then on.  -1 if not (locked pages: mlockall), and
+ * then nothing is known of them.
+ */
+int st_os_decommit(void *addr, size_t size);
 /* Commit pages about to be written, in one call (best effort). */
 void st_os_populate(void *addr, size_t size);
 /* Grow or move a mapping made by st_os_map (mremap); NULL on failure. */

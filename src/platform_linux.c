@@ -279,10 +279,10 @@ st_os_read_self(void *dst, uintptr_t src, size_t len)
 	    1UL, &remote, 1UL, 0UL));
 }
 
-void
+int
 st_os_decommit(void *addr, size_t size)
 {
-	(void) madvise(addr, size, MADV_DONTNEED);
+	return (madvise(addr, size, MADV_DONTNEED) == 0 ? 0 : -1);
 }
 
 #ifndef MADV_POPULATE_WRITE

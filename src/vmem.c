@@ -1075,6 +1075,9 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 		vsp->vs_dlo = dirty[0];
 		vsp->vs_dhi = dirty[1];
 	}
+	/* No stale copy of an address in this frame (malloc.c, st_wipe). */
+	*(volatile uintptr_t *)&dirty[0] = 0;
+	*(volatile uintptr_t *)&dirty[1] = 0;
 	if (vmem_seg_fit(vsp, rq, addrp))
 		return (vsp);
 	/* Constraints the new span cannot meet (e.g. nocross, a window). */
@@ -1460,7 +1463,8 @@ vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes)
 		if (vsp->vs_type != VMEM_FREE_SEG || !vsp->vs_dirty ||
 		    end <= start || end - start < minsize)
 			continue;
-		st_os_decommit((void *)start, end - start);
+		if (st_os_decommit((void *)start, end - start) != 0)
+			continue;       /* locked pages: still dirty */
 		if (vsp->vs_dirty & VS_FREED)
 			total += end - start;
 		vsp->vs_dirty = 0;

@@ -398,6 +398,44 @@ test_calloc_clean(void)
 }
 
 /*
+ * Locked pages cannot be decommitted (madvise fails): a freed buffer's
+ * locked pages stay dirty through a purge (malloc_trim), and calloc over
+ * them, small or big, still reads as zeros.
+ */
+static void
+test_calloc_locked(void)
+{
+	size_t big = 6 << 20;
+	char *keep, *p, *q;
+
+	keep = malloc(1 << 20);         /* so that the span stays */
+	p = malloc(big);
+	REQUIRE(keep != NULL && p != NULL);
+	memset(p, 0x77, big);
+	if (mlock(p, big) != 0) {
+		check_say("mlock: %s; locked pages not tested\n",
+		    strerror(errno));
+		free(p);
+		free(keep);
+		return;
+	}
+	free(p);
+	(void) malloc_trim(0);
+	q = calloc(1, 3 << 20);
+	REQUIRE(q != NULL);
+	CHECKF(is_zero(q, 3 << 20), "calloc(1, 3 MiB) over locked freed "
+	    "pages not zeroed");
+	free(q);
+	q = calloc(1, big);
+	REQUIRE(q != NULL);
+	CHECKF(is_zero(q, big), "calloc(1, 6 MiB) over locked freed pages "
+	    "not zeroed");
+	free(q);
+	(void) munlock(p, big);
+	free(keep);
+}
+
+/*
  * Big buffers freed dirty next to clean space: every calloc, whatever
  * mix of freed and fresh memory it is carved from, reads as zeros.
  */
@@ -853,6 +891,7 @@ main(void)
 	test_huge_malloc();
 	test_calloc();
 	test_calloc_mixed();
+	test_calloc_locked();
 	test_realloc();
 	test_reallocarray();
 	test_posix_memalign();
