@@ -365,9 +365,7 @@ kmem_oversize_alloc_dirty(size_t size, size_t align, int kmflag,
 		dirty[0] = d[0];
 		dirty[1] = d[1];
 	}
-	/* No stale copy of its address in this frame (malloc.c, st_wipe). */
-	*(volatile uintptr_t *)&d[0] = 0;
-	*(volatile uintptr_t *)&d[1] = 0;
+	st_wipe(d);
 	return (buf);
 }
 

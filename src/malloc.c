@@ -587,21 +587,6 @@ st_zero(char *p, size_t n)
 	memset(hi, 0, (size_t)(p + n - hi));
 }
 
-/*
- * No copy of a buffer's address may stay in a dead stack slot: the leak
- * check at exit reads the stack conservatively, and a live frame's
- * unwritten slot would keep it, so that a buffer freed and handed out
- * again at that address, then leaked, went unreported (corpus,
- * leak_realloc_fail: libc's early calloc and the program's malloc share
- * a chunk).
- */
-static inline void
-st_wipe(uintptr_t range[2])
-{
-	*(volatile uintptr_t *)&range[0] = 0;
-	*(volatile uintptr_t *)&range[1] = 0;
-}
-
 ST_EXPORT void *
 calloc(size_t nmemb, size_t size)
 {

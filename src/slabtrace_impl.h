@@ -1047,6 +1047,21 @@ size_t vmem_reap_spans(vmem_t *vmp);
 size_t vmem_decommit_free(vmem_t *vmp, size_t minsize, size_t maxbytes);
 void *vmem_alloc_dirty(vmem_t *vmp, size_t size, int vmflag,
     uintptr_t dirty[2]);
+
+/*
+ * Clear an address range kept in a frame (vmem_alloc_dirty's): no copy
+ * of a buffer's address may stay in a dead stack slot, since the leak
+ * check at exit reads stacks conservatively and a live frame's unwritten
+ * slot would keep it; a buffer freed and handed out again at that
+ * address, then leaked, went unreported (corpus leak_realloc_fail:
+ * libc's early calloc and the program's malloc shared a chunk).
+ */
+static inline void
+st_wipe(uintptr_t range[2])
+{
+	*(volatile uintptr_t *)&range[0] = 0;
+	*(volatile uintptr_t *)&range[1] = 0;
+}
 int vmem_verify(vmem_t *vmp);   /* 0 if consistent; prints what is not */
 int vmem_contains(vmem_t *vmp, void *addr, size_t size);
 void vmem_fork_prepare(void);

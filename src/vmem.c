@@ -1075,9 +1075,7 @@ vmem_import(vmem_t *vmp, const vmem_req_t *rq, vmem_segres_t *res,
 		vsp->vs_dlo = dirty[0];
 		vsp->vs_dhi = dirty[1];
 	}
-	/* No stale copy of an address in this frame (malloc.c, st_wipe). */
-	*(volatile uintptr_t *)&dirty[0] = 0;
-	*(volatile uintptr_t *)&dirty[1] = 0;
+	st_wipe(dirty);
 	if (vmem_seg_fit(vsp, rq, addrp))
 		return (vsp);
 	/* Constraints the new span cannot meet (e.g. nocross, a window). */
