@@ -243,9 +243,12 @@ Indirect leak of 144 byte(s) in 9 object(s) from kmem_alloc_16 (no stack: UMEM_D
 208 byte(s) leaked in 11 allocation(s)."
 	snapped=()
 	scan "fork child"
-	kill -TERM "$pid"
+	# The parent first: its forker's waitpid(-1) would reap this child
+	# (its own) and say "wait: BAD" if it died first.
+	child=$pid
 	pid=$parent
 	stop forked
+	kill -TERM "$child"
 }
 
 [ $fails -eq 0 ] || exit 1
