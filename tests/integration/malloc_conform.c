@@ -792,6 +792,44 @@ test_big_free_returns(void)
 	    "resident size at %ld MiB (it was %ld MiB)", after, before);
 }
 
+/*
+ * Small buffers filled and freed leave their pages in the heap's free
+ * runs; a buffer that needs address space from the OS then gives back as
+ * many bytes of those runs first: the footprint does not carry both.
+ */
+static void
+test_freed_runs_before_import(void)
+{
+	enum { N = 400000, SIZE = 100 };
+	void **p = mmap(NULL, N * sizeof (void *), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long before, full, after;
+	char *volatile big;
+	size_t i;
+
+	REQUIRE(p != MAP_FAILED);
+	before = rss_mib();
+	for (i = 0; i < N; i++) {
+		p[i] = malloc(SIZE);
+		REQUIRE(p[i] != NULL);
+		memset(p[i], 0x11, SIZE);
+	}
+	full = rss_mib();
+	for (i = 0; i < N; i++)
+		free(p[i]);
+	big = malloc((size_t)600 * MiB);         /* more than any before */
+	REQUIRE(big != NULL);
+	memset(big, 0x22, MiB);
+	after = rss_mib();
+	CHECKF(full - before >= 30, "%d buffers of %d bytes: %ld MiB "
+	    "resident, %ld before", N, SIZE, full, before);
+	CHECKF(after - before < (full - before) / 2, "%d buffers of %d "
+	    "bytes freed (%ld MiB resident), then malloc(600 MiB): %ld MiB "
+	    "resident (%ld before them)", N, SIZE, full, after, before);
+	free(big);
+	(void) munmap(p, N * sizeof (void *));
+}
+
 static void
 test_valloc_pvalloc(void)
 {
@@ -898,6 +936,7 @@ main(void)
 	test_aligned_alloc_memalign();
 	test_realloc_aligned();
 	test_big_free_returns();
+	test_freed_runs_before_import();
 	test_valloc_pvalloc();
 	test_mallinfo_mallopt_trim();
 	return (check_status());
