@@ -45,6 +45,18 @@
  *    DCMD_LOOPFIRST) reuse it.  A buffer walk reads each slab in one
  *    piece into a buffer that is reused, and decides its chunks there:
  *    a million buffers of 64 bytes are 16,000 reads.
+ *
+ * 6. A running process (mdb_tgt_moving: a live one read without -S or
+ *    ::stop) moves its slabs from list to list and its segments while
+ *    they are read: a slab list or an arena's segment list read then can
+ *    look broken, or loop, with nothing wrong (a busy program's ::walk
+ *    kmem said "corrupt" on most runs).  So such a list is read whole
+ *    first, and only then handed to the caller; when it breaks, it is
+ *    read again from its head, up to KH_LIST_TRIES times, and then once
+ *    more with the process stopped at a safe point for the rest of the
+ *    command (mdb_tgt_hold_still, said in one line).  Only a list that
+ *    breaks in a process that holds still (a dump, -S, ::stop) is
+ *    called corrupt.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,6 +70,7 @@
 #define	KH_MAXMAGSIZE	1024		/* rounds in a magazine */
 #define	KH_MAXSLAB	(256ULL << 20)	/* bytes of one slab */
 #define	KH_MAXBIGDATA	(256ULL << 20)	/* bytes of a big buffer read */
+#define	KH_LIST_TRIES	4		/* readings of a moving list (6.) */
 #define	KH_MAXSIZE	(1ULL << 46)	/* any size in the address space */
 
 /* Brent's cycle test on a list walk (section 4). */
@@ -487,12 +500,18 @@ kh_read_threads(mdb_heap_t *h, kh_vec_t *vecs, mdb_cache_t **byidx)
 	return (rc);
 }
 
-/* The full magazines in a cache's depot. */
+/*
+ * The full magazines in a cache's depot; a list that loops in a running
+ * process is read again from its head (section 6).
+ */
 static int
 kh_depot_rounds(mdb_heap_t *h, const mdb_cache_t *mc, kh_vec_t *v)
 {
 	uint64_t cur = kh_p(mc->mc_cp.cache_full.ml_list);
+	size_t start = v->kv_n;
+	kmem_magazine_t *head;
 	kh_loop_t kl;
+	int tries = 0;
 
 	if (mc->mc_magsize == 0)
 		return (0);
@@ -501,9 +520,20 @@ kh_depot_rounds(mdb_heap_t *h, const mdb_cache_t *mc, kh_vec_t *v)
 		uint64_t next;
 
 		if (kh_loop_seen(&kl, cur)) {
-			mdb_warn("cache %s: the depot's list loops",
-			    mc->mc_cp.cache_name);
-			return (0);
+			if (!mdb_tgt_moving(h->mh_tgt) || (++tries >=
+			    KH_LIST_TRIES && mdb_tgt_hold_still(h->mh_tgt,
+			    "its depots changed as they were read") != 0) ||
+			    mdb_tgt_vread(h->mh_tgt, mc->mc_addr +
+			    offsetof(kmem_cache_t, cache_full.ml_list), &head,
+			    sizeof (head)) != 0) {
+				mdb_warn("cache %s: the depot's list loops",
+				    mc->mc_cp.cache_name);
+				return (0);
+			}
+			v->kv_n = start;        /* its rounds read again */
+			cur = kh_p(head);
+			kh_loop_init(&kl);
+			continue;
 		}
 		if (kh_mag_rounds(h, v, cur, mc->mc_magsize,
 		    MDB_WH_MAGAZINE) != 0)
@@ -684,35 +714,91 @@ mdb_heap_vmem_byname(mdb_heap_t *h, const char *name)
 	return (NULL);
 }
 
+typedef struct kh_segv {
+	uint64_t gv_addr;
+	vmem_seg_t gv_seg;
+} kh_segv_t;
+
+/*
+ * One reading of an arena's segment list from first (section 6): 0, or
+ * -1 with *badp where it broke (*unreadp: that segment could not be
+ * read), or -2 (out of memory).
+ */
+static int
+kh_seg_read(mdb_heap_t *h, uint64_t anchor, uint64_t first, kh_segv_t **vp,
+    size_t *np, size_t *capp, uint64_t *badp, bool *unreadp)
+{
+	uint64_t cur, next;
+	kh_segv_t *v;
+	kh_loop_t kl;
+
+	*np = 0;
+	kh_loop_init(&kl);
+	for (cur = first; cur != anchor; cur = next) {
+		*badp = cur;
+		*unreadp = false;
+		if (cur == 0 || kh_loop_seen(&kl, cur))
+			return (-1);
+		if ((v = kh_grow(*vp, capp, *np + 1, sizeof (*v))) == NULL)
+			return (-2);
+		*vp = v;
+		if (mdb_tgt_vread(h->mh_tgt, cur, &v[*np].gv_seg,
+		    sizeof (v[*np].gv_seg)) != 0) {
+			*unreadp = true;
+			return (-1);
+		}
+		v[*np].gv_addr = cur;
+		next = kh_p(v[*np].gv_seg.vs_anext);
+		if (v[*np].gv_seg.vs_end >= v[*np].gv_seg.vs_start)
+			(*np)++;        /* else torn: not a range, skipped */
+	}
+	return (0);
+}
+
 int
 mdb_heap_walk_segs(mdb_heap_t *h, const mdb_vmem_t *mv, mdb_seg_f *fn,
     void *arg)
 {
-	uint64_t anchor = mv->mv_addr + offsetof(vmem_t, vm_seg0), cur;
-	vmem_seg_t vs;
-	kh_loop_t kl;
-	int rc;
+	uint64_t anchor = mv->mv_addr + offsetof(vmem_t, vm_seg0), bad = 0;
+	uint64_t first = kh_p(mv->mv_vm.vm_seg0.vs_anext);
+	vmem_seg_t *next;
+	kh_segv_t *v = NULL;
+	size_t n = 0, cap = 0, i;
+	bool unread = false;
+	int rc, tries = 0;
 
-	kh_loop_init(&kl);
-	for (cur = kh_p(mv->mv_vm.vm_seg0.vs_anext); cur != anchor;
-	    cur = kh_p(vs.vs_anext)) {
-		if (cur == 0 || kh_loop_seen(&kl, cur)) {
-			mdb_warn("arena %s: the segment list is corrupt (at "
-			    "%llx)", mv->mv_vm.vm_name,
-			    (unsigned long long)cur);
-			return (-1);
-		}
-		if (mdb_tgt_vread(h->mh_tgt, cur, &vs, sizeof (vs)) != 0) {
-			mdb_warn("arena %s: cannot read segment %llx",
-			    mv->mv_vm.vm_name, (unsigned long long)cur);
-			return (-1);
-		}
-		if (vs.vs_end < vs.vs_start)
-			continue;	/* torn: not a range */
-		if ((rc = fn(arg, cur, &vs)) != 0)
-			return (rc);
+	for (;;) {
+		rc = kh_seg_read(h, anchor, first, &v, &n, &cap, &bad,
+		    &unread);
+		if (rc != -1 || !mdb_tgt_moving(h->mh_tgt))
+			break;
+		if (++tries >= KH_LIST_TRIES &&
+		    mdb_tgt_hold_still(h->mh_tgt, "its arenas' segment lists "
+		    "changed as they were read") != 0)
+			break;
+		if (mdb_tgt_vread(h->mh_tgt, mv->mv_addr + offsetof(vmem_t,
+		    vm_seg0.vs_anext), &next, sizeof (next)) == 0)
+			first = kh_p(next);
 	}
-	return (0);
+	/* A broken list's segments before the break count (section 4). */
+	for (i = 0; rc != -2 && i < n; i++) {
+		int r = fn(arg, v[i].gv_addr, &v[i].gv_seg);
+
+		if (r != 0) {
+			free(v);
+			return (r);
+		}
+	}
+	free(v);
+	if (rc == -1 && unread)
+		mdb_warn("arena %s: cannot read segment %llx",
+		    mv->mv_vm.vm_name, (unsigned long long)bad);
+	else if (rc == -1)
+		mdb_warn("arena %s: the segment list is corrupt (at %llx)",
+		    mv->mv_vm.vm_name, (unsigned long long)bad);
+	else if (rc == -2)
+		mdb_warn("out of memory");
+	return (rc == 0 ? 0 : -1);
 }
 
 /* ------------------------------------------------------------------------
@@ -863,50 +949,113 @@ kh_slab_sane(const mdb_cache_t *mc, uint64_t addr, const kmem_slab_t *sp)
 	    ST_PAGESIZE && addr == base + ST_PAGESIZE - sizeof (*sp)));
 }
 
-/* The slabs of one list, bounded by Brent's test. */
+/* A list read whole before its caller sees it (section 6). */
+typedef struct kh_slabv {
+	uint64_t sv_addr;
+	kmem_slab_t sv_slab;
+} kh_slabv_t;
+
+/*
+ * One reading of a slab list from head, bounded by Brent's test, into
+ * *vp: 0; or -1 with *badp the slab where it broke (*loopsp if there it
+ * looped), or -2 (out of memory).
+ */
 static int
-kh_slab_list(mdb_heap_t *h, const mdb_cache_t *mc, uint64_t head,
-    const char *which, mdb_slab_f *fn, void *arg)
+kh_slab_list_read(mdb_heap_t *h, const mdb_cache_t *mc, uint64_t head,
+    kh_slabv_t **vp, size_t *np, size_t *capp, uint64_t *badp, bool *loopsp)
 {
 	uint64_t cur;
-	kmem_slab_t sl;
+	kh_slabv_t *v;
 	kh_loop_t kl;
-	int rc;
 
+	*np = 0;
 	kh_loop_init(&kl);
-	for (cur = head; cur != 0; cur = kh_p(sl.slab_next)) {
-		if (kh_loop_seen(&kl, cur)) {
-			mdb_warn("cache %s: the %s slab list loops (at %llx)",
-			    mc->mc_cp.cache_name, which,
-			    (unsigned long long)cur);
+	for (cur = head; cur != 0;
+	    cur = kh_p((*vp)[*np - 1].sv_slab.slab_next)) {
+		if ((v = kh_grow(*vp, capp, *np + 1, sizeof (*v))) == NULL)
+			return (-2);
+		*vp = v;
+		*badp = cur;
+		if ((*loopsp = kh_loop_seen(&kl, cur)) ||
+		    mdb_tgt_vread(h->mh_tgt, cur, &v[*np].sv_slab,
+		    sizeof (v[*np].sv_slab)) != 0 ||
+		    !kh_slab_sane(mc, cur, &v[*np].sv_slab))
 			return (-1);
-		}
-		if (mdb_tgt_vread(h->mh_tgt, cur, &sl, sizeof (sl)) != 0 ||
-		    !kh_slab_sane(mc, cur, &sl)) {
-			mdb_warn("cache %s: the %s slab list is corrupt (slab "
-			    "%llx)", mc->mc_cp.cache_name, which,
-			    (unsigned long long)cur);
-			return (-1);
-		}
-		if ((rc = fn(arg, mc, cur, &sl)) != 0)
-			return (rc);
+		v[(*np)++].sv_addr = cur;
 	}
 	return (0);
+}
+
+/* A list's head: the cache's copy first, then read again (a retry). */
+static uint64_t
+kh_slab_head(mdb_heap_t *h, const mdb_cache_t *mc, size_t off, int tries)
+{
+	kmem_slab_t *head;
+
+	if (tries == 0 || mdb_tgt_vread(h->mh_tgt, mc->mc_addr + off, &head,
+	    sizeof (head)) != 0)
+		(void) memcpy(&head, (const char *)&mc->mc_cp + off,
+		    sizeof (head));
+	return (kh_p(head));
+}
+
+/*
+ * The slabs of the list at offset off of the cache: read whole, again
+ * while the process runs and breaks it (section 6), then each to fn.
+ */
+static int
+kh_slab_list(mdb_heap_t *h, const mdb_cache_t *mc, size_t off,
+    const char *which, mdb_slab_f *fn, void *arg)
+{
+	kh_slabv_t *v = NULL;
+	size_t n = 0, cap = 0, i;
+	uint64_t bad = 0;
+	bool loops = false;
+	int rc, tries = 0;
+
+	for (;;) {
+		rc = kh_slab_list_read(h, mc, kh_slab_head(h, mc, off,
+		    tries), &v, &n, &cap, &bad, &loops);
+		if (rc != -1 || !mdb_tgt_moving(h->mh_tgt))
+			break;
+		if (++tries >= KH_LIST_TRIES &&
+		    mdb_tgt_hold_still(h->mh_tgt, "its slab lists changed as "
+		    "they were read") != 0)
+			break;
+	}
+	/* A broken list's slabs before the break count (section 4). */
+	for (i = 0; rc != -2 && i < n; i++) {
+		int r = fn(arg, mc, v[i].sv_addr, &v[i].sv_slab);
+
+		if (r != 0) {
+			free(v);
+			return (r);
+		}
+	}
+	free(v);
+	if (rc == -1 && loops)
+		mdb_warn("cache %s: the %s slab list loops (at %llx)",
+		    mc->mc_cp.cache_name, which, (unsigned long long)bad);
+	else if (rc == -1)
+		mdb_warn("cache %s: the %s slab list is corrupt (slab %llx)",
+		    mc->mc_cp.cache_name, which, (unsigned long long)bad);
+	else if (rc == -2)
+		mdb_warn("out of memory");
+	return (rc == 0 ? 0 : -1);
 }
 
 int
 mdb_heap_walk_slabs(mdb_heap_t *h, const mdb_cache_t *mc, mdb_slab_f *fn,
     void *arg)
 {
-	const kmem_cache_t *cp = &mc->mc_cp;
 	int rc;
 
-	if ((rc = kh_slab_list(h, mc, kh_p(cp->cache_partial), "partial", fn,
-	    arg)) != 0 || (rc = kh_slab_list(h, mc,
-	    kh_p(cp->cache_complete), "complete", fn, arg)) != 0)
+	if ((rc = kh_slab_list(h, mc, offsetof(kmem_cache_t, cache_partial),
+	    "partial", fn, arg)) != 0 || (rc = kh_slab_list(h, mc,
+	    offsetof(kmem_cache_t, cache_complete), "complete", fn, arg)) != 0)
 		return (rc);
-	return (kh_slab_list(h, mc, kh_p(cp->cache_empty_slabs), "empty", fn,
-	    arg));
+	return (kh_slab_list(h, mc, offsetof(kmem_cache_t, cache_empty_slabs),
+	    "empty", fn, arg));
 }
 
 /* Are the bytes [off, off + len) of the slab just read in the dump? */

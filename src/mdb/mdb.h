@@ -134,6 +134,14 @@ extern mdb_tgt_t *mdb_tgt_open_proc(pid_t pid, bool stop_each, char *err,
  * say what went wrong (mdb_warn) and return -1: the command fails.
  * mdb_tgt_end may be called twice (CMD ! SHELL: before the shell ends).
  */
+/*
+ * proc.c: a live process read while it runs (no -S, no ::stop, not a
+ * snapshot) changes under the reads; mdb_tgt_hold_still(t, why) stops it
+ * at safe points until the command ends, saying why in one line: 0, or
+ * -1 (a dump, stopped already, or it could not be stopped).
+ */
+extern bool mdb_tgt_moving(const mdb_tgt_t *);
+extern int mdb_tgt_hold_still(mdb_tgt_t *, const char *why);
 extern int mdb_tgt_begin(mdb_tgt_t *);
 extern void mdb_tgt_end(mdb_tgt_t *);
 extern int mdb_tgt_getregs(mdb_tgt_t *);

@@ -71,7 +71,11 @@
  *    (proc_settle: a thread stopped inside the allocator and not blocked
  *    in a system call is let run a moment and stopped again, for at most
  *    PROC_SAFE_MS; what cannot be settled is said in one line).  The
- *    register commands' own stop does not wait for that.
+ *    register commands' own stop does not wait for that.  A list that
+ *    the running process changes as it is read (a slab list, an arena's
+ *    segments) is read again, and after a few tries the process is
+ *    stopped so for the rest of the command (mdb_tgt_hold_still, said in
+ *    one line; kmem.c, section 6), rather than called corrupt.
  *
  * 5. The allocator.  A dump's note says where st_root is; here it is
  *    looked up: the symbol st_root (hidden, so in .symtab and not in
@@ -848,18 +852,41 @@ proc_getregs(mdb_tgt_t *t)
  * Safe points (section 4).
  */
 
-/* Is the stopped thread in a system call (blocked: it changes nothing)? */
+/*
+ * The system calls a thread waits in: for a lock (futex), for time, for
+ * input, for a child or a signal.  Another one (getpid, madvise, mmap)
+ * returns at once, to the allocator's half-made change if it was in the
+ * allocator (a free's buffer tagged free, its 0xdeadbeef not yet
+ * written, while the clock took the pid: ::kmem_verify called it
+ * corrupt once in 40 runs).
+ */
+static const long proc_waits[] = {
+	SYS_futex, SYS_nanosleep, SYS_clock_nanosleep, SYS_read, SYS_readv,
+	SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_waitid, SYS_wait4,
+	SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_recvfrom, SYS_recvmsg,
+	SYS_accept4,
+#ifdef SYS_poll
+	SYS_poll, SYS_select, SYS_epoll_wait, SYS_pause, SYS_accept,
+#endif
+};
+
+/* Is the stopped thread waiting in a system call (changing nothing)? */
 static bool
 proc_in_syscall(pid_t pid, pid_t tid)
 {
 	char what[64], buf[256], *end;
+	size_t i;
 	long nr;
 
 	(void) snprintf(what, sizeof (what), "task/%d/syscall", (int)tid);
 	if (proc_slurp(pid, what, buf, sizeof (buf)) <= 0)
 		return (false);
 	nr = strtol(buf, &end, 10);
-	return (end != buf && nr >= 0);
+	for (i = 0; end != buf && i < sizeof (proc_waits) /
+	    sizeof (proc_waits[0]); i++)
+		if (nr == proc_waits[i])
+			return (true);
+	return (false);
 }
 
 typedef struct proc_walk {
@@ -971,7 +998,8 @@ proc_restop(proc_state_t *ps, long nap)
  * few hundred scans ::findleaks then missed a thread's stack and called
  * its TLS block a leak, so it was not kept.  A thread blocked in a
  * system call there (sleeping, waiting for a lock) is left as it is: it
- * is changing nothing.
+ * is changing nothing; one in a call that returns at once (getpid) is
+ * not (proc_in_syscall).
  */
 static void
 proc_settle(mdb_tgt_t *t, proc_state_t *ps)
@@ -1056,6 +1084,32 @@ proc_end(mdb_tgt_t *t)
 	if (!ps->ps_hold && (ps->ps_stopped || ps->ps_nlwps != 0))
 		proc_release(t, ps);
 	proc_free_old(ps);
+}
+
+/* Does t change while it is read (section 4; kmem.c, section 6)? */
+bool
+mdb_tgt_moving(const mdb_tgt_t *t)
+{
+	const proc_state_t *ps = t->t_proc;
+
+	return (t->t_ops == &proc_ops && !ps->ps_stopped && ps->ps_snap == 0);
+}
+
+/*
+ * A command that cannot read t consistently while it runs (why) stops it
+ * at safe points until the command ends, as -S would have: one line says
+ * so.  0, or -1: not running, or it could not be stopped.
+ */
+int
+mdb_tgt_hold_still(mdb_tgt_t *t, const char *why)
+{
+	proc_state_t *ps = t->t_proc;
+
+	if (!mdb_tgt_moving(t) || proc_stop(t, ps, true) != 0)
+		return (-1);
+	mdb_warn("process %d stopped for the rest of this command: %s (-S "
+	    "stops it for each command)", (int)ps->ps_pid, why);
+	return (0);
 }
 
 static proc_state_t *
