@@ -501,6 +501,19 @@ kh_read_threads(mdb_heap_t *h, kh_vec_t *vecs, mdb_cache_t **byidx)
 }
 
 /*
+ * A list read in a running process broke: read it again (section 6)?
+ * Up to KH_LIST_TRIES readings, then one with the process held still.
+ */
+static bool
+kh_list_again(mdb_heap_t *h, int *triesp, const char *why)
+{
+	if (!mdb_tgt_moving(h->mh_tgt))
+		return (false);
+	return (++*triesp < KH_LIST_TRIES ||
+	    mdb_tgt_hold_still(h->mh_tgt, why) == 0);
+}
+
+/*
  * The full magazines in a cache's depot; a list that loops in a running
  * process is read again from its head (section 6).
  */
@@ -520,12 +533,10 @@ kh_depot_rounds(mdb_heap_t *h, const mdb_cache_t *mc, kh_vec_t *v)
 		uint64_t next;
 
 		if (kh_loop_seen(&kl, cur)) {
-			if (!mdb_tgt_moving(h->mh_tgt) || (++tries >=
-			    KH_LIST_TRIES && mdb_tgt_hold_still(h->mh_tgt,
-			    "its depots changed as they were read") != 0) ||
-			    mdb_tgt_vread(h->mh_tgt, mc->mc_addr +
-			    offsetof(kmem_cache_t, cache_full.ml_list), &head,
-			    sizeof (head)) != 0) {
+			if (!kh_list_again(h, &tries, "its depots changed as "
+			    "they were read") || mdb_tgt_vread(h->mh_tgt,
+			    mc->mc_addr + offsetof(kmem_cache_t,
+			    cache_full.ml_list), &head, sizeof (head)) != 0) {
 				mdb_warn("cache %s: the depot's list loops",
 				    mc->mc_cp.cache_name);
 				return (0);
@@ -770,11 +781,8 @@ mdb_heap_walk_segs(mdb_heap_t *h, const mdb_vmem_t *mv, mdb_seg_f *fn,
 	for (;;) {
 		rc = kh_seg_read(h, anchor, first, &v, &n, &cap, &bad,
 		    &unread);
-		if (rc != -1 || !mdb_tgt_moving(h->mh_tgt))
-			break;
-		if (++tries >= KH_LIST_TRIES &&
-		    mdb_tgt_hold_still(h->mh_tgt, "its arenas' segment lists "
-		    "changed as they were read") != 0)
+		if (rc != -1 || !kh_list_again(h, &tries, "its arenas' "
+		    "segment lists changed as they were read"))
 			break;
 		if (mdb_tgt_vread(h->mh_tgt, mv->mv_addr + offsetof(vmem_t,
 		    vm_seg0.vs_anext), &next, sizeof (next)) == 0)
@@ -1016,11 +1024,8 @@ kh_slab_list(mdb_heap_t *h, const mdb_cache_t *mc, size_t off,
 	for (;;) {
 		rc = kh_slab_list_read(h, mc, kh_slab_head(h, mc, off,
 		    tries), &v, &n, &cap, &bad, &loops);
-		if (rc != -1 || !mdb_tgt_moving(h->mh_tgt))
-			break;
-		if (++tries >= KH_LIST_TRIES &&
-		    mdb_tgt_hold_still(h->mh_tgt, "its slab lists changed as "
-		    "they were read") != 0)
+		if (rc != -1 || !kh_list_again(h, &tries, "its slab lists "
+		    "changed as they were read"))
 			break;
 	}
 	/* A broken list's slabs before the break count (section 4). */
