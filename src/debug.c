@@ -22,9 +22,11 @@
  *    corrupted tag.  In a small slab the free-list link is the tag's
  *    redzone word (it is rewritten when the buffer leaves the slab).
  *
- *    The rest of the chunk after the tag, the gap (the cache's alignment
- *    leaves some, e.g. 40 bytes in kmem_alloc_64's 128-byte chunks, 4072
- *    in kmem_alloc_4096's), and a slab's colour bytes before its first
+ *    The rest of the chunk after the tag, the gap (what the cache's
+ *    alignment leaves: 4072 bytes in kmem_alloc_4096's chunks; and at
+ *    least KMEM_GAP_MIN where the chunks were made 16-aligned to save
+ *    memory, kmem.c section 2: 24 in kmem_alloc_64's 112-byte chunks),
+ *    and a slab's colour bytes before its first
  *    chunk (at least KMEM_LEAD_CHECK, slab.c section 4), are filled with
  *    KMEM_REDZONE_BYTE when the slab is made.  The gap's first half is
  *    the buffer's trailing redzone, its second half the next buffer's
@@ -157,7 +159,7 @@ kmem_cache_debug_flags(uint32_t cflags)
 void
 kmem_cache_debug_layout(kmem_cache_t *cp)
 {
-	uint64_t tag;
+	uint64_t tag, tight;
 
 	if (!(cp->cache_flags & KMF_BUFTAG))
 		return;
@@ -166,6 +168,12 @@ kmem_cache_debug_layout(kmem_cache_t *cp)
 	cp->cache_buftag = ST_P2ROUNDUP(cp->cache_bufsize, KMEM_ALIGN);
 	cp->cache_chunksize = ST_P2ROUNDUP(cp->cache_buftag + tag,
 	    cp->cache_align);
+	/* 16-aligned with a gap, where that is smaller (kmem.c, 2.) */
+	tight = ST_P2ROUNDUP(cp->cache_buftag + tag + KMEM_GAP_MIN, 16);
+	if ((cp->cache_cflags & KMC_TIGHT) && tight < cp->cache_chunksize) {
+		cp->cache_align = ST_MIN(cp->cache_align, 16);
+		cp->cache_chunksize = tight;
+	}
 	cp->cache_chunkinv = UINT64_MAX / cp->cache_chunksize + 1;
 	cp->cache_verify = ST_MIN(cp->cache_buftag, st_opts.so_maxverify) &
 	    ~(uint64_t)7;

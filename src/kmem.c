@@ -21,17 +21,21 @@
  *    dividing N (at most a page), so that aligned requests (memalign) are
  *    served by walking up the table to the first cache that is both large
  *    and aligned enough (kmem_alloc_cache_for).
- *    Under debugging a chunk is N and a 24-byte tag: aligned as N, it took
- *    2N (kmem_alloc_64 a 128-byte chunk, kmem_alloc_4096 an 8 KiB one
- *    after a 4 KiB lead).  So a debugged kmem_alloc_N cache of at most
- *    KMEM_DEBUG_ALIGN_MAXBUF bytes is aligned to malloc's 16 only (88
- *    bytes then take 96), and an aligned request that needs more gets the
- *    same size from the cache's twin, aligned as N, made on first use
- *    (kmem_alloc_twin[]: "kmem_alloc_N_aligned").  Bigger caches keep
- *    their alignment: 16-byte chunks of 32 KiB and more made slabs of 8
- *    chunks (per-chunk waste is what the layout minimises), 790 KiB for
- *    python3's one buffer of 96 KiB.  Under KMEM_FLAGS=0xf peak RSS fell
- *    by 13-18% on bench/threads, larson and xmalloc, 9% on python3 with
+ *    Under debugging a chunk is N and a tag (24 bytes): aligned as N, it
+ *    took 2N (kmem_alloc_64 a 128-byte chunk, kmem_alloc_640 768).  So a
+ *    kmem_alloc_N cache of at most kmem_debug_align_maxbuf bytes is made
+ *    KMC_TIGHT: debugging aligns its chunks to malloc's 16 with a gap of
+ *    KMEM_GAP_MIN after the tag, where that is smaller (112 and 688
+ *    bytes; debug.c, kmem_cache_debug_layout), and an aligned request
+ *    that needs more gets the same size from the cache's twin, aligned as
+ *    N, made on first use (kmem_alloc_twin[]: "kmem_alloc_N_aligned").
+ *    The bigger caches keep their alignment: 16-byte chunks of 32 KiB and
+ *    more made slabs of 8 chunks (the layout minimises waste per chunk),
+ *    790 KiB for python3's one buffer of 96 KiB; and kmem_alloc_4096's
+ *    4 KiB gaps catch writes 2000 bytes past a page-sized buffer
+ *    (tests/wrong/gap_overrun's far, farunder), which tight chunks would
+ *    put in the neighbour.  Under KMEM_FLAGS=0xf peak RSS fell by 9-13%
+ *    on bench/larson, 10% on threads-4, 5% on python3 with
  *    PYTHONMALLOC=malloc, and did not rise elsewhere.
  *
  * 3. Oversize.  Requests above KMEM_MAXBUF go to kmem_oversize_arena; the
@@ -97,7 +101,7 @@
 #include "slabtrace_impl.h"
 
 /* Tunables. */
-uint64_t kmem_debug_align_maxbuf = 4096; /* debugged caches this small:
+uint64_t kmem_debug_align_maxbuf = 2048; /* debugged caches this small:
                                             16-aligned (section 2) */
 uint64_t kmem_reap_interval_ns = 5000000000ULL; /* between periodic reaps */
 uint64_t kmem_heap_import = 4UL << 20;  /* smallest import from the OS */
@@ -252,15 +256,12 @@ kmem_alloc_caches_create(void)
 
 	for (i = 0; i < KMEM_NALLOC; i++) {
 		uint32_t size = kmem_alloc_sizes[i];
-		size_t align = kmem_alloc_align(size);
 
-		if ((kmem_cache_debug_flags(0) & KMF_BUFTAG) &&
-		    size <= kmem_debug_align_maxbuf)
-			align = ST_MIN(align, (size_t)16); /* malloc's: section 2 */
 		st_snprintf(name, sizeof (name), "kmem_alloc_%u", size);
 		kmem_alloc_caches[i] = kmem_cache_create_internal(name, size,
-		    align, NULL, NULL, NULL, NULL, kmem_default_arena, 0,
-		    (int)i);
+		    kmem_alloc_align(size), NULL, NULL, NULL, NULL,
+		    kmem_default_arena, size <= kmem_debug_align_maxbuf ?
+		    KMC_TIGHT : 0, (int)i);
 		if (kmem_alloc_caches[i] == NULL)
 			st_panic("cannot create %s", name);
 	}

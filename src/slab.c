@@ -227,6 +227,7 @@ kmem_cache_create_internal(const char *name, size_t bufsize, size_t align,
 	st_lock_init(&cp->cache_depot_lock);
 	cp->cache_flags = kmem_cache_debug_flags((uint32_t)cflags);
 	kmem_cache_debug_layout(cp);
+	cp->cache_cflags &= ~(uint32_t)KMC_TIGHT;      /* used: not a property */
 	if (cp->cache_chunksize < ST_PAGESIZE / KMEM_VOID_FRACTION &&
 	    !(cflags & (KMC_NOTOUCH | KMC_QCACHE)) &&
 	    !(cp->cache_flags & KMF_AUDIT))

@@ -229,6 +229,8 @@ struct vmem {
 /* cache_cflags: the allocator's own cache (slabs, bufctls, magazines,
    threads, quantum caches...), whose buffers no free() may take. */
 #define KMC_PRIVATE             0x00200000
+#define KMC_TIGHT               0x00400000  /* debugging may align its
+                                               chunks to 16 (kmem.c, 2.) */
 #define KMEM_CC_MAX             128     /* caches with per-thread layers */
 
 typedef struct kmem_slab kmem_slab_t;
@@ -1228,6 +1230,8 @@ kmem_buf_base(const kmem_cache_t *cp, const kmem_slab_t *sp, const void *buf)
  * the debugger's ::kmem_verify, which runs them on a copy of a slab.
  */
 #define KMEM_LEAD_CHECK 64      /* bytes of a leading redzone checked */
+#define KMEM_GAP_MIN    16      /* a debugged chunk's least gap after its
+                                   tag (debug.c, section 2) */
 
 /* The end of buf's tag in its chunk. */
 static inline uint64_t

@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
 		((volatile char *)k640[5])[600] = 0x41;		/* padding */
 		((volatile char *)k640[6])[640 + 16] ^= 0x10;	/* bxstat */
 		((volatile char *)k640[8])[-1] = 0x42;		/* before */
-		((volatile char *)k640[9])[640 + 24 + 10] = 0x43; /* past tag */
+		((volatile char *)k640[9])[640 + 24 + 4] = 0x43; /* past tag */
 		say("rz5", k640[5]);
 		say("rz6", k640[6]);
 		say("rz8", k640[8]);
@@ -284,7 +284,7 @@ grep -qx "  buffer $r6 (allocated) has a corrupt buftag, at $(printf %x $((0x$r6
 grep -qx "  buffer $r8 (allocated) has a corrupt leading redzone, at $(printf %x $((0x$r8 - 1))) (1 bytes before it): 0xbb replaced by 0x42" out ||
     fail "rz: before: $(cat out)"
 # An overrun that jumped the tag: the gap's first half is the buffer's.
-grep -qx "  buffer $r9 (allocated) has a corrupt redzone, at $(printf %x $((0x$r9 + 674))) (offset 0x2a2): 0xbb replaced by 0x43 (size 600)" out ||
+grep -qx "  buffer $r9 (allocated) has a corrupt redzone, at $(printf %x $((0x$r9 + 668))) (offset 0x29c): 0xbb replaced by 0x43 (size 600)" out ||
     fail "rz: past the tag: $(cat out)"
 [ "$(grep -c '^  buffer' out)" -eq 4 ] || fail "rz: not 4 lines: $(cat out)"
 
