@@ -126,6 +126,20 @@ static inline uint64_t check_xorshift(uint64_t *s)
 	return (*s = x);
 }
 
+/* The process's resident size in KiB (/proc/self/statm), or -1. */
+static inline long check_rss_kib(void)
+{
+	long pages = 0, rss = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return (-1);
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = -1;
+	(void) fclose(f);
+	return (rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024));
+}
+
 static inline int check_status(void)
 {
 	unsigned long n = __atomic_load_n(&check_failures, __ATOMIC_RELAXED);

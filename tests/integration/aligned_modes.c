@@ -25,20 +25,6 @@
 
 enum { NLIVE = 2000 };
 
-static long
-rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long pages = 0, rss = -1;
-
-	if (f == NULL)
-		return (-1);
-	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-		rss = -1;
-	(void) fclose(f);
-	return (rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024));
-}
-
 static void
 fill(unsigned char *p, size_t n, unsigned seed)
 {
@@ -131,13 +117,13 @@ main(void)
 	}
 	for (i = 0; i < NLIVE; i++)
 		free(live[i]);
-	before = rss_kb();
+	before = check_rss_kib();
 	for (i = 0; i < NLIVE; i++) {
 		live[i] = malloc(100);
 		REQUIRE(live[i] != NULL);
 		fill(live[i], 100, 1);
 	}
-	mid = rss_kb();
+	mid = check_rss_kib();
 	for (i = 0; i < NLIVE; i++)
 		free(live[i]);
 	for (i = 0; i < NLIVE; i++) {
@@ -145,7 +131,7 @@ main(void)
 		CHECK(((uintptr_t)live[i] & 63) == 0);
 		fill(live[i], 100, 2);
 	}
-	after = rss_kb();
+	after = check_rss_kib();
 	CHECKF(after - before <= 2 * (mid - before) + 1000, "%d posix_memalign"
 	    "(64, 100) live: %ld KB resident more; %d malloc(100): %ld KB",
 	    NLIVE, after - before, NLIVE, mid - before);

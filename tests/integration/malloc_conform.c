@@ -760,15 +760,9 @@ test_realloc_aligned(void)
 static long
 rss_mib(void)
 {
-	long pages = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
+	long kib = check_rss_kib();
 
-	if (f == NULL)
-		return (-1);
-	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-		rss = -1;
-	(void) fclose(f);
-	return (rss < 0 ? -1 : rss * sysconf(_SC_PAGESIZE) / (long)MiB);
+	return (kib < 0 ? -1 : kib / 1024);
 }
 
 /* Big blocks freed go back: 40 x 64 MiB touched and freed stays small. */

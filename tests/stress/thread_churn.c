@@ -165,20 +165,6 @@ crowd(void)
 	(void) pthread_attr_destroy(&attr);
 }
 
-static long
-rss_kib(void)
-{
-	long pages = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f == NULL)
-		return (-1);
-	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-		rss = -1;
-	(void) fclose(f);
-	return (rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024));
-}
-
 int
 main(void)
 {
@@ -210,9 +196,9 @@ main(void)
 		}
 		made += n;
 		if (w == 1)
-			rss_first = rss_kib();
+			rss_first = check_rss_kib();
 	}
-	rss_last = rss_kib();
+	rss_last = check_rss_kib();
 	CHECKF(rss_last - rss_first < 96 * 1024, "resident size grew from %ld "
 	    "KiB after 16 threads to %ld KiB after %d", rss_first, rss_last,
 	    NTHREADS);
